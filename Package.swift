@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+// FlowStudio: a terminal studio for rectified-flow MM-DiT text-to-image models (SD3 family).
+import PackageDescription
+
+/// Release builds of the numeric targets skip bounds checks in hot loops only where the
+/// code uses unsafe buffers explicitly; everything else keeps Swift's safety.
+let package = Package(
+    name: "FlowStudio",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "flowstudio", targets: ["flowstudio"]),
+        .library(name: "FlowCore", targets: ["FlowCore"]),
+        .library(name: "MMDiT", targets: ["MMDiT"]),
+        .library(name: "RectifiedFlow", targets: ["RectifiedFlow"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, each behind a module map (+ a small C shim where a macro,
+        // a variadic function or setjmp-based error handling needs one).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
+        .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
+        .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+
+        // Numeric core: Tensor, BLAS ops, threading, RNG, safetensors.
+        .target(name: "FlowCore", dependencies: ["CBLAS"]),
+        // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading.
+        .target(name: "MMDiT", dependencies: ["FlowCore"]),
+        // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
+        .target(name: "RectifiedFlow", dependencies: ["MMDiT", "FlowCore"]),
+        // The demo model's word tokenizer and small text transformer.
+        // The Shapes world: scene generator, renderer, captions and the image checker.
+        .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
+        // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
+        .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
+        // The command-line tool.
+        .executableTarget(
+            name: "flowstudio",
+            dependencies: [
+                "FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "ShapesWorld",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore"]),
+        .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore"]),
+        .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore"]),
+        .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"]),
+    ]
+)

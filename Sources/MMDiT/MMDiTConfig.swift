@@ -1,0 +1,1 @@
+// The MM-DiT of SD3: filled in by the foundation work.

@@ -1,0 +1,99 @@
+import CBLAS
+
+/// Row-major single-precision GEMM on raw buffers:
+/// `C[M,N] = alpha · A[M,K] · op(B) + beta · C`, where `op(B)` is `B[K,N]`, or `B[N,K]ᵀ` when
+/// `transposeB` is set. Leading dimensions allow operating on column blocks of wider buffers.
+@inlinable
+public func sgemm(
+    m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    alpha: Float = 1, beta: Float = 0
+) {
+    guard m > 0, n > 0 else { return }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Matrix product of `a` [M, K] and `b` [K, N] (or `b` [N, K] with `transposeB`) → [M, N].
+public func matmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor {
+    precondition(a.rank == 2 && b.rank == 2, "matmul needs 2-D tensors, got \(a.shape) and \(b.shape)")
+    let (m, k) = (a.shape[0], a.shape[1])
+    let n = transposeB ? b.shape[0] : b.shape[1]
+    precondition((transposeB ? b.shape[1] : b.shape[0]) == k, "matmul shapes \(a.shape) × \(b.shape)")
+    return Tensor(shape: [m, n]) { out in
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
+                      b: pb.baseAddress!, ldb: transposeB ? k : n, transposeB: transposeB,
+                      c: out.baseAddress!, ldc: n)
+            }
+        }
+    }
+}
+
+/// The plain triple loop: the oracle for `matmul` in tests.
+public func naiveMatmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> Tensor {
+    let (m, k) = (a.shape[0], a.shape[1])
+    let n = transposeB ? b.shape[0] : b.shape[1]
+    var out = Tensor(zeros: [m, n])
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: Double = 0
+            for p in 0..<k {
+                let bv = transposeB ? b.scalars[j * k + p] : b.scalars[p * n + j]
+                sum += Double(a.scalars[i * k + p]) * Double(bv)
+            }
+            out.scalars[i * n + j] = Float(sum)
+        }
+    }
+    return out
+}
+
+/// A fully connected layer `y = x · Wᵀ + b`, stored as PyTorch stores `nn.Linear`.
+public struct Linear: Sendable {
+    /// [out, in]
+    public var weight: Tensor
+    /// [out], or nil for a layer without bias.
+    public var bias: Tensor?
+
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "Linear weight must be [out, in], got \(weight.shape)")
+        if let bias { precondition(bias.shape == [weight.shape[0]], "Linear bias \(bias.shape) for weight \(weight.shape)") }
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public var inFeatures: Int { weight.shape[1] }
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// Applies the layer to `rows` input rows (row stride `ldx`) writing `rows` output rows
+    /// (row stride `ldy`). Output columns `0..<outFeatures` of each row are overwritten.
+    public func apply(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
+        guard rows > 0 else { return }
+        let out = outFeatures
+        if let bias {
+            bias.scalars.withUnsafeBufferPointer { pb in
+                for r in 0..<rows { (y + r * ldy).update(from: pb.baseAddress!, count: out) }
+            }
+        }
+        weight.scalars.withUnsafeBufferPointer { pw in
+            sgemm(m: rows, n: out, k: inFeatures, a: x, lda: ldx, b: pw.baseAddress!, ldb: inFeatures,
+                  transposeB: true, c: y, ldc: ldy, beta: bias == nil ? 0 : 1)
+        }
+    }
+
+    /// `x` [..., in] → [..., out].
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == inFeatures, "Linear expects [..., \(inFeatures)], got \(x.shape)")
+        let rows = x.count / inFeatures
+        var shape = x.shape
+        shape[shape.count - 1] = outFeatures
+        return Tensor(shape: shape) { out in
+            x.scalars.withUnsafeBufferPointer { px in
+                apply(rows: rows, x: px.baseAddress!, ldx: inFeatures, y: out.baseAddress!, ldy: outFeatures)
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+
+/// LayerNorm (no affine) of one row of `width` floats, in place, on the calling thread.
+@inlinable @inline(__always)
+public func layerNormRow(_ row: UnsafeMutablePointer<Float>, width: Int, eps: Float = 1e-6) {
+    var mean: Float = 0
+    for i in 0..<width { mean += row[i] }
+    mean /= Float(width)
+    var variance: Float = 0
+    for i in 0..<width { let d = row[i] - mean; variance += d * d }
+    variance /= Float(width)
+    let inv = 1 / (variance + eps).squareRoot()
+    for i in 0..<width { row[i] = (row[i] - mean) * inv }
+}
+
+/// RMSNorm with a learned weight of one row of `width` floats, in place, on the calling thread.
+@inlinable @inline(__always)
+public func rmsNormRow(_ row: UnsafeMutablePointer<Float>, width: Int, weight: UnsafePointer<Float>, eps: Float = 1e-6) {
+    var sumSquares: Float = 0
+    for i in 0..<width { sumSquares += row[i] * row[i] }
+    let inv = 1 / (sumSquares / Float(width) + eps).squareRoot()
+    for i in 0..<width { row[i] = row[i] * inv * weight[i] }
+}
+
+/// Layer normalisation over the last axis without a learned affine (SD3's `LayerNorm(elementwise_affine=False)`),
+/// in place on `rows` rows of `width` floats with row stride `stride`.
+@inlinable
+public func layerNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int, eps: Float = 1e-6) {
+    Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(1, width))) { range in
+        for r in range { layerNormRow(x + r * stride, width: width, eps: eps) }
+    }
+}
+
+/// RMS normalisation with a learned weight over the last axis: `x / sqrt(mean(x²) + eps) · w`,
+/// in place on `rows` rows of `weight.count` floats with row stride `stride`.
+@inlinable
+public func rmsNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, stride: Int, weight: UnsafePointer<Float>, width: Int, eps: Float = 1e-6) {
+    Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(1, width))) { range in
+        for r in range { rmsNormRow(x + r * stride, width: width, weight: weight, eps: eps) }
+    }
+}
+
+/// `x` [..., W] → LayerNorm over the last axis (no affine).
+public func layerNorm(_ x: Tensor, eps: Float = 1e-6) -> Tensor {
+    var y = x
+    let width = x.shape.last!
+    y.scalars.withUnsafeMutableBufferPointer { p in
+        layerNormRows(p.baseAddress!, rows: x.count / width, width: width, stride: width, eps: eps)
+    }
+    return y
+}
+
+/// `x` [..., W] → RMSNorm over the last axis with `weight` [W].
+public func rmsNorm(_ x: Tensor, weight: Tensor, eps: Float = 1e-6) -> Tensor {
+    var y = x
+    let width = x.shape.last!
+    precondition(weight.shape == [width], "RMSNorm weight \(weight.shape) for input \(x.shape)")
+    y.scalars.withUnsafeMutableBufferPointer { p in
+        weight.scalars.withUnsafeBufferPointer { w in
+            rmsNormRows(p.baseAddress!, rows: x.count / width, stride: width, weight: w.baseAddress!, width: width, eps: eps)
+        }
+    }
+    return y
+}
+
+/// Plain-loop LayerNorm in double precision: the test oracle.
+public func naiveLayerNorm(_ x: Tensor, eps: Double = 1e-6) -> Tensor {
+    let width = x.shape.last!
+    var y = x
+    for r in 0..<(x.count / width) {
+        let row = (0..<width).map { Double(x.scalars[r * width + $0]) }
+        let mean = row.reduce(0, +) / Double(width)
+        let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
+        for i in 0..<width { y.scalars[r * width + i] = Float((row[i] - mean) / (variance + eps).squareRoot()) }
+    }
+    return y
+}
+
+/// Plain-loop RMSNorm in double precision: the test oracle.
+public func naiveRMSNorm(_ x: Tensor, weight: Tensor, eps: Double = 1e-6) -> Tensor {
+    let width = x.shape.last!
+    var y = x
+    for r in 0..<(x.count / width) {
+        let row = (0..<width).map { Double(x.scalars[r * width + $0]) }
+        let rms = (row.map { $0 * $0 }.reduce(0, +) / Double(width) + eps).squareRoot()
+        for i in 0..<width { y.scalars[r * width + i] = Float(row[i] / rms * Double(weight.scalars[i])) }
+    }
+    return y
+}

@@ -44,9 +44,11 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore"]),
-        .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore"]),
-        .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore"]),
+        // Fixture locations and tolerance checks shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["FlowCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"]),
+        .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
+        .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"]),
     ]

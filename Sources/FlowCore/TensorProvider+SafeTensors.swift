@@ -1,0 +1,8 @@
+import Foundation
+
+extension SafeTensorsFile: TensorProvider {
+    public var tensorNames: [String] { names }
+    public func tensorShape(_ name: String) -> [Int]? { shape(of: name) }
+    public func loadTensor(_ name: String) throws -> Tensor { try tensor(name) }
+    public var sourceDescription: String { url.path }
+}

@@ -1,0 +1,40 @@
+/// Why reading or writing a PNG failed. Each case names the file.
+public enum PNGError: Error, Equatable, CustomStringConvertible {
+    /// The file could not be opened or read (missing, a directory, no permission…).
+    case cannotOpen(path: String, reason: String)
+    /// The file is not a PNG (wrong signature, or empty).
+    case notPNG(path: String, reason: String)
+    /// The file is a PNG that ends early.
+    case truncated(path: String)
+    /// The file starts like a PNG but libpng rejected its contents (bad CRC, bad chunk…).
+    case corrupt(path: String, reason: String)
+    /// The file could not be written (directory missing or not writable, disk full…).
+    case cannotWrite(path: String, reason: String)
+    /// A text chunk's keyword or value cannot be stored.
+    case invalidText(path: String, key: String, reason: String)
+    /// The image cannot be stored (for example a zero width or height).
+    case invalidImage(path: String, reason: String)
+    /// An allocation failed.
+    case outOfMemory(path: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotOpen(path, reason):
+            return "cannot read \(path): \(reason); check that the file exists and is readable"
+        case let .notPNG(path, reason):
+            return "\(path) is not a PNG file: \(reason)"
+        case let .truncated(path):
+            return "\(path) is truncated: the PNG data ends early; the file was probably cut off while being written or copied"
+        case let .corrupt(path, reason):
+            return "\(path) is a damaged PNG: \(reason)"
+        case let .cannotWrite(path, reason):
+            return "cannot write \(path): \(reason); check that the directory exists and is writable"
+        case let .invalidText(path, key, reason):
+            return "cannot store text chunk \"\(key)\" in \(path): \(reason)"
+        case let .invalidImage(path, reason):
+            return "cannot write \(path): \(reason)"
+        case let .outOfMemory(path):
+            return "out of memory while processing \(path)"
+        }
+    }
+}

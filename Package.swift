@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "ShapesWorld",
+                "FlowCore", "MMDiT", "RectifiedFlow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -7,7 +7,9 @@ public func geluTanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
         let c: Float = 0.7978845608028654  // sqrt(2/π)
         for i in range {
             let v = x[i]
-            x[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+            // 0.5·(1 + tanh(u)) = sigmoid(2u) = 1 / (1 + e^(−2u))
+            let u = c * (v + 0.044715 * v * v * v)
+            x[i] = v / (1 + fastExp(-2 * u))
         }
     }
 }
@@ -18,7 +20,7 @@ public func siluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     Parallel.forEachChunk(count, minChunk: 16384) { range in
         for i in range {
             let v = x[i]
-            x[i] = v / (1 + expf(-v))
+            x[i] = v / (1 + fastExp(-v))
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// `q`, `k`, `v` point at token 0 of batch item 0; token `t` of item `b` starts at
 /// `(b·tokens + t)·stride`, and head `h` occupies columns `h·headDim ..< (h+1)·headDim`.
 /// The result for head `h` goes to the same columns of `out` (row stride `ldo`).
-/// Work is split over (batch, head) pairs; OpenBLAS runs single-threaded inside.
+/// Work is split over (batch, head) pairs; the products inside each run on its thread.
 public func multiHeadAttention(
     q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>, stride: Int,
     batch: Int, tokens: Int, heads: Int, headDim: Int,
@@ -14,7 +14,7 @@ public func multiHeadAttention(
     let scale = 1 / Float(headDim).squareRoot()
     let blockRows = min(tokens, 128)
     let tasks = batch * heads
-    Parallel.withSingleThreadedBLAS {
+    do {
         Parallel.forEach(tasks) { task in
             let b = task / heads, h = task % heads
             let base = b * tokens * stride + h * headDim

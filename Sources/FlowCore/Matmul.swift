@@ -3,7 +3,10 @@ import CBLAS
 /// Row-major single-precision GEMM on raw buffers:
 /// `C[M,N] = alpha · A[M,K] · op(B) + beta · C`, where `op(B)` is `B[K,N]`, or `B[N,K]ᵀ` when
 /// `transposeB` is set. Leading dimensions allow operating on column blocks of wider buffers.
-@inlinable
+///
+/// OpenBLAS runs single-threaded (see `Parallel`); large products are split into column
+/// (or row) blocks computed on `Parallel.threadCount` threads, so one thread pool serves
+/// both BLAS and FlowCore's own loops and no BLAS thread spins while the others work.
 public func sgemm(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int,
@@ -12,6 +15,43 @@ public func sgemm(
     alpha: Float = 1, beta: Float = 0
 ) {
     guard m > 0, n > 0 else { return }
+    let threads = Parallel.isInsideParallelRegion ? 1 : Parallel.threadCount
+    let work = Double(m) * Double(n) * Double(k)
+    let parts = work < 2e6 ? 1 : threads
+    if parts <= 1 {
+        sgemmSerial(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        return
+    }
+    nonisolated(unsafe) let (a, b, c) = (a, b, c)
+    if n >= m || m < 4 * parts {
+        // Column blocks: rows of B (transposed) or columns of B, multiples of 16.
+        let per = ((n + parts - 1) / parts + 15) / 16 * 16
+        Parallel.forEach((n + per - 1) / per) { part in
+            let j0 = part * per, cols = min(per, n - j0)
+            let bPart = transposeB ? b + j0 * ldb : b + j0
+            sgemmSerial(m: m, n: cols, k: k, a: a, lda: lda, b: bPart, ldb: ldb, transposeB: transposeB,
+                        c: c + j0, ldc: ldc, alpha: alpha, beta: beta)
+        }
+    } else {
+        let per = (m + parts - 1) / parts
+        Parallel.forEach((m + per - 1) / per) { part in
+            let i0 = part * per, rows = min(per, m - i0)
+            sgemmSerial(m: rows, n: n, k: k, a: a + i0 * lda, lda: lda, b: b, ldb: ldb, transposeB: transposeB,
+                        c: c + i0 * ldc, ldc: ldc, alpha: alpha, beta: beta)
+        }
+    }
+}
+
+/// One `cblas_sgemm` call on the calling thread.
+@inlinable
+public func sgemmSerial(
+    m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
+    c: UnsafeMutablePointer<Float>, ldc: Int,
+    alpha: Float = 1, beta: Float = 0
+) {
+    Parallel.configureBLASOnce
     cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }

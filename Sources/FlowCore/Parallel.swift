@@ -4,18 +4,46 @@ import Glibc
 import CBLAS
 import Dispatch
 
-/// Thread settings shared by every op: Dispatch for the loops FlowCore writes itself,
-/// OpenBLAS's own threads for matrix products.
+/// Thread settings shared by every op. One pool of threads (Dispatch) runs everything:
+/// FlowCore's loops, and matrix products split into blocks, each block a single-threaded
+/// OpenBLAS call. OpenBLAS's own threads are not used: they spin (sched_yield) between
+/// calls and would steal the cores from the rest of the forward.
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads = max(1, min(ProcessInfoCPU.count, 64))
 
-    /// The number of threads used by parallel loops and by OpenBLAS.
+    /// The number of threads used by parallel loops and matrix products.
     public static var threadCount: Int { configuredThreads }
 
-    /// Sets the thread count for FlowCore's loops and for OpenBLAS (call once at start-up).
+    /// Sets the thread count (call once at start-up, before any work).
     public static func setThreadCount(_ n: Int) {
         configuredThreads = max(1, n)
-        openblas_set_num_threads(Int32(configuredThreads))
+        configureBLASOnce
+    }
+
+    /// Puts OpenBLAS in single-threaded mode, once, before its first use.
+    public static let configureBLASOnce: Void = {
+        openblas_set_num_threads(1)
+    }()
+
+    /// True on a thread that is running a chunk of a parallel loop: nested work stays serial.
+    public static var isInsideParallelRegion: Bool {
+        pthread_getspecific(insideKey) != nil
+    }
+
+    /// A thread-local marker set while a parallel loop's body runs.
+    nonisolated(unsafe) private static let insideKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// Runs `body` with the parallel-region marker set on this thread.
+    @usableFromInline
+    static func markedInside(_ body: () -> Void) {
+        let previous = pthread_getspecific(insideKey)
+        pthread_setspecific(insideKey, UnsafeRawPointer(bitPattern: 1))
+        body()
+        pthread_setspecific(insideKey, previous)
     }
 
     /// Runs `body` over `0..<count` split into contiguous chunks of at least `minChunk`
@@ -36,7 +64,7 @@ public enum Parallel {
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let start = c * per
                 let end = min(count, start + per)
-                if start < end { body(start..<end) }
+                if start < end { markedInside { body(start..<end) } }
             }
         }
     }
@@ -49,18 +77,11 @@ public enum Parallel {
         } else {
             withoutActuallyEscaping(body) { body in
                 nonisolated(unsafe) let body = body
-                DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+                DispatchQueue.concurrentPerform(iterations: count) { i in markedInside { body(i) } }
             }
         }
     }
 
-    /// Runs `body` with OpenBLAS limited to one thread, for regions that parallelise over
-    /// independent small products themselves (e.g. attention heads).
-    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(configuredThreads)) }
-        return try body()
-    }
 }
 
 /// The number of online CPUs.

@@ -52,7 +52,10 @@ public func naiveSoftmax(_ x: Tensor) -> Tensor {
 @inlinable @inline(__always)
 public func fastExp(_ x: Float) -> Float {
     let xc = min(max(x, -87.0), 88.0)
-    let n = (xc * 1.4426950408889634).rounded(.toNearestOrEven)
+    // Round x·log2(e) to the nearest integer by adding 1.5·2²³: the sum's low mantissa bits then
+    // hold n itself (no float→int conversion, which would trap-check and stop vectorisation).
+    let shifted = xc * 1.4426950408889634 + 12582912
+    let n = shifted - 12582912
     let r = (xc - n * 0.693145751953125) - n * 1.428606765330187e-06
     var p: Float = 1.0 / 5040
     p = p * r + 1.0 / 720
@@ -62,6 +65,6 @@ public func fastExp(_ x: Float) -> Float {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = UInt32(bitPattern: Int32(n) + 127) << 23
+    let bits = (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23  // 2^n as float bits
     return p * Float(bitPattern: bits)
 }

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import FlowCore
+import MMDiT
+
+/// `flowstudio bench`: performance measurements that print ratios against baselines measured in the same run.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks (each prints its configuration, threads and a baseline from the same run).",
+        subcommands: [BenchForward.self])
+}
+
+/// The shape of a randomly initialised MM-DiT to benchmark.
+struct BenchModelOptions: ParsableArguments {
+    @Option(help: "Blocks; hidden size 64·depth, heads = depth.")
+    var depth: Int = 4
+    @Option(parsing: .upToNextOption, help: "Latent height and width in latent pixels (e.g. --latent 64 64 for a 512² SD3 image).")
+    var latent: [Int] = [16, 16]
+    @Option(help: "Text tokens (333 for SD3: 77 CLIP + 256 T5).")
+    var context: Int = 16
+    @Option(help: "Width of the text tokens.")
+    var contextDim: Int = 4096
+    @Option(help: "Width of the pooled text vector.")
+    var pooledDim: Int = 2048
+    @Option(help: "Batch size.")
+    var batch: Int = 1
+    @Flag(help: "Per-head RMSNorm on q and k (SD3.5).")
+    var qkNorm = false
+
+    func validate() throws {
+        guard latent.count == 2, latent.allSatisfy({ $0 >= 2 && $0 % 2 == 0 }) else {
+            throw ValidationError("--latent takes two even sizes, height and width (got \(latent))")
+        }
+        guard depth >= 1, depth <= 64 else { throw ValidationError("--depth must be 1…64 (got \(depth))") }
+        guard context >= 1, contextDim >= 1, pooledDim >= 1, batch >= 1 else {
+            throw ValidationError("--context, --context-dim, --pooled-dim and --batch must be positive")
+        }
+    }
+
+    var config: MMDiTConfig {
+        MMDiTConfig(depth: depth, contextDim: contextDim, pooledDim: pooledDim,
+                    posEmbedMaxSize: max(192, latent.max()! / 2), qkNorm: qkNorm)
+    }
+
+    /// A model of this shape with uniform random weights scaled like PyTorch's default init.
+    func randomModel() throws -> MMDiT {
+        var stream: UInt64 = 0
+        return try MMDiT(config: config) { key, shape in
+            stream += 1
+            let fanIn = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : shape.last!
+            let bound = key.contains("norm") && shape.count == 1 ? 1 : 1 / Float(fanIn).squareRoot()
+            var t = Noise.uniform(shape: shape, bound: bound, seed: 42, stream: stream)
+            if bound == 1 && key.contains("norm") { t = Tensor(repeating: 1, shape: shape) }
+            return t
+        }
+    }
+}
+
+struct BenchForward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forward",
+        abstract: "Time one MM-DiT forward on random weights; compare with OpenBLAS sgemm measured in the same run.",
+        discussion: """
+        Reports the median of --runs forwards after --warmup, effective GFLOP/s (matrix products and \
+        attention), and the sgemm GFLOP/s of the model's largest product (the MLP up-projection) \
+        measured right after, with the same threads, so the fraction of machine peak is visible. \
+        Tests/Reference/bench_pytorch.py runs the same configuration through diffusers and prints the ratio.
+        """)
+
+    @OptionGroup var model: BenchModelOptions
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "Untimed forwards before measuring.")
+    var warmup: Int = 1
+    @Option(help: "Timed forwards (the median is reported).")
+    var runs: Int = 5
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() throws {
+        compute.apply()
+        let config = model.config
+        let network = try model.randomModel()
+        let (h, w) = (model.latent[0], model.latent[1])
+        let latents = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
+        let context = Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2)
+        let pooled = Noise.gaussian(shape: [model.batch, config.pooledDim], seed: 3)
+        let timesteps = [Float](repeating: 500, count: model.batch)
+        func forward() throws { _ = try network(latents: latents, context: context, pooled: pooled, timesteps: timesteps) }
+
+        for _ in 0..<warmup { try forward() }
+        var times: [Double] = []
+        for _ in 0..<max(1, runs) { times.append(try measureSeconds(forward)) }
+        let median = times.sorted()[times.count / 2]
+        let flops = config.forwardFLOPs(batch: model.batch, latentHeight: h, latentWidth: w, contextTokens: model.context)
+        let tokens = model.batch * (h / config.patchSize) * (w / config.patchSize)
+        let sgemmRate = measureSgemmGFLOPs(m: tokens, n: config.mlpHiddenSize, k: config.hiddenSize)
+        let gflops = flops / median / 1e9
+        let weightBytes = Double(network.parameterCount) * 4
+        let peak = peakResidentBytes()
+
+        if json {
+            let object: [String: Any] = [
+                "depth": config.depth, "hidden": config.hiddenSize, "latent": [h, w], "context": model.context,
+                "context_dim": config.contextDim, "pooled_dim": config.pooledDim, "batch": model.batch,
+                "threads": Parallel.threadCount, "params": network.parameterCount,
+                "ms_median": median * 1000, "ms_all": times.map { $0 * 1000 }, "gflops": gflops,
+                "sgemm_gflops": sgemmRate, "fraction_of_sgemm": gflops / sgemmRate,
+                "peak_rss_mb": peak / 1e6, "fp32_weight_mb": weightBytes / 1e6,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("MM-DiT forward: \(config)")
+            print("  batch \(model.batch), latent \(h)×\(w) (\(tokens / model.batch) image tokens), \(model.context) text tokens, \(Parallel.threadCount) threads")
+            print("  params \(network.parameterCount) (\(String(format: "%.1f", weightBytes / 1e6)) MB fp32)")
+            print(String(format: "  forward: %.2f ms median of %d (min %.2f, max %.2f)", median * 1000, times.count,
+                         times.min()! * 1000, times.max()! * 1000))
+            print(String(format: "  %.1f GFLOP per forward → %.1f GFLOP/s", flops / 1e9, gflops))
+            print(String(format: "  sgemm baseline [%d×%d]·[%d×%d]ᵀ: %.1f GFLOP/s → forward runs at %.0f%% of it",
+                         tokens, config.hiddenSize, config.mlpHiddenSize, config.hiddenSize, sgemmRate, 100 * gflops / sgemmRate))
+            print(String(format: "  peak RSS %.0f MB = %.2f× the fp32 weights", peak / 1e6, peak / weightBytes))
+        }
+    }
+}
+
+/// Wall-clock seconds of one call.
+func measureSeconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// GFLOP/s of `C[m,n] = A[m,k]·B[n,k]ᵀ` with the current thread settings (median of a few runs
+/// after a warm-up, repeated to last at least ~50 ms each).
+func measureSgemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
+    let a = Noise.uniform(shape: [m, k], bound: 1, seed: 7)
+    let b = Noise.uniform(shape: [n, k], bound: 1, seed: 8)
+    var c = [Float](repeating: 0, count: m * n)
+    let flops = 2 * Double(m) * Double(n) * Double(k)
+    func once() {
+        a.scalars.withUnsafeBufferPointer { pa in
+            b.scalars.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k,
+                          transposeB: true, c: pc.baseAddress!, ldc: n)
+                }
+            }
+        }
+    }
+    once()
+    let repeats = max(1, Int(0.05 / max(measureSeconds(once), 1e-6)))
+    var rates: [Double] = []
+    for _ in 0..<5 {
+        let seconds = measureSeconds { for _ in 0..<repeats { once() } }
+        rates.append(flops * Double(repeats) / seconds / 1e9)
+    }
+    return rates.sorted()[rates.count / 2]
+}
+
+/// The process's peak resident set (VmHWM), in bytes; 0 where /proc is not available.
+func peakResidentBytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb * 1024
+}

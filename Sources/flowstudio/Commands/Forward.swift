@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import FlowCore
+import MMDiT
+
+/// `flowstudio forward`: one MM-DiT forward on tensors named as diffusers names the arguments.
+struct Forward: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one MM-DiT forward on saved inputs (for comparing with PyTorch/diffusers).",
+        discussion: """
+        --inputs holds hidden_states [B,C,H,W], encoder_hidden_states [B,L,Dctx], \
+        pooled_projections [B,Dpool] and timestep [B] (0–1000). The output file gets sample [B,C,H,W]. \
+        The model config is read from the weights (diffusers or original Stability key layout).
+        """)
+
+    @Option(help: "MM-DiT weights (.safetensors, diffusers or Stability layout).")
+    var model: String
+    @Option(help: "Input tensors (.safetensors).")
+    var inputs: String
+    @Option(help: "Where to write the output (.safetensors).")
+    var out: String
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        compute.apply()
+        let weights = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model))
+        let network = try MMDiT(weights: diffusersView(of: weights))
+        let inputFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
+        func input(_ name: String) throws -> Tensor {
+            guard inputFile.contains(name) else {
+                throw CLIError("\(inputs) has no tensor '\(name)'; it needs hidden_states, encoder_hidden_states, pooled_projections and timestep")
+            }
+            return try inputFile.tensor(name)
+        }
+        let sample = try network(latents: input("hidden_states"), context: input("encoder_hidden_states"),
+                                 pooled: input("pooled_projections"), timesteps: input("timestep").scalars)
+        try SafeTensors.write(["sample": sample], metadata: ["producer": "flowstudio forward", "config": network.config.description],
+                              to: URL(fileURLWithPath: out))
+        print("wrote sample \(describeShape(sample.shape)) to \(out) (model: \(network.config))")
+    }
+}

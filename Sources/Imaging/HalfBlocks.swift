@@ -54,16 +54,35 @@ public enum HalfBlocks {
         }
     }
 
+    /// Appends `ESC[<layer>;2;r;g;bm`, `ESC[<layer>;5;nm` or `ESC[49m` as bytes.
     static func appendSGR(_ line: inout [UInt8], layer: Int, key: Int, mode: ColorMode) {
+        line.append(0x1B)
+        line.append(0x5B)  // [
         if key == defaultBackground {
-            line += Array("\u{1B}[49m".utf8)
+            line += [0x34, 0x39, 0x6D]  // 49m
             return
         }
+        appendDecimal(&line, layer)
         switch mode {
         case .truecolor:
-            line += Array("\u{1B}[\(layer);2;\(key >> 16);\(key >> 8 & 0xFF);\(key & 0xFF)m".utf8)
+            line += [0x3B, 0x32, 0x3B]  // ;2;
+            appendDecimal(&line, key >> 16)
+            line.append(0x3B)
+            appendDecimal(&line, key >> 8 & 0xFF)
+            line.append(0x3B)
+            appendDecimal(&line, key & 0xFF)
         case .ansi256:
-            line += Array("\u{1B}[\(layer);5;\(key)m".utf8)
+            line += [0x3B, 0x35, 0x3B]  // ;5;
+            appendDecimal(&line, key)
         }
+        line.append(0x6D)  // m
+    }
+
+    /// Appends 0...999 in decimal.
+    @inline(__always)
+    static func appendDecimal(_ line: inout [UInt8], _ v: Int) {
+        if v >= 100 { line.append(0x30 + UInt8(v / 100)) }
+        if v >= 10 { line.append(0x30 + UInt8(v / 10 % 10)) }
+        line.append(0x30 + UInt8(v % 10))
     }
 }

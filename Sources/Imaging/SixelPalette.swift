@@ -4,6 +4,8 @@
 /// Register `n` is `(ri · levelsG + gi) · levelsB + bi`. Levels are spaced evenly in sixel
 /// percent (0–100), and each level's byte value is exactly what a decoder yields for that
 /// percentage (`p · 255 / 100`, truncated), so encode → decode reproduces `colors` exactly.
+/// (xterm and libsixel round instead of truncating: their colours can be one level brighter;
+/// an xterm -ti vt340 screenshot matched `quantizedImage` to within that one level.)
 ///
 /// Dithering is anchored to image coordinates (`x mod 8`, `y mod 8`), so an unchanged pixel
 /// gets the same register in every frame: previews do not shimmer while the sampler runs.

@@ -46,10 +46,10 @@ let package = Package(
 
         // Fixture locations and tolerance checks shared by the test targets.
         .target(name: "TestSupport", dependencies: ["FlowCore"], path: "Tests/TestSupport"),
-        .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"]),
+        .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]
 )

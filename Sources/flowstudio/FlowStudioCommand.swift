@@ -6,7 +6,7 @@ struct FlowStudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowstudio",
         abstract: "A terminal studio for rectified-flow MM-DiT text-to-image models (SD3 family).",
-        subcommands: [Forward.self, Bench.self]
+        subcommands: [Forward.self, Sample.self, Bench.self]
     )
 }
 

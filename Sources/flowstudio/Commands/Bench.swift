@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import FlowCore
 import MMDiT
+import RectifiedFlow
 
 /// `flowstudio bench`: performance measurements that print ratios against baselines measured in the same run.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (each prints its configuration, threads and a baseline from the same run).",
-        subcommands: [BenchForward.self])
+        subcommands: [BenchForward.self, BenchSample.self])
 }
 
 /// The shape of a randomly initialised MM-DiT to benchmark.
@@ -120,6 +121,58 @@ struct BenchForward: ParsableCommand {
                          tokens, config.hiddenSize, config.mlpHiddenSize, config.hiddenSize, sgemmRate, 100 * gflops / sgemmRate))
             print(String(format: "  peak RSS %.0f MB = %.2f× the fp32 weights", peak / 1e6, peak / weightBytes))
         }
+    }
+}
+
+struct BenchSample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Time the sampler against the same number of bare forwards measured in the same run.",
+        discussion: """
+        Runs --steps forwards of the batch the sampler uses (2 with CFG), then the full sampler with         per-step reports, and prints the sampler's overhead over the forwards alone.
+        """)
+
+    @OptionGroup var model: BenchModelOptions
+    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var compute: ComputeOptions
+    @Option(help: "Repetitions of each measurement (the median is reported).")
+    var runs: Int = 3
+
+    func run() throws {
+        compute.apply()
+        let config = model.config
+        let network = try model.randomModel()
+        let (h, w) = (model.latent[0], model.latent[1])
+        let noise = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
+        let positive = TextConditioning(context: Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2),
+                                        pooled: Noise.gaussian(shape: [model.batch, config.pooledDim], seed: 3))
+        let negative = positive.zeros
+        let sampler = try sampling.makeSampler()
+        let batch = sampler.usesGuidance ? 2 * model.batch : model.batch
+        let calls = sampler.kind.modelCalls(steps: sampling.steps)
+        let forwardInput = Noise.gaussian(shape: [batch, config.inChannels, h, w], seed: 4)
+        let forwardContext = Noise.gaussian(shape: [batch, model.context, config.contextDim], seed: 5)
+        let forwardPooled = Noise.gaussian(shape: [batch, config.pooledDim], seed: 6)
+
+        func bareForwards() throws {
+            for i in 0..<calls {
+                _ = try network(latents: forwardInput, context: forwardContext, pooled: forwardPooled,
+                                timesteps: [Float](repeating: Float(1000 - i), count: batch))
+            }
+        }
+        func sample() throws {
+            _ = try sampler.sample(model: network, noise: noise, positive: positive, negative: negative) { _ in true }
+        }
+        try bareForwards()  // warm-up
+        var forwardTimes: [Double] = [], sampleTimes: [Double] = []
+        for _ in 0..<max(1, runs) {
+            forwardTimes.append(try measureSeconds(bareForwards))
+            sampleTimes.append(try measureSeconds(sample))
+        }
+        let f = forwardTimes.sorted()[forwardTimes.count / 2], s = sampleTimes.sorted()[sampleTimes.count / 2]
+        print("sampler: \(sampling.sampler.rawValue), \(sampling.steps) steps, CFG \(sampling.cfg) (\(calls) forwards of batch \(batch)), \(Parallel.threadCount) threads")
+        print("model: \(config), latent \(h)×\(w), \(model.context) text tokens")
+        print(String(format: "  %d bare forwards: %.1f ms   sampler: %.1f ms   overhead: %+.2f%%", calls, f * 1000, s * 1000, 100 * (s - f) / f))
     }
 }
 

@@ -16,6 +16,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries, each behind a module map (+ a small C shim where a macro,
@@ -35,11 +36,18 @@ let package = Package(
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
         // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
         .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
+        // Prompt → image: the text encoder, MM-DiT, sampler and decoder behind one protocol.
+        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging"]),
+        // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
+        .target(name: "Studio", dependencies: [
+            "Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         // The command-line tool.
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow",
+                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Imaging", "Studio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +58,7 @@ let package = Package(
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,67 @@
+import FlowCore
+import Imaging
+import RectifiedFlow
+
+/// Which picture the per-step preview shows.
+public enum PreviewSource: String, Codable, Sendable, CaseIterable {
+    /// The predicted clean image x̂₀ = x_σ − σ·v: recognisable early.
+    case predicted
+    /// The noisy current state x_σ.
+    case noisy
+}
+
+/// One denoising step as the UI sees it.
+public struct GenerationProgress: Sendable {
+    /// 0-based index of the step just taken, and the total.
+    public let step: Int
+    public let stepCount: Int
+    /// σ at the start of the step.
+    public let sigma: Float
+    /// Wall-clock seconds since the run started.
+    public let elapsed: Double
+    /// The predicted clean image x̂₀ and the noisy state x_σ of this step, decoded to RGB.
+    public let predicted: RGBImage
+    public let noisy: RGBImage
+
+    public init(step: Int, stepCount: Int, sigma: Float, elapsed: Double, predicted: RGBImage, noisy: RGBImage) {
+        self.step = step
+        self.stepCount = stepCount
+        self.sigma = sigma
+        self.elapsed = elapsed
+        self.predicted = predicted
+        self.noisy = noisy
+    }
+
+    public func image(_ source: PreviewSource) -> RGBImage { source == .predicted ? predicted : noisy }
+}
+
+/// A finished image.
+public struct GenerationResult: Sendable {
+    public let image: RGBImage
+    public let settings: GenerationSettings
+    public let seconds: Double
+    public init(image: RGBImage, settings: GenerationSettings, seconds: Double) {
+        self.image = image
+        self.settings = settings
+        self.seconds = seconds
+    }
+}
+
+/// A text-to-image model ready to sample: the bundled demo model, or an SD3 checkpoint.
+public protocol ImageGenerator: Sendable {
+    /// Short name shown in the status line and written to PNG metadata (`Model: …`).
+    var modelName: String { get }
+    /// A one-line description with size, e.g. "MM-DiT depth 4 (18.5M params), 64×64 RGB".
+    var modelSummary: String { get }
+    /// A short hash of the weights (favorites record it).
+    var modelHash: String { get }
+    /// Sizes (width, height) this model can generate; the first is the default.
+    var supportedSizes: [(width: Int, height: Int)] { get }
+    /// Settings a new session starts with.
+    var defaultSettings: GenerationSettings { get }
+    /// Words of `prompt` the text encoder does not know (the UI shows them; never silently dropped).
+    func unknownWords(in prompt: String) -> [String]
+    /// Runs the sampler. `onStep` is called after every step (on the calling thread) and returns
+    /// false to stop; a stopped run returns nil. Throws on invalid settings or numerical failure.
+    func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?
+}

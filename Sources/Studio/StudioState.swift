@@ -1,0 +1,1 @@
+// The studio: filled in by the studio work.

@@ -21,8 +21,27 @@ struct ComputeOptions: ParsableArguments {
         }
     }
 
-    func apply() { Parallel.setThreadCount(threads) }
+    func apply() {
+        Parallel.setThreadCount(threads)
+        keepFreedMemoryForReuse()
+    }
 }
+
+/// Makes glibc serve large blocks from the heap and keep freed memory: a forward allocates and
+/// frees the same activation buffers (tens of MB) in every block, and with the default mmap
+/// threshold each one would be fresh pages that the kernel must fault in and zero again.
+func keepFreedMemoryForReuse() {
+    #if os(Linux)
+    _ = glibcMallopt(-3, 1 << 30)        // M_MMAP_THRESHOLD (malloc.h)
+    _ = glibcMallopt(-1, Int32.max)      // M_TRIM_THRESHOLD
+    #endif
+}
+
+#if os(Linux)
+/// glibc's `mallopt` (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 /// An error the CLI reports as one line, with what to do about it.
 struct CLIError: Error, CustomStringConvertible {

@@ -389,11 +389,12 @@ def make_forward_case(index, name, case):
         + ", ".join(f"{k}={v:.3f}" for k, v in sens.items())
     )
 
+    # The original layout is checked for every case (a: no qk-norm, c: attn2), written for b only.
+    original = diffusers_to_original(sd16, cfg["num_layers"])
+    check_against_diffusers_converter(original, sd16)
+    print(f"{name}: original layout round-trips exactly through diffusers' converter")
     if name == "forward_b":
-        original = diffusers_to_original(sd16, cfg["num_layers"])
-        check_against_diffusers_converter(original, sd16)
         save(original, f"{name}.stability.safetensors", {"config": meta["config"], "format": "sd3-original"})
-        print(f"{name}: original layout round-trips exactly through diffusers' converter")
     return model
 
 

@@ -32,6 +32,10 @@ let package = Package(
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
         .target(name: "RectifiedFlow", dependencies: ["MMDiT", "FlowCore"]),
         // The demo model's word tokenizer and small text transformer.
+        // The demo model's word tokenizer and small text transformer.
+        .target(name: "TextEncoding", dependencies: ["FlowCore"]),
+        // Backward passes, AdamW, EMA, the trainer and checkpoints for the bundled demo model.
+        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld"]),
         // The Shapes world: scene generator, renderer, captions and the image checker.
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
         // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
@@ -58,6 +62,7 @@ let package = Package(
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoding", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]

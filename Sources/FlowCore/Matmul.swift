@@ -1,15 +1,15 @@
 import CBLAS
 
 /// Row-major single-precision GEMM on raw buffers:
-/// `C[M,N] = alpha · A[M,K] · op(B) + beta · C`, where `op(B)` is `B[K,N]`, or `B[N,K]ᵀ` when
-/// `transposeB` is set. Leading dimensions allow operating on column blocks of wider buffers.
+/// `C[M,N] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is `A[M,K]`, or `A[K,M]ᵀ` when
+/// `transposeA` is set, and `op(B)` is `B[K,N]`, or `B[N,K]ᵀ` when `transposeB` is set. Leading dimensions allow operating on column blocks of wider buffers.
 ///
 /// OpenBLAS runs single-threaded (see `Parallel`); large products are split into column
 /// (or row) blocks computed on `Parallel.threadCount` threads, so one thread pool serves
 /// both BLAS and FlowCore's own loops and no BLAS thread spins while the others work.
 public func sgemm(
     m: Int, n: Int, k: Int,
-    a: UnsafePointer<Float>, lda: Int,
+    a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     alpha: Float = 1, beta: Float = 0
@@ -19,7 +19,8 @@ public func sgemm(
     let work = Double(m) * Double(n) * Double(k)
     let parts = work < 2e6 ? 1 : threads
     if parts <= 1 {
-        sgemmSerial(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc, alpha: alpha, beta: beta)
+        sgemmSerial(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                    c: c, ldc: ldc, alpha: alpha, beta: beta)
         return
     }
     nonisolated(unsafe) let (a, b, c) = (a, b, c)
@@ -29,15 +30,16 @@ public func sgemm(
         Parallel.forEach((n + per - 1) / per) { part in
             let j0 = part * per, cols = min(per, n - j0)
             let bPart = transposeB ? b + j0 * ldb : b + j0
-            sgemmSerial(m: m, n: cols, k: k, a: a, lda: lda, b: bPart, ldb: ldb, transposeB: transposeB,
-                        c: c + j0, ldc: ldc, alpha: alpha, beta: beta)
+            sgemmSerial(m: m, n: cols, k: k, a: a, lda: lda, transposeA: transposeA, b: bPart, ldb: ldb,
+                        transposeB: transposeB, c: c + j0, ldc: ldc, alpha: alpha, beta: beta)
         }
     } else {
         let per = (m + parts - 1) / parts
         Parallel.forEach((m + per - 1) / per) { part in
             let i0 = part * per, rows = min(per, m - i0)
-            sgemmSerial(m: rows, n: n, k: k, a: a + i0 * lda, lda: lda, b: b, ldb: ldb, transposeB: transposeB,
-                        c: c + i0 * ldc, ldc: ldc, alpha: alpha, beta: beta)
+            let aPart = transposeA ? a + i0 : a + i0 * lda
+            sgemmSerial(m: rows, n: n, k: k, a: aPart, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                        transposeB: transposeB, c: c + i0 * ldc, ldc: ldc, alpha: alpha, beta: beta)
         }
     }
 }
@@ -46,13 +48,13 @@ public func sgemm(
 @inlinable
 public func sgemmSerial(
     m: Int, n: Int, k: Int,
-    a: UnsafePointer<Float>, lda: Int,
+    a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     alpha: Float = 1, beta: Float = 0
 ) {
     Parallel.configureBLASOnce
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 

@@ -5,7 +5,7 @@ import FlowCore
 
 /// `dst[b, t, :] = src[b, t, :] · (1 + scale[b, :]) + shift[b, :]` for `tokens` rows per item.
 /// `shift`/`scale` point at chunk 0 of item 0 of their chunk; `modStride` = k·D.
-func modulate(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
+public func modulate(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
               batch: Int, tokens: Int, width: Int,
               shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, modStride: Int) {
     Parallel.forEachChunk(batch * tokens, minChunk: max(1, 8192 / width)) { rows in
@@ -19,7 +19,7 @@ func modulate(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>
 }
 
 /// `x[b, t, :] += gate[b, :] · y[b, t, :]` (the gated residual of AdaLN-Zero).
-func addGated(_ y: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
+public func addGated(_ y: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
               batch: Int, tokens: Int, width: Int, gate: UnsafePointer<Float>, modStride: Int) {
     Parallel.forEachChunk(batch * tokens, minChunk: max(1, 8192 / width)) { rows in
         for r in rows {

@@ -1,0 +1,206 @@
+import Foundation
+import Generation
+import Imaging
+
+/// The studio's files under the data folder (`$XDG_DATA_HOME/flowstudio/`, by default
+/// `~/.local/share/flowstudio/`):
+///
+/// ```
+/// favorites.json          {"version": 1, "favorites": [FavoriteEntry…]}, replaced atomically
+/// favorites/*.png         favorite images, with the A1111 `parameters` text chunk
+/// outputs/*.png           Ctrl-E exports, same chunk
+/// ```
+/// A `favorites.json` that cannot be read is moved aside (`favorites.json.corrupt-<time>`),
+/// never overwritten; when even that fails the store turns read-only for the session.
+public final class FavoritesStore: @unchecked Sendable {
+    // @unchecked: used from the UI thread only.
+    public let directory: URL
+    public var favoritesFile: URL { directory.appendingPathComponent("favorites.json") }
+    /// Set when a corrupt favorites file could not be moved aside: saving would overwrite it.
+    public private(set) var isReadOnly = false
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// `$XDG_DATA_HOME/flowstudio`, or `$HOME/.local/share/flowstudio`.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        if let xdg = environment["XDG_DATA_HOME"], xdg.hasPrefix("/") {
+            return URL(fileURLWithPath: xdg).appendingPathComponent("flowstudio")
+        }
+        let home = environment["HOME"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.homeDirectoryForCurrentUser
+        return home.appendingPathComponent(".local/share/flowstudio")
+    }
+
+    struct FileContents: Codable {
+        var version: Int
+        var favorites: [FavoriteEntry]
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return e
+    }
+
+    /// Reads the favorites. A missing file is an empty list; an unreadable one is moved aside
+    /// and the warning says where to.
+    public func load(now: Date = Date()) -> (entries: [FavoriteEntry], warning: String?) {
+        let url = favoritesFile
+        guard FileManager.default.fileExists(atPath: url.path) else { return ([], nil) }
+        let why: String
+        do {
+            let data = try Data(contentsOf: url)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let contents = try decoder.decode(FileContents.self, from: data)
+            return (contents.favorites, nil)
+        } catch let error as DecodingError {
+            why = Self.describe(error)
+        } catch {
+            why = (error as NSError).localizedDescription
+        }
+        let aside = directory.appendingPathComponent("favorites.json.corrupt-\(Self.stamp(now))")
+        do {
+            try FileManager.default.moveItem(at: url, to: aside)
+            return ([], "favorites.json could not be read (\(why)); moved it to \(aside.path) and started a new list")
+        } catch {
+            isReadOnly = true
+            return ([], "favorites.json could not be read (\(why)) nor moved aside (\((error as NSError).localizedDescription)); favorites will not be saved this session so the file is not overwritten")
+        }
+    }
+
+    /// Writes the list atomically: a temporary file in the same folder, flushed, renamed over
+    /// `favorites.json`.
+    public func save(_ entries: [FavoriteEntry]) throws {
+        guard !isReadOnly else {
+            throw StoreError.readOnly(favoritesFile.path)
+        }
+        let data = try Self.encoder().encode(FileContents(version: 1, favorites: entries))
+        try makeDirectory(directory)
+        try Self.writeAtomically(data, to: favoritesFile)
+    }
+
+    /// Writes `image` as a PNG with the A1111 `parameters` chunk under `folder` (`favorites`
+    /// or `outputs`); returns its path relative to the data folder.
+    public func writeImage(_ image: RGBImage, settings: GenerationSettings, modelName: String, modelHash: String,
+                           folder: String, now: Date = Date()) throws -> String {
+        let dir = directory.appendingPathComponent(folder)
+        try makeDirectory(dir)
+        var name = "\(Self.stamp(now))-\(settings.seed)"
+        var n = 2
+        while FileManager.default.fileExists(atPath: dir.appendingPathComponent(name + ".png").path) {
+            name = "\(Self.stamp(now))-\(settings.seed)-\(n)"
+            n += 1
+        }
+        let url = dir.appendingPathComponent(name + ".png")
+        let parameters = A1111Parameters(settings: settings, modelName: modelName, modelHash: modelHash)
+        do {
+            try PNG.write(image, to: url, text: [("parameters", parameters.encoded)])
+        } catch {
+            throw StoreError.cannotWrite(url.path, "\(error)")
+        }
+        return "\(folder)/\(name).png"
+    }
+
+    /// Saves `result` as a favorite: its PNG, then the list with the new entry appended.
+    /// Returns the new list. When the PNG cannot be written nothing is saved.
+    public func addFavorite(_ result: GenerationResult, seedMode: SeedMode, modelName: String, modelHash: String,
+                            to entries: [FavoriteEntry], now: Date = Date()) throws -> [FavoriteEntry] {
+        guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
+        let path = try writeImage(result.image, settings: result.settings, modelName: modelName, modelHash: modelHash,
+                                  folder: "favorites", now: now)
+        let entry = FavoriteEntry(settings: result.settings, seedMode: seedMode, modelName: modelName,
+                                  modelHash: modelHash, created: now, imagePath: path)
+        let updated = entries + [entry]
+        try save(updated)
+        return updated
+    }
+
+    /// Removes a favorite from the list (its PNG stays on disk). Returns the new list.
+    public func removeFavorite(id: String, from entries: [FavoriteEntry]) throws -> [FavoriteEntry] {
+        let updated = entries.filter { $0.id != id }
+        try save(updated)
+        return updated
+    }
+
+    /// The favorite's PNG, when it has one that reads.
+    public func image(of entry: FavoriteEntry) -> RGBImage? {
+        guard let path = entry.imagePath else { return nil }
+        return try? PNG.read(from: directory.appendingPathComponent(path)).image
+    }
+
+    func makeDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.cannotWrite(url.path, (error as NSError).localizedDescription)
+        }
+    }
+
+    /// Temp file beside `url`, fsync, rename.
+    static func writeAtomically(_ data: Data, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw StoreError.cannotWrite(url.path, String(cString: strerror(errno))) }
+        var ok = data.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        let why = ok ? "" : String(cString: strerror(errno))
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temp.path, url.path) == 0 else {
+            let reason = why.isEmpty ? String(cString: strerror(errno)) : why
+            unlink(temp.path)
+            throw StoreError.cannotWrite(url.path, reason)
+        }
+    }
+
+    static func stamp(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone.current
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return f.string(from: date)
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case let .dataCorrupted(context):
+            return "not valid JSON" + (context.codingPath.isEmpty ? "" : " at \(path(context.codingPath))")
+        case let .keyNotFound(key, context):
+            return "missing '\(key.stringValue)' at \(path(context.codingPath))"
+        case let .typeMismatch(_, context), let .valueNotFound(_, context):
+            return "wrong type at \(path(context.codingPath))"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    static func path(_ keys: [CodingKey]) -> String {
+        keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}
+
+/// Why the store could not write.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    case cannotWrite(String, String)
+    case readOnly(String)
+
+    public var description: String {
+        switch self {
+        case let .cannotWrite(path, why):
+            "cannot write \(path): \(why) (choose another folder with --data-dir or XDG_DATA_HOME)"
+        case let .readOnly(path):
+            "not saving: \(path) could not be read and is kept as it is"
+        }
+    }
+}

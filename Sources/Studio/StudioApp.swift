@@ -1,0 +1,94 @@
+import CNcurses
+import Foundation
+import Generation
+import Imaging
+
+/// How the studio is started (the `flowstudio studio` options).
+public struct StudioOptions: Sendable {
+    /// A theme name from the themes folder, or a path to a theme file.
+    public var theme: String = "default"
+    /// Forces a preview protocol instead of probing the terminal.
+    public var preview: PreviewProtocol?
+    /// A PNG whose A1111 `parameters` chunk gives the starting settings.
+    public var from: String?
+    /// Where favorites and exports go (default `$XDG_DATA_HOME/flowstudio`).
+    public var dataDirectory: String?
+    /// Live re-generation when typing pauses.
+    public var live = true
+    /// Shown in the status line at start (e.g. why the requested model was not loaded).
+    public var startupMessages: [StatusMessage] = []
+
+    public init() {}
+}
+
+/// Opens the studio on the process's terminal.
+public enum StudioApp {
+    /// Runs the studio until the user quits. Throws before the screen opens when the options
+    /// cannot work (no terminal, unreadable `--from` file); the terminal is restored on every
+    /// exit, including crash signals.
+    public static func run(generator: any ImageGenerator, options: StudioOptions) throws {
+        let environment = ProcessInfo.processInfo.environment
+        let dataDirectory = options.dataDirectory.map { URL(fileURLWithPath: $0) }
+            ?? FavoritesStore.defaultDirectory(environment: environment)
+        var messages = options.startupMessages
+        let initial = try options.from.map { try settings(fromPNG: $0, defaults: generator.defaultSettings) }
+        if let from = options.from { messages.append(.info("settings restored from \(from)")) }
+        if let why = checkWritable(dataDirectory) { messages.append(.error(why)) }
+
+        let library = ThemeLibrary.standard(dataDirectory: dataDirectory, environment: environment)
+        let (theme, themeWarning) = library.load(options.theme)
+        if let themeWarning { messages.append(.warning(themeWarning)) }
+
+        let probe = options.preview == nil ? TerminalProbe.run() : TerminalProbe()
+        let terminal = try CursesTerminal()
+        defer { terminal.shutdown() }
+        let chosen = probe.choose(override: options.preview, colorCount: terminal.colorCount, environment: environment)
+        if terminal.colorCount < 8 && options.preview == nil {
+            messages.append(.info("this terminal shows no colours: previews are ASCII shades"))
+        }
+        let configuration = StudioController.Configuration(
+            previewProtocol: chosen, theme: theme, themes: library, store: FavoritesStore(directory: dataDirectory),
+            live: options.live, sixelRegisters: probe.colorRegisters.map { min(256, max(2, $0)) } ?? 256,
+            initialSettings: initial, startupMessages: messages)
+        let controller = StudioController(terminal: terminal, generator: generator, configuration: configuration)
+        controller.run()
+    }
+
+    /// The settings in a PNG's A1111 `parameters` chunk; absent fields keep `defaults`.
+    public static func settings(fromPNG path: String, defaults: GenerationSettings) throws -> GenerationSettings {
+        let url = URL(fileURLWithPath: path)
+        let text: [String: String]
+        do {
+            text = try PNG.read(from: url).text
+        } catch {
+            throw StudioStartError("cannot read \(path): \(error)")
+        }
+        guard let parameters = text["parameters"] else {
+            throw StudioStartError("\(path) has no 'parameters' text chunk (the settings AUTOMATIC1111 and FlowStudio write); nothing to restore")
+        }
+        do {
+            return try A1111Parameters(parsing: parameters).settings(defaults: defaults)
+        } catch {
+            throw StudioStartError("cannot restore settings from \(path): \(error)")
+        }
+    }
+
+    /// nil when the folder exists (or can be created) and is writable; otherwise why not.
+    static func checkWritable(_ directory: URL) -> String? {
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            return "cannot create the data folder \(directory.path): \((error as NSError).localizedDescription); favorites and exports will fail (use --data-dir or XDG_DATA_HOME)"
+        }
+        guard access(directory.path, W_OK) == 0 else {
+            return "the data folder \(directory.path) is not writable; favorites and exports will fail (use --data-dir or XDG_DATA_HOME)"
+        }
+        return nil
+    }
+}
+
+/// A reason the studio cannot start, said before the screen opens.
+public struct StudioStartError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

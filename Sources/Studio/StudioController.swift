@@ -1,0 +1,259 @@
+import Foundation
+import Generation
+import Imaging
+
+/// The UI thread's loop: waits for keys or a wake-up, folds worker reports into the state,
+/// handles keys, carries out effects, and presents the screen. It alone calls the terminal.
+public final class StudioController {
+    public private(set) var state: StudioState
+    let terminal: Terminal
+    let generator: any ImageGenerator
+    let store: FavoritesStore
+    let themes: ThemeLibrary
+    let mailbox: Mailbox
+    let worker: GenerationWorker
+    let encoder: PreviewEncoder
+    let clock: () -> Double
+
+    private var preview: PreviewRendering?
+    private var requestedPreview: String?
+    private var lastCanvas: Canvas?
+    private var lastOverlays: [Overlay] = []
+    private var needsFullRepaint = true
+    private var running = true
+    private var lastPromptText = ""
+
+    /// Settings the controller needs besides the generator and terminal.
+    public struct Configuration {
+        public var previewProtocol: PreviewProtocol
+        public var theme: Theme
+        public var themes: ThemeLibrary
+        public var store: FavoritesStore
+        public var live: Bool
+        public var sixelRegisters: Int
+        /// Settings to start from (`--from FILE.png`).
+        public var initialSettings: GenerationSettings?
+        /// Shown in the status line at start (e.g. why a model or theme could not load).
+        public var startupMessages: [StatusMessage]
+        public var seed: UInt64
+
+        public init(previewProtocol: PreviewProtocol, theme: Theme = .builtIn, themes: ThemeLibrary = ThemeLibrary(directories: []),
+                    store: FavoritesStore, live: Bool = true, sixelRegisters: Int = 256,
+                    initialSettings: GenerationSettings? = nil, startupMessages: [StatusMessage] = [],
+                    seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) {
+            self.previewProtocol = previewProtocol
+            self.theme = theme
+            self.themes = themes
+            self.store = store
+            self.live = live
+            self.sixelRegisters = sixelRegisters
+            self.initialSettings = initialSettings
+            self.startupMessages = startupMessages
+            self.seed = seed
+        }
+    }
+
+    public init(terminal: Terminal, generator: any ImageGenerator, configuration c: Configuration,
+                clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+        self.terminal = terminal
+        self.generator = generator
+        self.store = c.store
+        self.themes = c.themes
+        self.clock = clock
+        let mailbox = Mailbox(wake: { [weak terminal] in terminal?.wake() })
+        self.mailbox = mailbox
+        worker = GenerationWorker(generator: generator, mailbox: mailbox)
+        encoder = PreviewEncoder(mailbox: mailbox, sixel: SixelEncoder(maxRegisters: c.sixelRegisters))
+        state = StudioState(generator: generator, live: c.live, seedSource: SeedSource(seed: c.seed))
+        state.previewProtocol = c.previewProtocol
+        state.themeName = c.theme.name
+        terminal.setTheme(c.theme)
+        if let s = c.initialSettings { state.restore(s) }
+        let (entries, warning) = store.load()
+        state.favorites = entries
+        var messages = c.startupMessages
+        if let warning { messages.append(.warning(warning)) }
+        state.message = messages.isEmpty ? nil : messages.count == 1 ? messages[0]
+            : messages.contains(where: { if case .error = $0 { true } else { false } })
+            ? .error(messages.map(\.text).joined(separator: " · ")) : .warning(messages.map(\.text).joined(separator: " · "))
+        refreshUnknownWords()
+    }
+
+    /// Runs until the user quits. Returns after the worker was told to stop.
+    public func run() {
+        worker.launch()
+        encoder.launch()
+        draw()
+        while running {
+            let now = clock()
+            var timeout = 0.5
+            if let deadline = state.liveDeadline { timeout = min(timeout, max(0, deadline - now)) }
+            let keys = terminal.readKeys(timeout: timeout)
+            step(keys: keys)
+        }
+        worker.stop()
+        encoder.stop()
+    }
+
+    /// One turn of the loop: reports, keys, timers, drawing. Exposed for tests that drive the
+    /// controller without its thread.
+    func step(keys: [Key]) {
+        let now = clock()
+        drainMailbox(now: now)
+        for key in keys where running {
+            if key == .resize {
+                needsFullRepaint = true
+                preview = nil
+                requestedPreview = nil
+            }
+            perform(state.handle(key, now: now))
+        }
+        if running { perform(state.tick(now: clock())) }
+        refreshUnknownWords()
+        if running { draw() }
+    }
+
+    func drainMailbox(now: Double) {
+        let (events, rendering) = mailbox.take()
+        for event in events { state.apply(event, now: now) }
+        if let rendering { preview = rendering }
+    }
+
+    func refreshUnknownWords() {
+        let text = state.prompt.text
+        guard text != lastPromptText else { return }
+        lastPromptText = text
+        state.setUnknownWords(generator.unknownWords(in: text))
+    }
+
+    // MARK: Effects
+
+    func perform(_ effects: [StudioEffect]) {
+        for effect in effects {
+            switch effect {
+            case let .generate(settings, run):
+                worker.start(settings, run: run)
+            case .cancel:
+                worker.cancel()
+            case .saveFavorite:
+                saveFavorite()
+            case .export:
+                export()
+            case let .deleteFavorite(id):
+                do {
+                    state.favorites = try store.removeFavorite(id: id, from: state.favorites)
+                    state.message = .info("removed the favorite (its PNG stays in \(store.directory.path)/favorites)")
+                } catch {
+                    state.favorites.removeAll { $0.id == id }
+                    state.message = .error("\(error); removed for this session only")
+                }
+                state.listSelection = min(state.listSelection, max(0, state.favorites.count - 1))
+                perform(state.loadSelectedFavorite())
+            case let .loadFavoriteImage(id):
+                if let entry = state.favorites.first(where: { $0.id == id }) {
+                    if let image = store.image(of: entry) {
+                        state.favoriteImages[id] = image
+                    } else {
+                        state.message = .warning("the favorite's image \(entry.imagePath ?? "(none)") cannot be read; its settings can still be restored")
+                    }
+                }
+            case .cycleTheme:
+                let names = themes.names()
+                let i = names.firstIndex(of: state.themeName) ?? -1
+                let name = names[(i + 1) % names.count]
+                let (theme, warning) = themes.load(name)
+                terminal.setTheme(theme)
+                state.themeName = theme.name
+                state.message = warning.map { .warning($0) } ?? .info("theme: \(theme.name)")
+                needsFullRepaint = true
+            case .repaint:
+                needsFullRepaint = true
+            case .quit:
+                worker.stop()
+                running = false
+            }
+        }
+    }
+
+    func saveFavorite() {
+        guard let result = state.result else { return }
+        do {
+            state.favorites = try store.addFavorite(result, seedMode: state.seedMode, modelName: generator.modelName,
+                                                    modelHash: generator.modelHash, to: state.favorites)
+            let path = state.favorites.last?.imagePath ?? ""
+            state.message = .info("saved favorite → \(store.directory.appendingPathComponent(path).path)")
+        } catch {
+            // Nothing lost: keep it in this session's list.
+            state.favorites.append(FavoriteEntry(settings: result.settings, seedMode: state.seedMode,
+                                                 modelName: generator.modelName, modelHash: generator.modelHash,
+                                                 imagePath: nil))
+            state.favoriteImages[state.favorites.last!.id] = result.image
+            state.message = .error("\(error); kept the favorite for this session only")
+        }
+    }
+
+    func export() {
+        guard let result = state.result else { return }
+        do {
+            let path = try store.writeImage(result.image, settings: result.settings, modelName: generator.modelName,
+                                            modelHash: generator.modelHash, folder: "outputs")
+            state.message = .info("exported → \(store.directory.appendingPathComponent(path).path)")
+        } catch {
+            state.message = .error("\(error)")
+        }
+    }
+
+    // MARK: Drawing
+
+    func draw() {
+        let size = terminal.size
+        let layout = Layout(rows: size.rows, columns: size.columns)
+        state.promptWidth = max(2, layout.promptText.columns)
+        state.negativeWidth = max(2, layout.negativeText.columns)
+
+        // Ask the encoder for the picture at this size when what is shown has changed.
+        var shown: TerminalImage.Rendered?
+        var shownKey: String?
+        if !layout.tooSmall, state.mode != .help, let displayed = state.displayedImage {
+            let cell = terminal.cellPixels
+            let request = PreviewRequest(key: displayed.key, image: displayed.image, previewProtocol: state.previewProtocol,
+                                         columns: layout.image.columns, rows: layout.image.rows,
+                                         cellWidth: cell.width, cellHeight: cell.height)
+            if preview?.request.identity == request.identity {
+                shown = preview?.rendered
+                shownKey = displayed.key
+            } else {
+                if requestedPreview != request.identity {
+                    requestedPreview = request.identity
+                    encoder.submit(request)
+                }
+                // Until the new picture is encoded, keep the previous one if it has the same box.
+                if let old = preview, old.request.columns == request.columns, old.request.rows == request.rows,
+                   old.request.previewProtocol == request.previewProtocol {
+                    shown = old.rendered
+                    shownKey = old.request.key
+                }
+            }
+        }
+        let (canvas, overlayRect) = StudioView.render(state, layout: layout, preview: shown, previewKey: shownKey)
+        var overlays: [Overlay] = []
+        if let rect = overlayRect, let shown, let key = shownKey {
+            switch shown.payload {
+            case let .sixel(bytes): overlays = [Overlay(key: key, rect: rect, payload: .sixel(bytes))]
+            case let .ansiLines(lines): overlays = [Overlay(key: key, rect: rect, payload: .lines(lines))]
+            case .textLines: break
+            }
+        }
+        // An overlay that moved, changed size or went away leaves pixels curses does not know
+        // about: clear the screen and draw everything again.
+        let oldRects = lastOverlays.map(\.rect), newRects = overlays.map(\.rect)
+        if !lastOverlays.isEmpty && oldRects != newRects { needsFullRepaint = true }
+        let overlaysChanged = overlays != lastOverlays
+        let repaint = needsFullRepaint
+        guard repaint || overlaysChanged || canvas != lastCanvas else { return }
+        terminal.present(canvas, overlays: overlays, fullRepaint: repaint, resendOverlays: overlaysChanged || repaint)
+        lastCanvas = canvas
+        lastOverlays = overlays
+        needsFullRepaint = false
+    }
+}

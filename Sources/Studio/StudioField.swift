@@ -1,0 +1,105 @@
+import Foundation
+import RectifiedFlow
+
+/// The places the focus can be, in Tab order.
+public enum StudioField: String, CaseIterable, Sendable {
+    case prompt, negative, steps, cfg, seed, seedMode, shift, sampler, size, preview, live
+
+    /// The label shown beside the value.
+    public var label: String {
+        switch self {
+        case .prompt: "Prompt"
+        case .negative: "Negative"
+        case .steps: "Steps"
+        case .cfg: "CFG scale"
+        case .seed: "Seed"
+        case .seedMode: "Seed mode"
+        case .shift: "Shift"
+        case .sampler: "Sampler"
+        case .size: "Size"
+        case .preview: "Preview"
+        case .live: "Live"
+        }
+    }
+
+    /// Free-text fields edited with the prompt editor.
+    public var isText: Bool { self == .prompt || self == .negative }
+    /// Fields whose value is typed as a number.
+    public var isNumeric: Bool { self == .steps || self == .cfg || self == .seed || self == .shift }
+    /// The settings fields shown as a list under the prompts.
+    public static let settings: [StudioField] = [.steps, .cfg, .seed, .seedMode, .shift, .sampler, .size, .preview, .live]
+}
+
+/// How the seed changes between generations.
+public enum SeedMode: String, CaseIterable, Codable, Sendable {
+    /// The same seed every time.
+    case fixed
+    /// A new random seed before each generation.
+    case random
+    /// The seed goes up by one after each finished generation.
+    case increment
+}
+
+/// A value typed into a field that is refused, with the reason shown to the user.
+public struct FieldError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let field: StudioField
+    public let reason: String
+    public var description: String { reason }
+}
+
+/// Parsing and range checks for the numeric fields.
+public enum FieldLimits {
+    public static let steps = 1...SigmaSchedule.maxSteps
+    public static let cfg: ClosedRange<Float> = 0...50
+    public static let shift: ClosedRange<Double> = 0.05...20
+
+    public static func parseSteps(_ text: String) throws(FieldError) -> Int {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let n = Int(t) else {
+            throw FieldError(field: .steps, reason: "steps must be a whole number from \(steps.lowerBound) to \(steps.upperBound); '\(t)' is not one")
+        }
+        guard steps.contains(n) else {
+            throw FieldError(field: .steps, reason: "steps must be from \(steps.lowerBound) to \(steps.upperBound); \(n) is out of range")
+        }
+        return n
+    }
+
+    public static func parseCFG(_ text: String) throws(FieldError) -> Float {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let g = Float(t), g.isFinite else {
+            throw FieldError(field: .cfg, reason: "CFG scale must be a number from 0 to 50 (1 = no guidance); '\(t)' is not one")
+        }
+        guard cfg.contains(g) else {
+            throw FieldError(field: .cfg, reason: "CFG scale must be from 0 to 50; \(t) is out of range")
+        }
+        return g
+    }
+
+    public static func parseSeed(_ text: String) throws(FieldError) -> UInt64 {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let s = UInt64(t) else {
+            throw FieldError(field: .seed, reason: "the seed must be a whole number from 0 to \(UInt64.max); '\(t)' is not one")
+        }
+        return s
+    }
+
+    public static func parseShift(_ text: String) throws(FieldError) -> Double {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let s = Double(t), s.isFinite else {
+            throw FieldError(field: .shift, reason: "shift must be a number from 0.05 to 20 (SD3 uses 3); '\(t)' is not one")
+        }
+        guard shift.contains(s) else {
+            throw FieldError(field: .shift, reason: "shift must be from 0.05 to 20; \(t) is out of range")
+        }
+        return s
+    }
+
+    /// A number the way a field shows it: `7`, `4.5`, `0.25`.
+    public static func format(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        var s = String(format: "%.4f", v)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,308 @@
+import Foundation
+import Generation
+import Imaging
+
+/// Draws a `StudioState` into a `Canvas` for a `Layout`. Pure: the same state gives the same
+/// cells. The preview image itself is not drawn here (except ASCII, which is plain text): the
+/// view leaves its cells blank and reports where the overlay goes.
+public enum StudioView {
+    /// The keys the footer lists, in order of importance (the footer drops what does not fit).
+    static let footerKeys: [(key: String, action: String)] = [
+        ("Enter", "generate"), ("Esc", "cancel"), ("Tab", "next field"), ("F1", "help"), ("^S", "save"),
+        ("^F", "favorites"), ("^P", "history"), ("^R", "seed"), ("^E", "export"), ("^T", "theme"), ("^Q", "quit"),
+    ]
+
+    /// The help overlay's lines: key, what it does.
+    static let helpLines: [(String, String)] = [
+        ("Enter", "generate (Alt-Enter: new line in the prompt)"),
+        ("Esc", "cancel the running generation / a field edit"),
+        ("Tab / Shift-Tab", "next / previous field"),
+        ("+ - ↑ ↓", "change the focused setting (or type a number)"),
+        ("← →", "scrub through the last run's steps (in settings)"),
+        ("Shift-← →", "scrub from anywhere"),
+        ("Ctrl-S", "save the current image as a favorite"),
+        ("Ctrl-F / F3", "favorites (Enter restores, Del removes)"),
+        ("Ctrl-P / F2", "history of this session"),
+        ("Ctrl-R", "new random seed"),
+        ("Ctrl-E", "export the current image as PNG"),
+        ("Ctrl-T", "cycle themes"),
+        ("Ctrl-G", "live re-generation on / off"),
+        ("Ctrl-W Ctrl-U Ctrl-K", "delete word / to line start / to end"),
+        ("Ctrl-L", "redraw the screen"),
+        ("Ctrl-Q / F10", "quit (also Ctrl-C)"),
+    ]
+
+    /// Draws the screen. `preview` is the encoded image to show (its cells are left blank, or
+    /// hold the text for ASCII); returns the canvas and the overlay rectangle, if any.
+    public static func render(_ state: StudioState, layout: Layout, preview: TerminalImage.Rendered?,
+                              previewKey: String?) -> (canvas: Canvas, overlayRect: CellRect?) {
+        var canvas = Canvas(rows: layout.rows, columns: layout.columns)
+        if layout.tooSmall {
+            drawTooSmall(&canvas, layout: layout)
+            return (canvas, nil)
+        }
+        drawTitle(&canvas, state, layout)
+        switch state.mode {
+        case .main, .help:
+            drawEditors(&canvas, state, layout)
+            drawSettings(&canvas, state, layout)
+        case .history, .favorites, .confirmDelete:
+            drawList(&canvas, state, layout)
+        }
+        let overlay = drawPreview(&canvas, state, layout, preview: preview)
+        drawStatus(&canvas, state, layout)
+        drawFooter(&canvas, state, layout)
+        if state.mode == .help {
+            drawHelp(&canvas, layout)
+            canvas.cursor = nil
+            return (canvas, nil)
+        }
+        return (canvas, overlay)
+    }
+
+    static func drawTooSmall(_ canvas: inout Canvas, layout: Layout) {
+        let lines = ["make the window larger",
+                     "FlowStudio needs \(Layout.minimumColumns)×\(Layout.minimumRows), this one is \(layout.columns)×\(layout.rows)",
+                     "(Ctrl-Q quits)"]
+        let top = max(0, layout.rows / 2 - 1)
+        for (i, line) in lines.enumerated() {
+            let text = DisplayWidth.truncate(line, to: layout.columns)
+            let col = max(0, (layout.columns - DisplayWidth.of(text)) / 2)
+            canvas.put(text, row: top + i, column: col, role: i == 0 ? .statusWarning : .text)
+        }
+    }
+
+    static func drawTitle(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        canvas.fill(layout.title, role: .title)
+        let text = " FlowStudio · \(state.modelName) — \(state.modelSummary)"
+        canvas.put(DisplayWidth.truncate(text, to: layout.columns - 1), row: 0, column: 0, role: .title)
+    }
+
+    static func drawEditors(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        for (field, box) in [(StudioField.prompt, layout.promptBox), (.negative, layout.negativeBox)] {
+            let focused = state.focus == field && state.mode == .main
+            let editor = field == .prompt ? state.prompt : state.negative
+            canvas.box(box, title: field == .prompt ? "Prompt" : "Negative prompt", role: focused ? .focus : .border,
+                       titleRole: focused ? .focus : .boxTitle)
+            let area = box.inset(1)
+            guard !area.isEmpty else { continue }
+            let lines = editor.wrappedText(width: area.columns)
+            let cursor = editor.cursorPosition(width: area.columns)
+            // Scroll so the cursor's line is visible.
+            let first = max(0, min(cursor.row - area.rows + 1, lines.count - area.rows))
+            if editor.isEmpty && !focused {
+                let hint = field == .prompt ? "type a prompt; Enter generates" : "what to avoid (optional)"
+                canvas.put(hint, row: area.row, column: area.column, role: .placeholder, limit: area.columns)
+            }
+            for i in 0..<area.rows where first + i < lines.count {
+                canvas.put(lines[first + i], row: area.row + i, column: area.column, role: .editor, limit: area.columns)
+            }
+            if first > 0 { canvas.put("↑", row: box.row, column: box.right - 3, role: .border) }
+            if first + area.rows < lines.count { canvas.put("↓", row: box.bottom - 1, column: box.right - 3, role: .border) }
+            if focused {
+                canvas.cursor = (area.row + cursor.row - first, area.column + min(cursor.column, area.columns - 1))
+            }
+        }
+    }
+
+    static func hint(_ field: StudioField, _ state: StudioState) -> String {
+        switch field {
+        case .steps: "1–1000"
+        case .cfg: "0–50, 1 = off"
+        case .seed: "^R random"
+        case .seedMode: "fixed/random/increment"
+        case .shift: "SD3: 3"
+        case .sampler: "Euler/Heun"
+        case .size: state.supportedSizes.count > 1 ? "\(state.supportedSizes.count) sizes" : "fixed by model"
+        case .preview: "shown each step"
+        case .live: "^G; re-run on edit"
+        default: ""
+        }
+    }
+
+    static func drawSettings(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        let area = layout.settings
+        let labelWidth = 11
+        for (i, field) in StudioField.settings.enumerated() where i < area.rows {
+            let row = area.row + i
+            let focused = state.focus == field && state.mode == .main
+            let editing = focused && state.fieldInput != nil
+            canvas.put(field.label, row: row, column: area.column, role: focused ? .focus : .label, limit: labelWidth)
+            var value = editing ? state.fieldInput! + "▏" : state.value(of: field)
+            if focused && !editing && !field.isNumeric { value = "‹ \(value) ›" }
+            let valueColumn = area.column + labelWidth + 1
+            let used = canvas.put(value, row: row, column: valueColumn, role: focused ? .focus : .value,
+                                  limit: area.right - valueColumn)
+            let hintColumn = valueColumn + max(used, 14) + 1
+            if hintColumn < area.right - 4 {
+                canvas.put(hint(field, state), row: row, column: hintColumn, role: .dim, limit: area.right - hintColumn)
+            }
+        }
+    }
+
+    static func drawList(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        let box = layout.leftColumn
+        let isHistory = state.mode == .history
+        let count = isHistory ? state.history.count : state.favorites.count
+        canvas.box(box, title: isHistory ? "History (\(count))" : "Favorites (\(count))", role: .focus, titleRole: .focus)
+        let area = box.inset(1)
+        let listRows = max(0, area.rows - 2)
+        if count == 0 {
+            canvas.put(isHistory ? "nothing generated yet" : "no favorites yet: Ctrl-S saves the current image",
+                       row: area.row, column: area.column, role: .placeholder, limit: area.columns)
+        }
+        let first = max(0, min(state.listSelection - listRows / 2, count - listRows))
+        for i in 0..<listRows where first + i < count {
+            let index = first + i
+            let line: String
+            if isHistory {
+                let e = state.history[index]
+                line = "#\(e.number)  \(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 20))  seed \(e.settings.seed)  \(e.settings.steps) st  " + String(format: "%.2fs", e.seconds)
+            } else {
+                let e = state.favorites[index]
+                line = "\(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 22))  seed \(e.settings.seed)  \(e.settings.steps) st"
+            }
+            let selected = index == state.listSelection
+            if selected { canvas.fill(CellRect(row: area.row + i, column: area.column, rows: 1, columns: area.columns), role: .selection) }
+            canvas.put(line, row: area.row + i, column: area.column, role: selected ? .selection : .text, limit: area.columns)
+        }
+        let help = isHistory ? "↑↓ select  Enter restore  Esc close" : "↑↓ select  Enter restore  Del remove  Esc close"
+        canvas.put(help, row: area.bottom - 1, column: area.column, role: .dim, limit: area.columns)
+        if case let .confirmDelete(index) = state.mode, state.favorites.indices.contains(index) {
+            let w = min(area.columns, 40)
+            let rect = CellRect(row: area.row + area.rows / 2 - 2, column: area.column + (area.columns - w) / 2, rows: 4, columns: w)
+            canvas.fill(rect, role: .help)
+            canvas.box(rect, title: "Remove favorite?", role: .help, titleRole: .helpKey)
+            canvas.put("y removes it, any other key keeps it", row: rect.row + 1, column: rect.column + 2, role: .help,
+                       limit: rect.columns - 4)
+            canvas.put(DisplayWidth.truncate(oneLine(state.favorites[index].settings.prompt, empty: "(empty prompt)"), to: w - 4),
+                       row: rect.row + 2, column: rect.column + 2, role: .helpKey)
+        }
+    }
+
+    static func oneLine(_ text: String, empty: String) -> String {
+        let t = text.replacingOccurrences(of: "\n", with: " ")
+        return t.isEmpty ? empty : t
+    }
+
+    /// The preview box, its progress line, and the image's place. Returns the overlay rect.
+    static func drawPreview(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout,
+                            preview: TerminalImage.Rendered?) -> CellRect? {
+        let title: String
+        switch state.mode {
+        case .history:
+            title = state.history.indices.contains(state.listSelection) ? "History #\(state.history[state.listSelection].number)" : "History"
+        case .favorites, .confirmDelete:
+            title = "Favorite"
+        case .main, .help:
+            let source = state.previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
+            if let i = state.scrubIndex { title = "Preview · step \(i + 1) of \(state.frames.count) · \(source) · ←/→" } else if state.runPhase == .finished {
+                title = "Result" + (state.frames.isEmpty ? "" : " · ←/→ scrubs the steps")
+            } else {
+                title = "Preview · \(source)"
+            }
+        }
+        canvas.box(layout.previewBox, title: title)
+        drawProgress(&canvas, state, layout)
+        let area = layout.image
+        guard let preview, !area.isEmpty else {
+            if state.displayedImage == nil && (state.mode == .main || state.mode == .help) {
+                let lines = state.isRunning ? ["starting…"] : ["Enter generates an image;", "every denoising step appears here."]
+                for (i, line) in lines.enumerated() {
+                    let col = area.column + max(0, (area.columns - DisplayWidth.of(line)) / 2)
+                    canvas.put(line, row: area.row + area.rows / 2 - 1 + i, column: col, role: .placeholder, limit: area.columns)
+                }
+            }
+            return nil
+        }
+        let rect = CellRect(row: area.row + max(0, (area.rows - preview.rows) / 2),
+                            column: area.column + max(0, (area.columns - preview.columns) / 2),
+                            rows: min(preview.rows, area.rows), columns: min(preview.columns, area.columns))
+        if case let .textLines(lines) = preview.payload {
+            for (i, line) in lines.enumerated() where i < rect.rows {
+                canvas.put(line, row: rect.row + i, column: rect.column, role: .text, limit: rect.columns)
+            }
+            return nil
+        }
+        return rect
+    }
+
+    static func drawProgress(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        let area = layout.progress
+        guard state.mode == .main || state.mode == .help, let settings = state.runSettings else { return }
+        let n = settings.steps
+        let shown = state.scrubIndex.map { $0 + 1 } ?? state.frames.count
+        let frame = state.scrubIndex.flatMap { state.frames.indices.contains($0) ? state.frames[$0] : nil } ?? state.frames.last
+        var text = "step \(shown)/\(n)"
+        if let frame {
+            text += String(format: "  σ %.3f", frame.sigma)
+            let msPerStep = frame.elapsed * 1000 / Double(max(1, frame.step + 1))
+            text += String(format: "  %.0f ms/step", msPerStep)
+        }
+        switch state.runPhase {
+        case .running: text += "  running"
+        case .finished: text += state.scrubIndex == nil ? String(format: "  %.2fs", state.result?.seconds ?? 0) : ""
+        case .cancelled: text += "  cancelled"
+        case .failed: text += "  failed"
+        case .idle: break
+        }
+        let used = canvas.put(text, row: area.row, column: area.column + 1, role: .value, limit: area.columns - 2)
+        let barStart = area.column + used + 3
+        let barWidth = area.right - 1 - barStart
+        guard barWidth >= 6 else { return }
+        let filled = Int((Double(shown) / Double(max(1, n)) * Double(barWidth)).rounded())
+        for i in 0..<barWidth {
+            canvas.put(i < filled ? "█" : "─", row: area.row, column: barStart + i, role: i < filled ? .progress : .progressTrack)
+        }
+    }
+
+    static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        let area = layout.status
+        canvas.fill(area, role: .status)
+        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") · theme \(state.themeName) "
+        let rightWidth = min(DisplayWidth.of(right), area.columns / 2)
+        canvas.put(DisplayWidth.truncate(right, to: rightWidth), row: area.row, column: area.right - rightWidth, role: .status)
+        var role = StyleRole.status
+        var text = ""
+        if let message = state.message {
+            text = message.text
+            switch message {
+            case .info: role = .status
+            case .warning: role = .statusWarning
+            case .error: role = .statusError
+            case .done: role = .statusDone
+            }
+        } else if state.isRunning, let settings = state.runSettings {
+            text = "generating… step \(state.frames.count)/\(settings.steps)"
+        } else {
+            text = "ready"
+        }
+        canvas.put(" " + DisplayWidth.truncate(text, to: area.columns - rightWidth - 2), row: area.row, column: 0, role: role)
+    }
+
+    static func drawFooter(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        let area = layout.footer
+        canvas.fill(area, role: .footer)
+        var column = 1
+        for (key, action) in footerKeys {
+            let width = DisplayWidth.of(key) + 1 + DisplayWidth.of(action) + 2
+            guard column + width <= area.columns else { break }
+            column += canvas.put(key, row: area.row, column: column, role: .footerKey)
+            column += canvas.put(" " + action + "  ", row: area.row, column: column, role: .footer)
+        }
+    }
+
+    static func drawHelp(_ canvas: inout Canvas, _ layout: Layout) {
+        let keyWidth = helpLines.map { DisplayWidth.of($0.0) }.max()! + 2
+        let width = min(layout.columns - 4, keyWidth + helpLines.map { DisplayWidth.of($0.1) }.max()! + 6)
+        let height = min(layout.rows - 4, helpLines.count + 4)
+        let rect = CellRect(row: max(1, (layout.rows - height) / 2), column: (layout.columns - width) / 2, rows: height, columns: width)
+        canvas.fill(rect, role: .help)
+        canvas.box(rect, title: "Keys — any key closes", role: .help, titleRole: .helpKey)
+        for (i, line) in helpLines.enumerated() where i < rect.rows - 3 {
+            canvas.put(line.0, row: rect.row + 2 + i, column: rect.column + 2, role: .helpKey)
+            canvas.put(line.1, row: rect.row + 2 + i, column: rect.column + 2 + keyWidth, role: .help,
+                       limit: rect.columns - keyWidth - 4)
+        }
+    }
+}

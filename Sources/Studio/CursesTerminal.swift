@@ -179,7 +179,11 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
                 // Alt-x arrives as ESC followed at once by x; a lone ESC is the Esc key.
                 var next: UInt32 = 0
                 let r2 = cn_get_wch(&next)
-                if r2 == OK {
+                if r2 == OK && next < 0x20 && next != 0x0D && next != 0x0A && next != 0x08 && next != 0x1B {
+                    // ESC then a control key (e.g. Esc pressed just before Ctrl-Q): two keys.
+                    keys.append(.escape)
+                    if let key = Key.fromControlByte(next) { keys.append(key) }
+                } else if r2 == OK {
                     switch next {
                     case 0x7F, 0x08: keys.append(.altBackspace)
                     case 0x0D, 0x0A: keys.append(.alt("\n"))

@@ -16,9 +16,9 @@ public final class FakeTerminal: Terminal, @unchecked Sendable {
     private var themeName = ""
     public let colorCount: Int
     public let cellPixels: (width: Int, height: Int)
-    /// Called (on the UI thread) after every `present`, with the canvas: the latency harness
+    /// Called (on the UI thread) after every `present`, with the canvas and overlays: the latency harness
     /// timestamps frames here.
-    public var onPresent: (@Sendable (Canvas) -> Void)?
+    public var onPresent: (@Sendable (Canvas, [Overlay]) -> Void)?
 
     public init(rows: Int = 40, columns: Int = 120, colorCount: Int = 256, cellPixels: (width: Int, height: Int) = (10, 20)) {
         currentSize = TerminalSize(rows: rows, columns: columns)
@@ -115,7 +115,7 @@ public final class FakeTerminal: Terminal, @unchecked Sendable {
         condition.broadcast()
         let hook = onPresent
         condition.unlock()
-        hook?(canvas)
+        hook?(canvas, overlays)
     }
 
     private func locked<T>(_ body: () -> T) -> T {

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import Generation
+import Imaging
+import Studio
+
+/// `flowstudio studio` (the default): the full-screen TUI.
+struct StudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "studio",
+        abstract: "Open the studio: edit a prompt and settings, watch every denoising step, keep favorites.",
+        discussion: """
+        Keys: Enter generate, Esc cancel, Tab/Shift-Tab fields, Ctrl-S save favorite, Ctrl-F favorites, \
+        Ctrl-P history, Ctrl-R random seed, Ctrl-E export PNG, Ctrl-T theme, F1 help, Ctrl-Q quit. \
+        Favorites and exports go to $XDG_DATA_HOME/flowstudio (default ~/.local/share/flowstudio).
+        """)
+
+    @Option(help: "Model to load (.safetensors). Until the bundled demo pipeline lands, only the random stand-in model runs.")
+    var model: String?
+    @Option(help: "Theme name from the themes folder (default, light, high-contrast, sixteen) or a path to a .toml file.")
+    var theme: String = "default"
+    @Option(help: "Preview protocol: sixel, truecolor, 256 or ascii (default: ask the terminal).")
+    var preview: String?
+    @Option(help: "Start from the settings in a PNG's 'parameters' chunk (FlowStudio or AUTOMATIC1111 images).")
+    var from: String?
+    @Option(help: "Folder for favorites and exports (overrides $XDG_DATA_HOME/flowstudio).")
+    var dataDir: String?
+    @Flag(help: "Do not re-generate automatically when the prompt or a setting changes.")
+    var noLive = false
+    @Flag(help: .hidden)
+    var measure = false
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        if let preview, PreviewProtocol(parsing: preview) == nil {
+            throw ValidationError("--preview must be sixel, truecolor, 256 or ascii (got '\(preview)')")
+        }
+    }
+
+    func run() throws {
+        compute.apply()
+        let generator = try RandomPixelGenerator()
+        var messages: [StatusMessage] = []
+        if let model {
+            let why = FileManager.default.fileExists(atPath: model)
+                ? "loading model files arrives with the demo pipeline"
+                : "no such file"
+            messages.append(.error("cannot load --model \(model): \(why); running the random (untrained) stand-in model instead"))
+        }
+        if measure {
+            print(try StudioBenchmark.run(generator: generator))
+            return
+        }
+        var options = StudioOptions()
+        options.theme = theme
+        options.preview = preview.flatMap(PreviewProtocol.init(parsing:))
+        options.from = from
+        options.dataDirectory = dataDir
+        options.live = !noLive
+        options.startupMessages = messages
+        do {
+            try StudioApp.run(generator: generator, options: options)
+        } catch let error as StudioStartError {
+            throw CLIError(error.description)
+        } catch let error as CursesError {
+            throw CLIError(error.description)
+        }
+    }
+}

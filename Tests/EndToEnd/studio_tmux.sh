@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# End-to-end test of the studio in a real terminal (tmux, 120×40), as issue 5 describes:
+# start flowstudio, type a prompt, Enter, wait for `done` in the status line, check with
+# capture-pane -e that the preview holds coloured half blocks, Ctrl-S, check favorites.json and
+# the PNG's `parameters` chunk, Ctrl-Q, check the exit code and that the terminal is restored.
+# Then two more exits: Ctrl-C in the middle of a run, and SIGTERM (the crash-signal handler).
+#
+# Usage: bash Tests/EndToEnd/studio_tmux.sh [path/to/flowstudio]
+# (builds nothing; default .build/release/flowstudio, else .build/debug/flowstudio)
+set -euo pipefail
+
+BIN="${1:-}"
+if [[ -z "$BIN" ]]; then
+    if [[ -x .build/release/flowstudio ]]; then BIN=.build/release/flowstudio; else BIN=.build/debug/flowstudio; fi
+fi
+[[ -x "$BIN" ]] || { echo "studio_tmux: no executable at $BIN (build first, or pass its path)" >&2; exit 2; }
+command -v tmux >/dev/null || { echo "studio_tmux: tmux is not installed" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "studio_tmux: python3 is needed to read the PNG chunk" >&2; exit 2; }
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+
+WORK="$(mktemp -d)"
+SOCKET="flowstudio-e2e-$$"
+T=(tmux -L "$SOCKET" -f /dev/null)
+cleanup() { "${T[@]}" kill-server 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+export XDG_DATA_HOME="$WORK/data"
+START=$(date +%s.%N)
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "---- screen ----" >&2
+    "${T[@]}" capture-pane -p -t studio 2>/dev/null >&2 || true
+    exit 1
+}
+pass() { echo "ok: $*"; }
+
+# Waits until the pane shows $1 (a fixed string), at most $2 seconds.
+wait_for() {
+    local text="$1" limit="${2:-60}" waited=0
+    while ! "${T[@]}" capture-pane -p -t studio 2>/dev/null | grep -qF -- "$text"; do
+        sleep 0.1
+        waited=$((waited + 1))
+        (( waited < limit * 10 )) || fail "waited ${limit}s for '$text'"
+    done
+}
+
+# Starts the studio in a fresh 120×40 session; its exit code goes to $WORK/exit.
+start_studio() {
+    rm -f "$WORK/exit"
+    "${T[@]}" kill-session -t studio 2>/dev/null || true
+    "${T[@]}" new-session -d -s studio -x 120 -y 40 \
+        "env COLORTERM=truecolor XDG_DATA_HOME='$XDG_DATA_HOME' '$BIN' $*; echo \$? > '$WORK/exit'; exec sleep 600"
+    wait_for "ready" 30
+}
+
+# Waits for the program to exit and checks the exit code and the terminal state.
+check_exit() {
+    local expected="$1" what="$2" waited=0
+    while [[ ! -s "$WORK/exit" ]]; do
+        sleep 0.1
+        waited=$((waited + 1))
+        (( waited < 300 )) || fail "$what: the studio did not exit"
+    done
+    local code; code=$(cat "$WORK/exit")
+    [[ "$code" == "$expected" ]] || fail "$what: exit code $code, expected $expected"
+    local flags; flags=$("${T[@]}" display -p -t studio '#{alternate_on} #{cursor_flag} #{keypad_cursor_flag}')
+    [[ "$flags" == "0 1 0" ]] || fail "$what: terminal not restored (alternate screen, cursor visible, keypad: '$flags', want '0 1 0')"
+    pass "$what: exit code $code, terminal restored (normal screen, cursor shown, keypad off)"
+}
+
+# 1. Type, generate, look at the preview.
+start_studio
+PROMPT='a red circle above a blue square'
+"${T[@]}" send-keys -t studio -l "$PROMPT"
+"${T[@]}" send-keys -t studio Enter
+wait_for "done in" 120
+pass "generation finished: $("${T[@]}" capture-pane -p -t studio | grep -o 'done in [0-9.]*s ([^)]*)' | head -1)"
+SCREEN="$("${T[@]}" capture-pane -p -e -t studio)"
+BLOCKS=$(grep -o $'\e\\[38;2;[0-9]*;[0-9]*;[0-9]*m\e\\[48;2;[0-9]*;[0-9]*;[0-9]*m▀' <<<"$SCREEN" | wc -l)
+(( BLOCKS >= 200 )) || fail "the preview should hold coloured half blocks (found $BLOCKS with 24-bit colours)"
+COLOURS=$(grep -o $'\e\\[38;2;[0-9]*;[0-9]*;[0-9]*m' <<<"$SCREEN" | sort -u | wc -l)
+(( COLOURS >= 20 )) || fail "the preview should have many colours (found $COLOURS)"
+pass "preview: $BLOCKS half blocks with 24-bit colours, $COLOURS distinct foreground colours"
+
+# 2. Save a favorite; check favorites.json and the PNG's parameters chunk.
+"${T[@]}" send-keys -t studio C-s
+wait_for "saved favorite" 20
+FAV="$XDG_DATA_HOME/flowstudio/favorites.json"
+[[ -f "$FAV" ]] || fail "no $FAV"
+python3 - "$FAV" "$PROMPT" "$XDG_DATA_HOME/flowstudio" <<'PY' || fail "favorites.json / PNG check"
+import json, struct, sys, zlib, os
+fav, prompt, root = sys.argv[1], sys.argv[2], sys.argv[3]
+doc = json.load(open(fav))
+entries = doc["favorites"]
+assert len(entries) == 1, f"expected one favorite, got {len(entries)}"
+e = entries[0]
+s = e["settings"]
+assert s["prompt"] == prompt, s["prompt"]
+for key in ("steps", "cfgScale", "seed", "shift", "sampler", "width", "height", "negativePrompt"):
+    assert key in s, f"setting {key} missing"
+for key in ("modelName", "modelHash", "created", "imagePath"):
+    assert e.get(key), f"{key} missing"
+png = open(os.path.join(root, e["imagePath"]), "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+i, text = 8, {}
+while i < len(png):
+    n, kind = struct.unpack(">I4s", png[i:i + 8])
+    body = png[i + 8:i + 8 + n]
+    if kind == b"tEXt":
+        k, v = body.split(b"\0", 1); text[k.decode("latin-1")] = v.decode("latin-1")
+    elif kind == b"iTXt":
+        k, rest = body.split(b"\0", 1); flag = rest[0]; rest = rest[2:]
+        _, rest = rest.split(b"\0", 1); _, v = rest.split(b"\0", 1)
+        text[k.decode("latin-1")] = (zlib.decompress(v) if flag else v).decode("utf-8")
+    i += 12 + n
+p = text.get("parameters")
+assert p, f"no parameters chunk; chunks: {list(text)}"
+lines = p.split("\n")
+assert lines[0] == prompt, lines
+last = lines[-1]
+for field in (f"Steps: {s['steps']}", "Sampler: Euler", f"Seed: {s['seed']}", f"Size: {s['width']}x{s['height']}", "CFG scale: ", "Model: "):
+    assert field in last, f"'{field}' not in '{last}'"
+print("ok: favorites.json holds the prompt and every setting; PNG parameters:", last)
+PY
+
+# 3. Quit with Ctrl-Q.
+"${T[@]}" send-keys -t studio C-q
+check_exit 0 "Ctrl-Q"
+
+# 4. Ctrl-C in the middle of a long run.
+start_studio --no-live
+"${T[@]}" send-keys -t studio Tab Tab
+"${T[@]}" send-keys -t studio -l "1000"
+"${T[@]}" send-keys -t studio Enter
+wait_for "running" 30
+"${T[@]}" send-keys -t studio C-c
+check_exit 0 "Ctrl-C mid-run"
+
+# 5. SIGTERM (the crash-signal path: the handler restores the terminal, then dies by the signal).
+start_studio --no-live
+PID=$(pgrep -n -f "$BIN" || true)
+[[ -n "$PID" ]] || fail "cannot find the studio's process"
+kill -TERM "$PID"
+check_exit 143 "SIGTERM"
+
+END=$(date +%s.%N)
+awk -v s="$START" -v e="$END" 'BEGIN { printf "PASS studio_tmux (%.1fs)\n", e - s }'

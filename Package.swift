@@ -35,13 +35,13 @@ let package = Package(
         // The demo model's word tokenizer and small text transformer.
         .target(name: "TextEncoding", dependencies: ["FlowCore"]),
         // Backward passes, AdamW, EMA, the trainer and checkpoints for the bundled demo model.
-        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld"]),
+        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "Generation"]),
         // The Shapes world: scene generator, renderer, captions and the image checker.
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
         // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
         .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
         // Prompt → image: the text encoder, MM-DiT, sampler and decoder behind one protocol.
-        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging"]),
+        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "TextEncoding"]),
         // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
         .target(name: "Studio", dependencies: [
             "Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses",
@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Imaging", "Studio",
+                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Imaging", "Studio", "Training", "ShapesWorld", "TextEncoding",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

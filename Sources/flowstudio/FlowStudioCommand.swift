@@ -6,7 +6,8 @@ struct FlowStudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowstudio",
         abstract: "A terminal studio for rectified-flow MM-DiT text-to-image models (SD3 family).",
-        subcommands: [Forward.self, Sample.self, Bench.self]
+        subcommands: [StudioCommand.self, Forward.self, Sample.self, Train.self, Bench.self],
+        defaultSubcommand: StudioCommand.self
     )
 }
 

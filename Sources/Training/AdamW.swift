@@ -1,0 +1,103 @@
+import Foundation
+import FlowCore
+
+/// AdamW with decoupled weight decay, as `torch.optim.AdamW`: for each trainable tensor,
+/// p ← p − lr·wd·p (matrices only: biases, norm weights and embeddings are not decayed), then
+/// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε) with bias correction.
+public final class AdamW {
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    public var weightDecay: Float
+    /// Steps taken (for bias correction).
+    public private(set) var step = 0
+    /// First and second moments, in the parameter set's flat layout.
+    let m: Buffer, v: Buffer
+
+    public init(parameterCount: Int, weightDecay: Float = 0.01) {
+        self.weightDecay = weightDecay
+        m = Buffer(parameterCount)
+        v = Buffer(parameterCount)
+    }
+
+    /// Whether a tensor is weight-decayed: matrices, not vectors or lookup tables.
+    static func decays(_ entry: ParameterSet.Entry) -> Bool {
+        entry.shape.count >= 2 && !entry.name.contains("embedding.weight") && !entry.name.hasSuffix("pos_embed.pos_embed")
+    }
+
+    /// One update of every trainable tensor with learning rate `lr` from `params.grads`.
+    public func update(_ params: ParameterSet, lr: Float) {
+        step += 1
+        let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        for entry in params.entries where entry.trainable {
+            let decay = Self.decays(entry) ? lr * weightDecay : 0
+            let p = params.values + entry.offset, g = params.grads + entry.offset
+            let mm = m.p + entry.offset, vv = v.p + entry.offset
+            nonisolated(unsafe) let (pp, gp, mp, vp) = (p, g, mm, vv)
+            Parallel.forEachChunk(entry.count, minChunk: 32768) { range in
+                for i in range {
+                    pp[i] -= decay * pp[i]
+                    let gi = gp[i]
+                    mp[i] = b1 * mp[i] + (1 - b1) * gi
+                    vp[i] = b2 * vp[i] + (1 - b2) * gi * gi
+                    pp[i] -= lr * (mp[i] / c1) / ((vp[i] / c2).squareRoot() + eps)
+                }
+            }
+        }
+    }
+
+    /// Restores the moments and step count from a checkpoint.
+    func restore(step: Int, m: [Float], v: [Float]) {
+        self.step = step
+        m.withUnsafeBufferPointer { self.m.p.update(from: $0.baseAddress!, count: min($0.count, self.m.count)) }
+        v.withUnsafeBufferPointer { self.v.p.update(from: $0.baseAddress!, count: min($0.count, self.v.count)) }
+    }
+}
+
+/// The global L2 norm of all trainable gradients; scales them to `maxNorm` when larger
+/// (as `torch.nn.utils.clip_grad_norm_`: factor maxNorm/(norm + 1e-6)). Returns the norm before clipping.
+@discardableResult
+public func clipGradientNorm(_ params: ParameterSet, maxNorm: Float) -> Float {
+    var sum: Double = 0
+    for entry in params.entries where entry.trainable {
+        let g = params.grads + entry.offset
+        for i in 0..<entry.count { sum += Double(g[i] * g[i]) }
+    }
+    let norm = Float(sum.squareRoot())
+    if norm > maxNorm {
+        let scale = maxNorm / (norm + 1e-6)
+        for entry in params.entries where entry.trainable {
+            let g = params.grads + entry.offset
+            for i in 0..<entry.count { g[i] *= scale }
+        }
+    }
+    return norm
+}
+
+/// An exponential moving average of the weights: ema ← d·ema + (1 − d)·p. What ships.
+public final class ExponentialMovingAverage {
+    public let decay: Float
+    let values: Buffer
+
+    public init(_ params: ParameterSet, decay: Float) {
+        self.decay = decay
+        values = Buffer(params.count)
+        values.p.update(from: params.values, count: params.count)
+    }
+
+    public func update(_ params: ParameterSet) {
+        let d = decay
+        nonisolated(unsafe) let (e, p) = (values.p, params.values)
+        Parallel.forEachChunk(params.count, minChunk: 32768) { range in
+            for i in range { e[i] = d * e[i] + (1 - d) * p[i] }
+        }
+    }
+
+    /// The averaged tensors by name, in the layout of `params`.
+    public func namedTensors(_ params: ParameterSet) -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: params.entries.map { entry in
+            (entry.name, Tensor(shape: entry.shape, scalars: Array(UnsafeBufferPointer(start: values.p + entry.offset, count: entry.count))))
+        })
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import FlowCore
+import Generation
+import MMDiT
+import ShapesWorld
+import TextEncoding
+
+/// What the trainer reports after each step.
+public struct TrainingProgress: Sendable {
+    public let step: Int
+    public let steps: Int
+    public let loss: Float
+    /// Exponential moving average of the loss (smoother to read).
+    public let smoothedLoss: Float
+    public let gradientNorm: Float
+    public let learningRate: Float
+    public let samplesPerSecond: Double
+    public let elapsed: Double
+    /// Set on the steps where validation ran.
+    public let validationLoss: Float?
+}
+
+/// The training loop for the demo model: AdamW with warm-up and gradient clipping, EMA weights,
+/// periodic validation and checkpoints in `directory`, a CSV log, and resumable state.
+public final class Trainer {
+    public let options: TrainingOptions
+    public let directory: URL
+    public let model: DemoModelTraining
+    public let batches: ShapesBatches
+    let adam: AdamW
+    let ema: ExponentialMovingAverage
+    public private(set) var step = 0
+    private var lastCheckpointStep: Int?
+    /// The command line recorded in the exported model.
+    public var commandLine = ""
+
+    /// A new run (fresh weights) or, when `directory` holds a checkpoint and `resume` is set, the
+    /// continuation of that run with its stored options.
+    public init(options: TrainingOptions, directory: URL, resume: Bool) throws {
+        var options = options
+        let checkpointURL = directory.appendingPathComponent(Checkpoint.fileName)
+        let exists = FileManager.default.fileExists(atPath: checkpointURL.path)
+        if exists && !resume {
+            throw TrainingError.checkpoint("\(directory.path) already holds a training run; pass --resume to continue it, or choose another --out")
+        }
+        if exists {
+            var stored = try Checkpoint.options(in: checkpointURL)
+            stored.steps = options.steps  // the only thing a resume may change: how far to go
+            options = stored
+        }
+        try options.validate()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        guard FileManager.default.isWritableFile(atPath: directory.path) else {
+            throw TrainingError.invalidOption("cannot write to \(directory.path)")
+        }
+        self.options = options
+        self.directory = directory
+        batches = try ShapesBatches(options: options)
+        model = try DemoModelTraining(transformer: options.transformerConfig,
+                                      text: options.textConfig(vocabularySize: batches.tokenizer.vocabularySize))
+        model.params.initializeForTraining(seed: options.seed)
+        adam = AdamW(parameterCount: model.params.count, weightDecay: options.weightDecay)
+        ema = ExponentialMovingAverage(model.params, decay: options.emaDecay)
+        if exists {
+            step = try Checkpoint.load(from: checkpointURL, params: model.params, ema: ema, adam: adam)
+            lastCheckpointStep = step
+        }
+    }
+
+    /// Mean loss over the fixed validation set (current weights, or the EMA weights).
+    public func validationLoss(useEMA: Bool = false) -> Float {
+        let saved = useEMA ? swapInEMA() : nil
+        defer { if let saved { restore(saved) } }
+        var total: Float = 0, count = 0
+        for batch in batches.validationBatches() {
+            total += model.loss(batch, backward: false) * Float(batch.tokens.count)
+            count += batch.tokens.count
+        }
+        return total / Float(max(count, 1))
+    }
+
+    private func swapInEMA() -> [Float] {
+        let saved = Array(UnsafeBufferPointer(start: model.params.values, count: model.params.count))
+        model.params.values.update(from: ema.values.p, count: model.params.count)
+        return saved
+    }
+
+    private func restore(_ saved: [Float]) {
+        saved.withUnsafeBufferPointer { model.params.values.update(from: $0.baseAddress!, count: model.params.count) }
+    }
+
+    /// Trains until `options.steps` or until `shouldStop` returns true (then saves and returns).
+    public func run(shouldStop: () -> Bool, report: (TrainingProgress) -> Void) throws {
+        let logURL = directory.appendingPathComponent("log.csv")
+        if !FileManager.default.fileExists(atPath: logURL.path) {
+            try "step,samples,loss,smoothed_loss,grad_norm,lr,samples_per_s,elapsed_s,validation_loss,ema_validation_loss\n"
+                .write(to: logURL, atomically: true, encoding: .utf8)
+        }
+        let log = try FileHandle(forWritingTo: logURL)
+        defer { try? log.close() }
+        try log.seekToEnd()
+
+        let start = Date()
+        var smoothed: Float?
+        var windowStart = Date(), windowSamples = 0
+        var rate = 0.0
+        while step < options.steps {
+            if shouldStop() { break }
+            let batch = batches.trainingBatch(step: step)
+            model.params.zeroGrads()
+            let loss = model.loss(batch, backward: true)
+            guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, lastCheckpoint: lastCheckpointStep) }
+            let norm = clipGradientNorm(model.params, maxNorm: options.gradientClip)
+            let lr = options.learningRate(at: step)
+            adam.update(model.params, lr: lr)
+            ema.update(model.params)
+            step += 1
+            smoothed = smoothed.map { 0.98 * $0 + 0.02 * loss } ?? loss
+            windowSamples += options.batchSize
+            let windowSeconds = Date().timeIntervalSince(windowStart)
+            if windowSeconds > 5 {
+                rate = Double(windowSamples) / windowSeconds
+                windowStart = Date()
+                windowSamples = 0
+            } else if rate == 0 {
+                rate = Double(windowSamples) / max(windowSeconds, 1e-9)
+            }
+            var validation: Float?, emaValidation: Float?
+            if step % options.validationEvery == 0 || step == options.steps {
+                validation = validationLoss()
+                emaValidation = validationLoss(useEMA: true)
+            }
+            let elapsed = Date().timeIntervalSince(start)
+            let row = [String(step), String(step * options.batchSize), String(loss), String(smoothed!), String(norm), String(lr),
+                       String(format: "%.2f", rate), String(format: "%.1f", elapsed),
+                       validation.map { String($0) } ?? "", emaValidation.map { String($0) } ?? ""]
+            log.write(Data((row.joined(separator: ",") + "\n").utf8))
+            report(TrainingProgress(step: step, steps: options.steps, loss: loss, smoothedLoss: smoothed!, gradientNorm: norm,
+                                    learningRate: lr, samplesPerSecond: rate, elapsed: elapsed, validationLoss: validation))
+            if step % options.checkpointEvery == 0 { try saveCheckpoint(validationLoss: emaValidation) }
+        }
+        try saveCheckpoint(validationLoss: nil)
+    }
+
+    /// Saves the resumable state and exports the EMA weights as the shippable model.
+    public func saveCheckpoint(validationLoss: Float?) throws {
+        try Checkpoint.save(to: directory, params: model.params, ema: ema, adam: adam, options: options, step: step,
+                            validationLoss: validationLoss)
+        lastCheckpointStep = step
+        try exportModel(to: directory.appendingPathComponent("model.safetensors"))
+    }
+
+    /// Writes the EMA weights (F16) with the description `DemoPipeline` loads.
+    public func exportModel(to url: URL) throws {
+        let description = DemoModelDescription(
+            name: "flowstudio-shapes-d\(options.depth)", transformer: options.transformerConfig, textEncoder: model.textConfig,
+            vocabulary: batches.tokenizer.words, resolution: options.resolution, defaultSteps: 20, defaultGuidance: 4.0,
+            defaultShift: 1.0, training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)")
+        try SafeTensors.write(ema.namedTensors(model.params), metadata: [DemoModelDescription.metadataKey: try description.metadataValue()],
+                              dtype: .f16, to: url)
+    }
+}

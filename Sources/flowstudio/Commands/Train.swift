@@ -1,0 +1,92 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import FlowCore
+import Training
+
+/// `flowstudio train`: trains the demo model on the Shapes world.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a demo model on the Shapes world (rectified flow, the SD3 recipe).",
+        discussion: """
+        Writes to --out: checkpoint.safetensors (resumable state), model.safetensors (the EMA weights, \
+        what ships) and log.csv (training and validation loss). Ctrl-C saves a checkpoint and exits; \
+        --resume continues a run with the options it was started with.
+        """)
+
+    @Option(help: "Run directory.")
+    var out: String
+    @Flag(help: "Continue the run in --out.")
+    var resume = false
+    @Option(help: "MM-DiT blocks (hidden 64·depth).") var depth = 4
+    @Option(help: "Image side in pixels.") var resolution = 64
+    @Option(help: "Patch side in pixels.") var patch = 8
+    @Option(help: "Text encoder layers.") var textLayers = 2
+    @Option(help: "Batch size.") var batch = 64
+    @Option(help: "Optimiser steps in all.") var steps = 100_000
+    @Option(help: "Peak learning rate (AdamW).") var lr: Float = 3e-4
+    @Option(help: "Linear warm-up steps.") var warmup = 1000
+    @Option(help: "EMA decay of the shipped weights.") var ema: Float = 0.999
+    @Option(help: "Timestep density: lognorm:M,S | uniform | mode:S | cosmap.") var timesteps = "lognorm:0,1"
+    @Option(help: "Seed of the data and the initialisation.") var seed: UInt64 = 0
+    @Option(help: "Validate every N steps.") var validateEvery = 500
+    @Option(help: "Checkpoint every N steps.") var checkpointEvery = 500
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        compute.apply()
+        var options = TrainingOptions()
+        options.depth = depth
+        options.resolution = resolution
+        options.patchSize = patch
+        options.textLayers = textLayers
+        options.batchSize = batch
+        options.steps = steps
+        options.learningRate = lr
+        options.warmupSteps = warmup
+        options.emaDecay = ema
+        options.timesteps = timesteps
+        options.seed = seed
+        options.validationEvery = validateEvery
+        options.checkpointEvery = checkpointEvery
+        let trainer = try Trainer(options: options, directory: URL(fileURLWithPath: out), resume: resume)
+        trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        let o = trainer.options
+        printError("training \(o.transformerConfig) + text encoder \(o.textLayers) layers, \(trainer.model.params.count) parameters, " +
+                   "\(o.resolution)² images, batch \(o.batchSize), lr \(o.learningRate), t ~ \(o.timesteps), \(Parallel.threadCount) threads; " +
+                   (trainer.step > 0 ? "resuming at step \(trainer.step)" : "new run") + " in \(out)")
+
+        let stop = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { stop.set() }
+        source.resume()
+
+        try trainer.run(shouldStop: { stop.isSet }) { p in
+            let eta = p.samplesPerSecond > 0 ? Double((p.steps - p.step) * o.batchSize) / p.samplesPerSecond : 0
+            var line = String(format: "\rstep %d/%d  loss %.4f (avg %.4f)  |g| %.2f  lr %.2e  %.1f samples/s  ETA %@",
+                              p.step, p.steps, p.loss, p.smoothedLoss, p.gradientNorm, p.learningRate, p.samplesPerSecond,
+                              formatDuration(eta))
+            if let v = p.validationLoss { line += String(format: "  val %.4f\n", v) }
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        printError("\n" + (stop.isSet ? "interrupted: " : "") + "checkpoint saved at step \(trainer.step) in \(out)")
+    }
+}
+
+/// A flag set from a signal handler's queue and read by the training loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(seconds)
+    return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60) : String(format: "%dm%02ds", s / 60, s % 60)
+}

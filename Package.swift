@@ -41,7 +41,8 @@ let package = Package(
         // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
         .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
         // Prompt → image: the text encoder, MM-DiT, sampler and decoder behind one protocol.
-        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "TextEncoding"]),
+        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "TextEncoding"],
+                resources: [.copy("Resources/shapes-demo.safetensors")]),
         // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
         .target(name: "Studio", dependencies: [
             "Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses",

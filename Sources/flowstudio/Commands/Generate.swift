@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import FlowCore
+import Generation
+import Imaging
+import RectifiedFlow
+import Studio
+
+/// `flowstudio generate PROMPT`: one image to a PNG carrying its generation parameters.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate one image from a prompt and write it as PNG (with A1111-style parameters).")
+
+    @Argument(help: "The prompt, e.g. \"a red circle at the top left\".")
+    var prompt: String
+    @Option(help: "Negative prompt (the unconditional branch of CFG).")
+    var negative = ""
+    @Option(help: "Denoising steps (default: the model's).") var steps: Int?
+    @Option(help: "CFG scale (default: the model's; guidance runs when > 1).") var cfg: Float?
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Schedule shift (default: the model's).") var shift: Double?
+    @Option(help: "ODE solver: euler or heun.") var sampler: SamplerKind = .euler
+    @Option(help: "Output PNG path.") var out = "flowstudio.png"
+    @Flag(help: "Also draw the image in this terminal.") var show = false
+    @Option(help: "Picture protocol for --show: sixel, truecolor, 256 or ascii (default: detected).")
+    var preview: String?
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        if let steps, !(1...SigmaSchedule.maxSteps).contains(steps) {
+            throw ValidationError("--steps must be between 1 and \(SigmaSchedule.maxSteps) (got \(steps))")
+        }
+        if let cfg, !(cfg.isFinite && cfg >= 0) { throw ValidationError("--cfg must be a finite number ≥ 0 (got \(cfg))") }
+        if let shift, !(shift.isFinite && shift > 0) { throw ValidationError("--shift must be a finite number > 0 (got \(shift))") }
+        if let preview, PreviewProtocol(parsing: preview) == nil {
+            throw ValidationError("--preview must be sixel, truecolor, 256 or ascii (got \(preview))")
+        }
+    }
+
+    func run() throws {
+        compute.apply()
+        let generator = try modelOptions.loadGenerator()
+        let unknown = generator.unknownWords(in: prompt) + generator.unknownWords(in: negative)
+        if !unknown.isEmpty {
+            printError("warning: not in this model's vocabulary (ignored): \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        if prompt.trimmingCharacters(in: .whitespaces).isEmpty { printError("empty prompt: generating unconditionally") }
+        var settings = generator.defaultSettings
+        settings.prompt = prompt
+        settings.negativePrompt = negative
+        settings.steps = steps ?? settings.steps
+        settings.cfgScale = cfg ?? settings.cfgScale
+        settings.shift = shift ?? settings.shift
+        settings.seed = seed
+        settings.sampler = sampler
+        let outURL = URL(fileURLWithPath: out)
+        guard FileManager.default.isWritableFile(atPath: outURL.deletingLastPathComponent().path) else {
+            throw CLIError("cannot write to \(outURL.deletingLastPathComponent().path): choose another --out")
+        }
+        let result = try generator.generate(settings) { progress in
+            drawProgressBar(done: progress.step + 1, total: progress.stepCount, label: String(format: "σ %.3f", progress.sigma))
+            return true
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        guard let result else { throw CLIError("generation was cancelled") }
+        let parameters = A1111Parameters(settings: result.settings, modelName: generator.modelName, modelHash: generator.modelHash)
+        try PNG.write(result.image, to: outURL, text: [("parameters", parameters.encoded)])
+        printError(String(format: "wrote %@ (%d×%d) in %.2fs", out, result.image.width, result.image.height, result.seconds))
+        if show {
+            let chosen = preview.flatMap(PreviewProtocol.init(parsing:)) ?? detectPreviewProtocol()
+            let bytes = TerminalImage.printable(result.image, protocol: chosen, maxColumns: 64, maxRows: 32)
+            FileHandle.standardOutput.write(Data(bytes))
+        }
+    }
+}
+
+/// The studio's choice (sixel when DA1 says so, else by COLORTERM / TERM), probing only a real terminal.
+func detectPreviewProtocol() -> PreviewProtocol {
+    let probe = isatty(0) != 0 && isatty(1) != 0 ? TerminalProbe.run() : TerminalProbe.parse([])
+    return probe.choose(override: nil, colorCount: 0)
+}
+
+/// `[#####-----] 12/28 label` on stderr, redrawn in place.
+func drawProgressBar(done: Int, total: Int, label: String) {
+    let width = 30
+    let filled = total > 0 ? width * done / total : width
+    let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+    FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(label)".utf8))
+}

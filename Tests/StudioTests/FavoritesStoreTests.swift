@@ -1,0 +1,117 @@
+import Foundation
+import Generation
+import Imaging
+import Testing
+@testable import Studio
+
+@Suite struct FavoritesStoreTests {
+    func temporaryDirectory() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("studio-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    let result = GenerationResult(image: RGBImage(width: 8, height: 8, fill: RGB(10, 200, 30)),
+                                  settings: GenerationSettings(prompt: "red, circle: big", negativePrompt: "blur", steps: 5,
+                                                               cfgScale: 2.5, seed: 99, shift: 3, sampler: .heun, width: 8, height: 8),
+                                  seconds: 0.1)
+
+    @Test func addLoadAndRemove() throws {
+        let dir = temporaryDirectory().appendingPathComponent("not/yet/there")
+        let store = FavoritesStore(directory: dir)
+        #expect(store.load().entries.isEmpty)
+        let list = try store.addFavorite(result, seedMode: .increment, modelName: "m", modelHash: "h", to: [])
+        #expect(list.count == 1)
+        let reloaded = FavoritesStore(directory: dir).load()
+        #expect(reloaded.warning == nil)
+        #expect(reloaded.entries.count == 1)
+        let entry = reloaded.entries[0]
+        #expect(entry.settings == result.settings)
+        #expect(entry.seedMode == .increment)
+        #expect(entry.modelName == "m" && entry.modelHash == "h")
+        #expect(abs(entry.created.timeIntervalSince(list[0].created)) < 1)
+        // The PNG has the image and the A1111 parameters chunk.
+        let png = try PNG.read(from: dir.appendingPathComponent(entry.imagePath!))
+        #expect(png.image == result.image)
+        let parameters = try A1111Parameters(parsing: png.text["parameters"]!)
+        #expect(try parameters.settings(defaults: result.settings) == result.settings)
+        #expect(store.image(of: entry) == result.image)
+        let after = try store.removeFavorite(id: entry.id, from: reloaded.entries)
+        #expect(after.isEmpty)
+        #expect(FavoritesStore(directory: dir).load().entries.isEmpty)
+    }
+
+    @Test func writesAtomicallyLeavingNoTemporaryFiles() throws {
+        let dir = temporaryDirectory()
+        let store = FavoritesStore(directory: dir)
+        var list: [FavoriteEntry] = []
+        for _ in 0..<3 { list = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: list) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(files.sorted() == ["favorites", "favorites.json"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("favorites").path).count == 3)
+        // The file is always a complete document.
+        let data = try Data(contentsOf: store.favoritesFile)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        #expect(object?["version"] as? Int == 1)
+        #expect((object?["favorites"] as? [Any])?.count == 3)
+    }
+
+    @Test func corruptFileIsMovedAsideWithAWarning() throws {
+        let dir = temporaryDirectory()
+        let store = FavoritesStore(directory: dir)
+        try Data("{ not json".utf8).write(to: store.favoritesFile)
+        let (entries, warning) = store.load()
+        #expect(entries.isEmpty)
+        let w = try #require(warning)
+        #expect(w.contains("could not be read"))
+        #expect(w.contains("favorites.json.corrupt-"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        let aside = try #require(files.first { $0.hasPrefix("favorites.json.corrupt-") })
+        #expect(try String(contentsOf: dir.appendingPathComponent(aside), encoding: .utf8) == "{ not json")
+        #expect(!files.contains("favorites.json"))
+        // Saving afterwards starts a fresh file and leaves the old one alone.
+        _ = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: entries)
+        #expect(try String(contentsOf: dir.appendingPathComponent(aside), encoding: .utf8) == "{ not json")
+    }
+
+    @Test func wrongShapeIsAlsoCorrupt() throws {
+        let dir = temporaryDirectory()
+        let store = FavoritesStore(directory: dir)
+        try Data(#"{"version": 1, "favorites": [{"id": 3}]}"#.utf8).write(to: store.favoritesFile)
+        let warning = try #require(store.load().warning)
+        #expect(warning.contains("favorites"))
+    }
+
+    @Test func unwritableFolderGivesAClearError() throws {
+        guard getuid() != 0 else { return }  // root writes everywhere; nothing to check
+        let dir = temporaryDirectory()
+        chmod(dir.path, 0o500)
+        defer { chmod(dir.path, 0o700) }
+        let store = FavoritesStore(directory: dir.appendingPathComponent("sub"))
+        #expect(throws: StoreError.self) {
+            _ = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: [])
+        }
+    }
+
+    @Test func dataFolderIsAFileGivesAClearError() throws {
+        let dir = temporaryDirectory()
+        let file = dir.appendingPathComponent("file")
+        try Data("x".utf8).write(to: file)
+        let store = FavoritesStore(directory: file)
+        do {
+            _ = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: [])
+            Issue.record("saving into a file path should fail")
+        } catch let error as StoreError {
+            #expect(error.description.contains("cannot write"))
+            #expect(error.description.contains("--data-dir"))
+        }
+        #expect(StudioApp.checkWritable(file) != nil)
+        #expect(StudioApp.checkWritable(dir) == nil)
+    }
+
+    @Test func defaultDirectoryFollowsXDG() {
+        #expect(FavoritesStore.defaultDirectory(environment: ["XDG_DATA_HOME": "/x/data", "HOME": "/home/u"]).path == "/x/data/flowstudio")
+        #expect(FavoritesStore.defaultDirectory(environment: ["HOME": "/home/u"]).path == "/home/u/.local/share/flowstudio")
+        #expect(FavoritesStore.defaultDirectory(environment: ["XDG_DATA_HOME": "relative", "HOME": "/home/u"]).path == "/home/u/.local/share/flowstudio")
+    }
+}

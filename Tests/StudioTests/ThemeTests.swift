@@ -1,0 +1,108 @@
+import Foundation
+import Imaging
+import Testing
+@testable import Studio
+
+@Suite struct ThemeTests {
+    static let themesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("themes")
+
+    @Test func everyShippedThemeParses() throws {
+        let library = ThemeLibrary(directories: [Self.themesFolder])
+        let names = library.names()
+        for required in ["default", "light", "high-contrast", "sixteen"] { #expect(names.contains(required)) }
+        for name in names {
+            let theme = try library.theme(name)
+            #expect(theme.name == name)
+            // Every element is named, so no theme silently falls back for part of the screen.
+            for role in StyleRole.allCases { #expect(theme.styles[role] != nil, "\(name) has no [\(Theme.fileName(role))]") }
+        }
+    }
+
+    @Test func builtInDefaultMatchesTheFile() throws {
+        let file = try ThemeLibrary(directories: [Self.themesFolder]).theme("default")
+        #expect(file == Theme.builtIn)
+    }
+
+    @Test func sixteenUsesOnlyANSIColours() throws {
+        let theme = try ThemeLibrary(directories: [Self.themesFolder]).theme("sixteen")
+        for style in theme.styles.values {
+            for color in [style.foreground, style.background] {
+                switch color {
+                case .ansi, .terminalDefault: break
+                default: Issue.record("sixteen uses \(color)")
+                }
+            }
+        }
+    }
+
+    @Test func brokenThemesFallBackWithAClearMessage() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("themes-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let cases: [(String, String, String)] = [
+            ("syntax", "[text\nfg = ", "is not valid TOML"),
+            ("element", "[txet]\nfg = \"red\"", "unknown element [txet]"),
+            ("key", "[text]\ncolour = \"red\"", "unknown key 'colour'"),
+            ("colour", "[text]\nfg = \"#12345\"", "bad value for fg in [text]: #12345"),
+            ("flag", "[text]\nbold = \"yes\"", "bad value for bold"),
+        ]
+        let library = ThemeLibrary(directories: [dir])
+        for (name, text, expected) in cases {
+            try Data(text.utf8).write(to: dir.appendingPathComponent(name + ".toml"))
+            let (theme, warning) = library.load(name)
+            #expect(theme == Theme.builtIn)
+            let w = try #require(warning, "\(name) should warn")
+            #expect(w.contains(expected), "\(w)")
+            #expect(w.contains("using the default theme"))
+        }
+        let (missing, warning) = library.load("nope")
+        #expect(missing == Theme.builtIn)
+        #expect(warning?.contains("'nope' was not found") == true)
+        let (byPath, pathWarning) = library.load(dir.appendingPathComponent("element.toml").path)
+        #expect(byPath == Theme.builtIn)
+        #expect(pathWarning?.contains("element.toml") == true)
+    }
+
+    @Test func colourParsing() {
+        #expect(ThemeColor(parsing: "default") == .terminalDefault)
+        #expect(ThemeColor(parsing: "Bright-Blue") == .ansi(12))
+        #expect(ThemeColor(parsing: "grey") == .ansi(8))
+        #expect(ThemeColor(parsing: "#ff8000") == .rgb(RGB(255, 128, 0)))
+        #expect(ThemeColor(parsing: "7") == .ansi(7))
+        #expect(ThemeColor(parsing: "208") == .indexed(208))
+        #expect(ThemeColor(parsing: "256") == nil)
+        #expect(ThemeColor(parsing: "#ggg000") == nil)
+        #expect(ThemeColor(parsing: "mauve") == nil)
+    }
+
+    @Test func coloursDegradeWithTheTerminal() {
+        let orange = ThemeColor.rgb(RGB(255, 135, 0))
+        #expect(orange.resolved(colors: 256).number == Int(Palette256.index(RGB(255, 135, 0))))
+        #expect(orange.resolved(colors: 16).number == 3)  // nearest of xterm's 16 is yellow (205,205,0)
+        #expect(orange.resolved(colors: 8) == (3, false))
+        #expect(ThemeColor.rgb(RGB(255, 255, 90)).resolved(colors: 16) == (11, false))
+        #expect(ThemeColor.rgb(RGB(255, 255, 90)).resolved(colors: 8) == (3, true))  // bright → bold
+        #expect(ThemeColor.ansi(12).resolved(colors: 8) == (4, true))
+        #expect(ThemeColor.ansi(12).resolved(colors: 16) == (12, false))
+        #expect(ThemeColor.rgb(RGB(0, 0, 0)).resolved(colors: 16).number == 0)
+        #expect(ThemeColor.rgb(RGB(250, 250, 250)).resolved(colors: 16).number == 15)
+        #expect(ThemeColor.terminalDefault.resolved(colors: 256).number == -1)
+    }
+
+    @Test func noColourTerminalsKeepFocusVisible() {
+        let theme = Theme.builtIn
+        let focus = theme.resolved(.focus, colors: 0)
+        #expect(focus.foreground == -1 && focus.background == -1)
+        #expect(focus.reverse)
+        #expect(theme.resolved(.selection, colors: 2).reverse)
+        #expect(!theme.resolved(.text, colors: 0).reverse)
+    }
+
+    @Test func sameColourAfterDegradingFallsBackToReverse() throws {
+        // Two greys that both become ANSI black on 8 colours would hide the text.
+        let theme = try Theme(toml: "[text]\nfg = \"#101010\"\nbg = \"#202020\"", name: "t")
+        let s = theme.resolved(.text, colors: 8)
+        #expect(s.background == -1)
+        #expect(s.reverse)
+    }
+}

@@ -268,9 +268,12 @@ def hand_adamw_step(params, grads, state, k):
     return norm
 
 
-def make_adamw(sd16, batch):
+def make_adamw(sd16, batch, float64=False):
     model = SD3Transformer2DModel(**dict(CONFIG, dual_attention_layers=())).train()
     model.load_state_dict({k: v.to(torch.float32) for k, v in sd16.items()}, strict=True)
+    if float64:
+        model = float64_model(model)
+        batch = {k: v.double() for k, v in batch.items()}
     params = [p for p in model.parameters()]
     opt = torch.optim.AdamW(params, **ADAMW)
     hand = {n: p.detach().clone() for n, p in model.named_parameters()}
@@ -295,10 +298,11 @@ def make_adamw(sd16, batch):
     with torch.no_grad():
         loss_after = rf_loss(model, batch)[0].item()
     named = dict(model.named_parameters())
-    frozen_before = sd16["transformer_blocks.1.attn.norm_added_q.weight"].float()
+    frozen_before = sd16["transformer_blocks.1.attn.norm_added_q.weight"].to(named[TRACKED[1]].dtype)
     decay_only = frozen_before * (1 - ADAMW["lr"] * ADAMW["weight_decay"]) ** STEPS
     assert torch.allclose(named[TRACKED[1]].detach(), decay_only, rtol=1e-6, atol=0), "zero-grad param moved by more than decay"
-    assert torch.equal(model.pos_embed.pos_embed, sd16["pos_embed.pos_embed"].float()), "pos_embed buffer changed"
+    assert torch.equal(model.pos_embed.pos_embed, sd16["pos_embed.pos_embed"].to(model.pos_embed.pos_embed.dtype)), \
+        "pos_embed buffer changed"
     tensors = {
         "losses": torch.tensor(losses, dtype=torch.float32),
         "loss_after": torch.tensor([loss_after], dtype=torch.float32),
@@ -351,6 +355,10 @@ def main():
 
     adamw, losses, loss_after, norms = make_adamw(sd16, batch)
     assert abs(losses[0] - loss.item()) <= 1e-6 * loss.item()
+    # How far the same 3 steps land in float64: Adam divides by sqrt(v) + eps, so a gradient
+    # element near eps = 1e-8 turns its round-off into a visible change of the update.
+    adamw64, losses64, _, _ = make_adamw(sd16, batch, float64=True)
+    adam_err = {k: (adamw[k].double() - adamw64[k]).abs().max().item() for k in adamw}
     adam_meta = {
         "config": meta["config"],
         "torch_version": torch.__version__,
@@ -374,6 +382,7 @@ def main():
           f"worst {fd_worst:.1e} (relative to the tensor's max, {fd_key})")
     print("adamw: losses " + ", ".join(f"{v:.6f}" for v in losses) + f" -> {loss_after:.6f}; grad norms before clip "
           + ", ".join(f"{v:.4f}" for v in norms))
+    print("adamw: float32 vs float64 max|diff|: " + ", ".join(f"{k} {v:.1e}" for k, v in sorted(adam_err.items())))
 
     total = 0
     print("\nwrote:")

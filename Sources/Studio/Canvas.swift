@@ -1,6 +1,6 @@
 /// What a cell is, for colouring: every element the theme names.
 public enum StyleRole: String, CaseIterable, Sendable {
-    case text, title, border, boxTitle, label, value, focus, editor, placeholder, dim
+    case text, title, border, focusBorder, boxTitle, label, value, focus, editor, placeholder, dim
     case status, statusWarning, statusError, statusDone, footer, footerKey
     case progress, progressTrack, selection, help, helpKey
 }
@@ -87,10 +87,10 @@ public struct Canvas: Equatable, Sendable {
             put("│", row: r, column: left, role: role)
             put("│", row: r, column: right, role: role)
         }
-        put("╭", row: top, column: left, role: role)
-        put("╮", row: top, column: right, role: role)
-        put("╰", row: bottom, column: left, role: role)
-        put("╯", row: bottom, column: right, role: role)
+        put("┌", row: top, column: left, role: role)
+        put("┐", row: top, column: right, role: role)
+        put("└", row: bottom, column: left, role: role)
+        put("┘", row: bottom, column: right, role: role)
         if let title, rect.columns > 6 {
             put(" \(DisplayWidth.truncate(title, to: rect.columns - 6)) ", row: top, column: left + 2, role: titleRole)
         }

@@ -272,7 +272,9 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
             switch overlay.payload {
             case let .sixel(bytes):
                 guard overlay.rect.bottom < screenRows else { continue }
-                out += Array("\u{1B}[\(overlay.rect.row + 1);\(overlay.rect.column + 1)H".utf8)
+                // DECSDM off (`?80l`): sixels are drawn at the cursor (with it on, xterm puts
+                // them at the top-left corner of the screen).
+                out += Array("\u{1B}[?80l\u{1B}[\(overlay.rect.row + 1);\(overlay.rect.column + 1)H".utf8)
                 out += bytes
             case let .lines(lines):
                 for (i, line) in lines.enumerated() where overlay.rect.row + i < screenRows - 1 {

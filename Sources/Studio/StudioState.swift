@@ -68,6 +68,9 @@ public struct StudioState: Sendable {
     public var liveDeadline: Double?
     /// Pause after the last edit before a live run starts.
     public var livePause = 0.35
+    /// Live re-generation turns itself off after a run slower than this (seconds): it is on by
+    /// default only for models fast enough to keep up with typing.
+    public var liveMaxSeconds = 4.0
     /// Source of random seeds (Ctrl-R, seed mode random).
     public var seedSource: SeedSource
 
@@ -562,6 +565,10 @@ public struct StudioState: Sendable {
             var text = String(format: "done in %.2fs", result.seconds)
             text += " (\(result.settings.steps) steps, seed \(result.settings.seed))"
             if let note = runNote { text += "; " + note }
+            if live && result.seconds > liveMaxSeconds {
+                live = false
+                text += "; live re-generation is off for a model this slow (Ctrl-G turns it on)"
+            }
             message = .done(text)
         case let .cancelled(stepsDone):
             runPhase = .cancelled

@@ -82,7 +82,7 @@ public enum StudioView {
         for (field, box) in [(StudioField.prompt, layout.promptBox), (.negative, layout.negativeBox)] {
             let focused = state.focus == field && state.mode == .main
             let editor = field == .prompt ? state.prompt : state.negative
-            canvas.box(box, title: field == .prompt ? "Prompt" : "Negative prompt", role: focused ? .focus : .border,
+            canvas.box(box, title: field == .prompt ? "Prompt" : "Negative prompt", role: focused ? .focusBorder : .border,
                        titleRole: focused ? .focus : .boxTitle)
             let area = box.inset(1)
             guard !area.isEmpty else { continue }
@@ -144,7 +144,7 @@ public enum StudioView {
         let box = layout.leftColumn
         let isHistory = state.mode == .history
         let count = isHistory ? state.history.count : state.favorites.count
-        canvas.box(box, title: isHistory ? "History (\(count))" : "Favorites (\(count))", role: .focus, titleRole: .focus)
+        canvas.box(box, title: isHistory ? "History (\(count))" : "Favorites (\(count))", role: .focusBorder, titleRole: .focus)
         let area = box.inset(1)
         let listRows = max(0, area.rows - 2)
         if count == 0 {

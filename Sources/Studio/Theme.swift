@@ -147,7 +147,7 @@ public struct Theme: Equatable, Sendable {
         let s = style(role)
         guard colors >= 8 else {
             let reverse = [.focus, .selection, .title, .progress, .statusError].contains(role) || s.reverse
-            let bold = [.title, .boxTitle, .label, .footerKey, .helpKey, .statusDone, .statusError, .statusWarning].contains(role) || s.bold
+            let bold = [.title, .focusBorder, .boxTitle, .label, .footerKey, .helpKey, .statusDone, .statusError, .statusWarning].contains(role) || s.bold
             return ResolvedStyle(foreground: -1, background: -1, bold: bold, underline: s.underline || role == .editor && false,
                                  reverse: reverse)
         }
@@ -263,6 +263,10 @@ public struct Theme: Equatable, Sendable {
 
     [border]
     fg = "#5f5f87"
+
+    [focus-border]
+    fg = "#ffd75f"
+    bold = true
 
     [box-title]
     fg = "#afafff"

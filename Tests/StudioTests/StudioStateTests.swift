@@ -351,3 +351,16 @@ import Testing
         #expect(s.message == .error("generation failed: the latents became NaN"))
     }
 }
+
+@Suite struct LiveModeTests {
+    @Test func liveTurnsItselfOffForSlowModels() {
+        var s = StudioState(generator: TestGenerator(), live: true, seedSource: SeedSource(seed: 1))
+        _ = s.handle(.enter, now: 0)
+        s.apply(WorkerEvent(run: 1, kind: .finished(GenerationResult(image: RGBImage(width: 1, height: 1), settings: s.runSettings!, seconds: 1))), now: 0)
+        #expect(s.live)
+        _ = s.handle(.enter, now: 0)
+        s.apply(WorkerEvent(run: 2, kind: .finished(GenerationResult(image: RGBImage(width: 1, height: 1), settings: s.runSettings!, seconds: 9))), now: 0)
+        #expect(!s.live)
+        #expect(s.message?.text.contains("live re-generation is off") == true)
+    }
+}

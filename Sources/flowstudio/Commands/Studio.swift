@@ -15,7 +15,7 @@ struct StudioCommand: ParsableCommand {
         Favorites and exports go to $XDG_DATA_HOME/flowstudio (default ~/.local/share/flowstudio).
         """)
 
-    @Option(help: "Model to load (.safetensors). Until the bundled demo pipeline lands, only the random stand-in model runs.")
+    @Option(help: "A demo-model file (.safetensors) made by `flowstudio train` (default: the bundled model; `random` runs an untrained stand-in for UI development).")
     var model: String?
     @Option(help: "Theme name from the themes folder (default, light, high-contrast, sixteen) or a path to a .toml file.")
     var theme: String = "default"
@@ -37,16 +37,39 @@ struct StudioCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        compute.apply()
-        let generator = try RandomPixelGenerator()
+    /// The requested model; one that fails to load is replaced by the bundled one (or the
+    /// stand-in when there is none) and the reason goes to the status line.
+    func loadGenerator() throws -> (any ImageGenerator, [StatusMessage]) {
+        if model == "random" {
+            return (try RandomPixelGenerator(), [.warning("running the random (untrained) stand-in model: its images are noise")])
+        }
         var messages: [StatusMessage] = []
         if let model {
-            let why = FileManager.default.fileExists(atPath: model)
-                ? "loading model files arrives with the demo pipeline"
-                : "no such file"
-            messages.append(.error("cannot load --model \(model): \(why); running the random (untrained) stand-in model instead"))
+            do {
+                guard FileManager.default.fileExists(atPath: model) else { throw CLIError("no such file") }
+                return (try DemoPipeline(contentsOf: URL(fileURLWithPath: model)), [])
+            } catch {
+                messages.append(.error("cannot load --model \(model): \(error)"))
+            }
         }
+        if let url = DemoPipeline.bundledModelURL {
+            do {
+                let bundled = try DemoPipeline(contentsOf: url)
+                if !messages.isEmpty { messages[0] = .error(messages[0].text + "; using the bundled model \(bundled.modelName)") }
+                return (bundled, messages)
+            } catch {
+                messages.append(.error("the bundled model does not load: \(error)"))
+            }
+        } else {
+            messages.append(.error("this build has no bundled model"))
+        }
+        messages.append(.warning("running the random (untrained) stand-in model: its images are noise"))
+        return (try RandomPixelGenerator(), messages)
+    }
+
+    func run() throws {
+        compute.apply()
+        let (generator, messages) = try loadGenerator()
         if measure {
             print(try StudioBenchmark.run(generator: generator))
             return

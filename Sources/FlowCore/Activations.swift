@@ -25,6 +25,31 @@ public func siluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     }
 }
 
+/// GELU-tanh backward: `dx = dy·gelu'(u)` from the pre-activation `u` (`dx` may be `dy`).
+@inlinable
+public func geluTanhBackward(dy: UnsafePointer<Float>, u: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int) {
+    // The in-place case gets its own loop: a loop whose load and store pointers might overlap
+    // falls back to scalar code at run time, and in place they always "overlap".
+    if UnsafePointer(dx) == dy {
+        Parallel.forEachChunk(count, minChunk: 16384) { range in
+            for i in range { dx[i] *= geluTanhDerivative(u[i]) }
+        }
+    } else {
+        Parallel.forEachChunk(count, minChunk: 16384) { range in
+            for i in range { dx[i] = dy[i] * geluTanhDerivative(u[i]) }
+        }
+    }
+}
+
+/// d/dv GELU-tanh(v) = s + v·2s(1 − s)·c(1 + 3·0.044715·v²), with s = sigmoid(2c(v + 0.044715v³)).
+@inlinable @inline(__always)
+public func geluTanhDerivative(_ v: Float) -> Float {
+    let c: Float = 0.7978845608028654
+    let inner = c * (v + 0.044715 * v * v * v)
+    let s = 1 / (1 + fastExp(-2 * inner))  // = (1 + tanh(inner)) / 2
+    return s + v * 2 * s * (1 - s) * c * (1 + 3 * 0.044715 * v * v)
+}
+
 /// GELU (tanh approximation) of every element.
 public func geluTanh(_ x: Tensor) -> Tensor {
     var y = x

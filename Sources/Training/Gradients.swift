@@ -98,20 +98,6 @@ func rmsNormBackward(dy: UnsafePointer<Float>, x: UnsafePointer<Float>, stride: 
     }
 }
 
-/// GELU-tanh backward: `dx = dy·gelu'(u)` from the pre-activation `u`.
-func geluTanhBackward(dy: UnsafePointer<Float>, u: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int) {
-    Parallel.forEachChunk(count, minChunk: 16384) { range in
-        let c: Float = 0.7978845608028654
-        for i in range {
-            let v = u[i]
-            let inner = c * (v + 0.044715 * v * v * v)
-            let th = 2 / (1 + fastExp(-2 * inner)) - 1  // tanh(inner)
-            let dinner = c * (1 + 3 * 0.044715 * v * v)
-            dx[i] = dy[i] * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * dinner)
-        }
-    }
-}
-
 /// SiLU backward: `dx = dy·σ(u)·(1 + u·(1 − σ(u)))`.
 func siluBackward(dy: UnsafePointer<Float>, u: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int) {
     for i in 0..<count {

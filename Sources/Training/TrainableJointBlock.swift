@@ -58,6 +58,7 @@ struct TrainableJointBlock {
         let qkvPre: Buffer?, qkv: Buffer            // [B·T, 3D]
         let rstdQ: Buffer?, rstdK: Buffer?          // [B·T·H]
         let probs: Buffer, attn: Buffer             // [B·H, T, T], [B·T, D]
+        let attnX: Buffer, attnC: Buffer?           // attn's image rows [B·N, D] and context rows [B·L, D]
         let ax: Buffer, ac: Buffer?                 // [B·N, D], [B·L, D]
         let xn2: Buffer, rstdX2: Buffer, h2: Buffer, ffX: FeedForwardParameters.Tape
         let cn2: Buffer?, rstdC2: Buffer?, hc2: Buffer?, ffC: FeedForwardParameters.Tape?
@@ -73,6 +74,7 @@ struct TrainableJointBlock {
             rstdQ = block.norms == nil ? nil : Buffer(batch * t * block.heads)
             rstdK = block.norms == nil ? nil : Buffer(batch * t * block.heads)
             probs = Buffer(batch * block.heads * t * t); attn = Buffer(batch * t * d)
+            attnX = Buffer(batch * n * d); attnC = block.preOnly ? nil : Buffer(batch * l * d)
             ax = Buffer(batch * n * d); ac = block.preOnly ? nil : Buffer(batch * l * d)
             xn2 = Buffer(batch * n * d); rstdX2 = Buffer(batch * n); h2 = Buffer(batch * n * d)
             ffX = .init(rows: batch * n, width: d, hidden: block.mlpWidth)
@@ -101,17 +103,18 @@ struct TrainableJointBlock {
         modulate(tape.cn.p, into: tape.hc.p, batch: b, tokens: l, width: d, shift: mc + cShift * d, scale: mc + cScale * d, modStride: kc)
 
         // q | k | v of [image tokens, context tokens] per item: [B, T, 3D]
+        // Each stream's projections run over all its rows at once ([B·N, 3D], [B·L, 3D]), then
+        // the rows are interleaved into the joint layout.
         let projected = tape.qkvPre?.p ?? tape.qkv.p
-        for item in 0..<b {
-            for (part, layer) in [qX, kX, vX].enumerated() {
-                layer.forward(params, rows: n, x: tape.hx.p + item * n * d, ldx: d,
-                              y: projected + item * t * 3 * d + part * d, ldy: 3 * d)
-            }
-            for (part, layer) in [qC, kC, vC].enumerated() {
-                layer.forward(params, rows: l, x: tape.hc.p + item * l * d, ldx: d,
-                              y: projected + (item * t + n) * 3 * d + part * d, ldy: 3 * d)
-            }
+        let qkvX = Buffer(b * n * 3 * d), qkvC = Buffer(b * l * 3 * d)
+        for (part, layer) in [qX, kX, vX].enumerated() {
+            layer.forward(params, rows: b * n, x: tape.hx.p, ldx: d, y: qkvX.p + part * d, ldy: 3 * d)
         }
+        for (part, layer) in [qC, kC, vC].enumerated() {
+            layer.forward(params, rows: b * l, x: tape.hc.p, ldx: d, y: qkvC.p + part * d, ldy: 3 * d)
+        }
+        scatterRows(qkvX.p, into: projected, batch: b, tokens: t, first: 0, count: n, width: 3 * d)
+        scatterRows(qkvC.p, into: projected, batch: b, tokens: t, first: n, count: l, width: 3 * d)
         if let norms, let pre = tape.qkvPre, let rq = tape.rstdQ, let rk = tape.rstdK {
             tape.qkv.p.update(from: pre.p, count: pre.count)  // v passes through
             for row in 0..<(b * t) {
@@ -126,11 +129,11 @@ struct TrainableJointBlock {
         let q = tape.qkv.p
         attentionForward(q: q, k: q + d, v: q + 2 * d, stride: 3 * d, batch: b, tokens: t, heads: heads, headDim: headDim,
                          probs: tape.probs.p, out: tape.attn.p, ldo: d)
-        for item in 0..<b {
-            outX.forward(params, rows: n, x: tape.attn.p + item * t * d, ldx: d, y: tape.ax.p + item * n * d, ldy: d)
-            if let outC, let ac = tape.ac {
-                outC.forward(params, rows: l, x: tape.attn.p + (item * t + n) * d, ldx: d, y: ac.p + item * l * d, ldy: d)
-            }
+        gatherRows(tape.attn.p, batch: b, tokens: t, first: 0, count: n, width: d, into: tape.attnX.p)
+        outX.forward(params, rows: b * n, x: tape.attnX.p, ldx: d, y: tape.ax.p, ldy: d)
+        if let outC, let ac = tape.ac, let attnC = tape.attnC {
+            gatherRows(tape.attn.p, batch: b, tokens: t, first: n, count: l, width: d, into: attnC.p)
+            outC.forward(params, rows: b * l, x: attnC.p, ldx: d, y: ac.p, ldy: d)
         }
 
         addGated(tape.ax.p, into: x, batch: b, tokens: n, width: d, gate: mx + 2 * d, modStride: kx)
@@ -162,18 +165,17 @@ struct TrainableJointBlock {
         streamResidualsBackward(params, dStream: dX, rows: b * n, tokens: n, mod: mx, dMod: dModX.p, modStride: kx,
                                 xn2: tape.xn2, rstd2: tape.rstdX2, h2: tape.h2, ff: ffX, ffTape: tape.ffX, attnOut: tape.ax,
                                 batch: b) { dOut in
-            for item in 0..<b {
-                outX.backward(params, rows: n, x: tape.attn.p + item * t * d, ldx: d, dy: dOut + item * n * d, ldy: d,
-                              dx: dAttn.p + item * t * d, lddx: d)
-            }
+            let dAttnX = Buffer(b * n * d)
+            outX.backward(params, rows: b * n, x: tape.attnX.p, ldx: d, dy: dOut, ldy: d, dx: dAttnX.p, lddx: d)
+            scatterRows(dAttnX.p, into: dAttn.p, batch: b, tokens: t, first: 0, count: n, width: d)
         }
-        if let ffC, let outC, let ac = tape.ac, let cn2 = tape.cn2, let rstdC2 = tape.rstdC2, let hc2 = tape.hc2, let ffTape = tape.ffC {
+        if let ffC, let outC, let ac = tape.ac, let attnC = tape.attnC, let cn2 = tape.cn2, let rstdC2 = tape.rstdC2,
+           let hc2 = tape.hc2, let ffTape = tape.ffC {
             streamResidualsBackward(params, dStream: dC, rows: b * l, tokens: l, mod: mc, dMod: dModC.p, modStride: kc,
                                     xn2: cn2, rstd2: rstdC2, h2: hc2, ff: ffC, ffTape: ffTape, attnOut: ac, batch: b) { dOut in
-                for item in 0..<b {
-                    outC.backward(params, rows: l, x: tape.attn.p + (item * t + n) * d, ldx: d, dy: dOut + item * l * d, ldy: d,
-                                  dx: dAttn.p + (item * t + n) * d, lddx: d)
-                }
+                let dAttnC = Buffer(b * l * d)
+                outC.backward(params, rows: b * l, x: attnC.p, ldx: d, dy: dOut, ldy: d, dx: dAttnC.p, lddx: d)
+                scatterRows(dAttnC.p, into: dAttn.p, batch: b, tokens: t, first: n, count: l, width: d)
             }
         }
 
@@ -198,17 +200,16 @@ struct TrainableJointBlock {
             dProjected = dPre
         }
         let dhx = Buffer(b * n * d), dhc = Buffer(b * l * d)
-        for item in 0..<b {
-            for (part, layer) in [qX, kX, vX].enumerated() {
-                layer.backward(params, rows: n, x: tape.hx.p + item * n * d, ldx: d,
-                               dy: dProjected.p + item * t * 3 * d + part * d, ldy: 3 * d,
-                               dx: dhx.p + item * n * d, lddx: d, accumulate: part > 0)
-            }
-            for (part, layer) in [qC, kC, vC].enumerated() {
-                layer.backward(params, rows: l, x: tape.hc.p + item * l * d, ldx: d,
-                               dy: dProjected.p + (item * t + n) * 3 * d + part * d, ldy: 3 * d,
-                               dx: dhc.p + item * l * d, lddx: d, accumulate: part > 0)
-            }
+        let dqkvX = Buffer(b * n * 3 * d), dqkvC = Buffer(b * l * 3 * d)
+        gatherRows(dProjected.p, batch: b, tokens: t, first: 0, count: n, width: 3 * d, into: dqkvX.p)
+        gatherRows(dProjected.p, batch: b, tokens: t, first: n, count: l, width: 3 * d, into: dqkvC.p)
+        for (part, layer) in [qX, kX, vX].enumerated() {
+            layer.backward(params, rows: b * n, x: tape.hx.p, ldx: d, dy: dqkvX.p + part * d, ldy: 3 * d,
+                           dx: dhx.p, lddx: d, accumulate: part > 0)
+        }
+        for (part, layer) in [qC, kC, vC].enumerated() {
+            layer.backward(params, rows: b * l, x: tape.hc.p, ldx: d, dy: dqkvC.p + part * d, ldy: 3 * d,
+                           dx: dhc.p, lddx: d, accumulate: part > 0)
         }
 
         // Pre-attention modulation and LayerNorm.
@@ -247,5 +248,22 @@ struct TrainableJointBlock {
         gatedResidualBackward(dOut: dStream, y: attnOut.p, gate: mod + 2 * d, dy: dOut.p, dGate: dMod + 2 * d,
                               batch: batch, tokens: tokens, width: d, modStride: modStride)
         attentionOutBackward(dOut.p)
+    }
+}
+
+/// Copies tokens `first..<first+count` of each item of a joint buffer [B, tokens, width] into a
+/// contiguous [B·count, width].
+func gatherRows(_ joint: UnsafePointer<Float>, batch: Int, tokens: Int, first: Int, count: Int, width: Int,
+                into out: UnsafeMutablePointer<Float>) {
+    for item in 0..<batch {
+        (out + item * count * width).update(from: joint + (item * tokens + first) * width, count: count * width)
+    }
+}
+
+/// The inverse of `gatherRows`: contiguous [B·count, width] into tokens `first..<first+count` of each item.
+func scatterRows(_ rows: UnsafePointer<Float>, into joint: UnsafeMutablePointer<Float>, batch: Int, tokens: Int,
+                 first: Int, count: Int, width: Int) {
+    for item in 0..<batch {
+        (joint + (item * tokens + first) * width).update(from: rows + item * count * width, count: count * width)
     }
 }

@@ -3,12 +3,13 @@ import Foundation
 import FlowCore
 import MMDiT
 import RectifiedFlow
+import Training
 
 /// `flowstudio bench`: performance measurements that print ratios against baselines measured in the same run.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (each prints its configuration, threads and a baseline from the same run).",
-        subcommands: [BenchForward.self, BenchSample.self])
+        subcommands: [BenchForward.self, BenchSample.self, BenchTrain.self])
 }
 
 /// The shape of a randomly initialised MM-DiT to benchmark.
@@ -173,6 +174,63 @@ struct BenchSample: ParsableCommand {
         print("sampler: \(sampling.sampler.rawValue), \(sampling.steps) steps, CFG \(sampling.cfg) (\(calls) forwards of batch \(batch)), \(Parallel.threadCount) threads")
         print("model: \(config), latent \(h)×\(w), \(model.context) text tokens")
         print(String(format: "  %d bare forwards: %.1f ms   sampler: %.1f ms   overhead: %+.2f%%", calls, f * 1000, s * 1000, 100 * (s - f) / f))
+    }
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training throughput (samples/s) of the demo-model recipe: forward, backward, clipping, AdamW and EMA.",
+        discussion: "Tests/Reference/bench_train_pytorch.py trains the same configuration with PyTorch and prints the ratio.")
+
+    @Option(help: "MM-DiT blocks (hidden 64·depth).") var depth = 4
+    @Option(help: "Patch side in pixels.") var patch = 8
+    @Option(help: "Image side in pixels.") var image = 64
+    @Option(help: "Batch size.") var batch = 64
+    @Option(help: "Text encoder layers.") var textLayers = 2
+    @Option(help: "Untimed steps first.") var warmup = 2
+    @Option(help: "Timed steps.") var steps = 10
+    @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup var compute: ComputeOptions
+
+    func run() throws {
+        compute.apply()
+        var options = TrainingOptions()
+        options.depth = depth
+        options.patchSize = patch
+        options.resolution = image
+        options.batchSize = batch
+        options.textLayers = textLayers
+        try options.validate()
+        let batches = try ShapesBatches(options: options)
+        let model = try DemoModelTraining(transformer: options.transformerConfig,
+                                          text: options.textConfig(vocabularySize: batches.tokenizer.vocabularySize))
+        model.params.randomizeForTesting(seed: 1)
+        let adam = AdamW(parameterCount: model.params.count)
+        let ema = ExponentialMovingAverage(model.params, decay: 0.999)
+        let data = (0..<2).map { batches.trainingBatch(step: $0) }  // data generation is not timed
+        func step(_ i: Int) {
+            model.params.zeroGrads()
+            _ = model.loss(data[i % data.count], backward: true)
+            clipGradientNorm(model.params, maxNorm: 1)
+            adam.update(model.params, lr: 1e-4)
+            ema.update(model.params)
+        }
+        for i in 0..<warmup { step(i) }
+        var times: [Double] = []
+        for i in 0..<steps { times.append(measureSeconds { step(i) }) }
+        let median = times.sorted()[times.count / 2]
+        let rate = Double(batch) / median
+        if json {
+            let object: [String: Any] = ["samples_per_s": rate, "ms_per_step": median * 1000, "batch": batch,
+                                         "threads": Parallel.threadCount, "params": model.params.count, "dtype": "float32",
+                                         "depth": depth, "patch": patch, "image": image]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print("training step: \(options.transformerConfig) + text encoder \(textLayers) layers, \(model.params.count) params")
+            print("  batch \(batch) of \(image)² images (\((image / patch) * (image / patch)) image tokens + \(options.textLength) text tokens), \(Parallel.threadCount) threads")
+            print(String(format: "  %.1f ms per step (median of %d) → %.1f samples/s", median * 1000, steps, rate))
+        }
     }
 }
 

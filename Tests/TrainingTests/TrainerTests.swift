@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import FlowCore
+import Generation
+@testable import Training
+
+/// A run small enough for a unit test: depth 1 (hidden 64), 16² images, patch 4, batch 4.
+func tinyOptions() -> TrainingOptions {
+    var o = TrainingOptions()
+    o.depth = 1
+    o.resolution = 16
+    o.patchSize = 4
+    o.textLayers = 1
+    o.batchSize = 4
+    o.steps = 4
+    o.warmupSteps = 2
+    o.validationEvery = 2
+    o.validationSize = 8
+    o.checkpointEvery = 2
+    return o
+}
+
+func temporaryDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("flowstudio-tests-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite struct TrainerTests {
+    @Test func resumingGivesTheSameWeightsAsAnUninterruptedRun() throws {
+        let straight = temporaryDirectory(), resumed = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: straight); try? FileManager.default.removeItem(at: resumed) }
+        let a = try Trainer(options: tinyOptions(), directory: straight, resume: false)
+        try a.run(shouldStop: { false }) { _ in }
+
+        var stopAfter2 = tinyOptions()
+        stopAfter2.steps = 2
+        let b1 = try Trainer(options: stopAfter2, directory: resumed, resume: false)
+        try b1.run(shouldStop: { false }) { _ in }
+        let b2 = try Trainer(options: tinyOptions(), directory: resumed, resume: true)
+        #expect(b2.step == 2)
+        try b2.run(shouldStop: { false }) { _ in }
+        #expect(b2.step == 4)
+        let wa = Array(UnsafeBufferPointer(start: a.model.params.values, count: a.model.params.count))
+        let wb = Array(UnsafeBufferPointer(start: b2.model.params.values, count: b2.model.params.count))
+        #expect(wa == wb, "resumed weights differ from the uninterrupted run")
+        // The exported EMA model loads as a pipeline and generates.
+        let pipeline = try DemoPipeline(contentsOf: resumed.appendingPathComponent("model.safetensors"))
+        var settings = pipeline.defaultSettings
+        settings.prompt = "a red circle"
+        settings.steps = 2
+        let result = try #require(try pipeline.generate(settings) { _ in true })
+        #expect(result.image.width == 16)
+        let log = try String(contentsOf: resumed.appendingPathComponent("log.csv"), encoding: .utf8)
+        #expect(log.split(separator: "\n").count == 5)  // header + 4 steps
+    }
+
+    @Test func stoppingSavesACheckpointAtTheCurrentStep() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = tinyOptions()
+        o.checkpointEvery = 100
+        let trainer = try Trainer(options: o, directory: dir, resume: false)
+        var steps = 0
+        try trainer.run(shouldStop: { steps >= 1 }) { _ in steps += 1 }
+        #expect(trainer.step == 1)
+        let again = try Trainer(options: o, directory: dir, resume: true)
+        #expect(again.step == 1)
+    }
+
+    @Test func refusesToOverwriteARunOrResumeAMismatchedOne() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = tinyOptions()
+        o.steps = 1
+        try Trainer(options: o, directory: dir, resume: false).run(shouldStop: { false }) { _ in }
+        #expect(throws: TrainingError.self) { try Trainer(options: o, directory: dir, resume: false) }
+        // A corrupt checkpoint is an error, not a crash, and is left in place.
+        let checkpoint = dir.appendingPathComponent("checkpoint.safetensors")
+        try Data("garbage".utf8).write(to: checkpoint)
+        #expect(throws: (any Error).self) { try Trainer(options: o, directory: dir, resume: true) }
+        #expect(try Data(contentsOf: checkpoint) == Data("garbage".utf8))
+    }
+
+    @Test func aNonFiniteLossStopsAndKeepsTheLastGoodCheckpoint() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = tinyOptions()
+        o.learningRate = 1e30
+        o.warmupSteps = 0
+        o.checkpointEvery = 1
+        o.steps = 50
+        let trainer = try Trainer(options: o, directory: dir, resume: false)
+        var failedAt: Int?
+        do {
+            try trainer.run(shouldStop: { false }) { _ in }
+        } catch let TrainingError.nonFiniteLoss(step, last) {
+            failedAt = step
+            #expect(last == step - 1)
+        }
+        let step = try #require(failedAt, "the loss never became non-finite")
+        let resumed = try Trainer(options: o, directory: dir, resume: true)
+        #expect(resumed.step == step - 1)
+    }
+
+    @Test func rejectsBadOptions() {
+        var o = tinyOptions()
+        o.timesteps = "lognorm:0"
+        #expect(throws: (any Error).self) { try o.validate() }
+        o = tinyOptions()
+        o.resolution = 18
+        #expect(throws: TrainingError.self) { try o.validate() }
+    }
+
+    @Test func batchesAreDeterministicAndHoldOutGreenTriangles() throws {
+        let batches = try ShapesBatches(options: tinyOptions())
+        let a = batches.trainingBatch(step: 3), b = batches.trainingBatch(step: 3)
+        #expect(a.images == b.images && a.tokens == b.tokens && a.noise == b.noise && a.t == b.t)
+        let words = batches.tokenizer.words
+        let green = words.firstIndex(of: "green")! + 2, triangle = words.firstIndex(of: "triangle")! + 2
+        for step in 0..<200 {
+            for tokens in batches.trainingBatch(step: step).tokens {
+                let bigram = zip(tokens, tokens.dropFirst()).contains { $0 == green && $1 == triangle }
+                #expect(!bigram, "a training caption says 'green triangle'")
+            }
+        }
+    }
+}

@@ -35,7 +35,7 @@ let package = Package(
         // The demo model's word tokenizer and small text transformer.
         .target(name: "TextEncoding", dependencies: ["FlowCore"]),
         // Backward passes, AdamW, EMA, the trainer and checkpoints for the bundled demo model.
-        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "Generation"]),
+        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "Generation", "Imaging"]),
         // The Shapes world: scene generator, renderer, captions and the image checker.
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
         // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
@@ -63,7 +63,8 @@ let package = Package(
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoding", "FlowCore", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoding", "FlowCore", "TestSupport",
+                                                         "Generation", "Imaging", "ShapesWorld"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]

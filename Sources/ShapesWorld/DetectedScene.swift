@@ -27,6 +27,10 @@ public struct DetectedScene: Hashable, Sendable, CustomStringConvertible {
     public var objects: [DetectedObject]
     /// Regions too small to count as objects (noise).
     public var ignoredSpecks: Int
+    /// The fraction of pixels close to the background colour (within 3× the foreground
+    /// threshold). Every drawn scene leaves most of the canvas as background (≥ 70%); a
+    /// noisy or garbled image does not, and is then not read as a scene at all.
+    public var backgroundFraction: Double = 1
 
     /// `2 objects (red circle at top left, blue square at center) on gray`.
     public var description: String {

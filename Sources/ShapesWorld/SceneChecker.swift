@@ -35,6 +35,10 @@ public struct SceneChecker: Sendable {
         self.config = config
     }
 
+    /// Below this fraction of background-like pixels an image is not read as a scene (random
+    /// colours reach about 10%; the fullest drawn scene leaves about 70%).
+    public static let minimumBackgroundFraction = 0.25
+
     /// The smallest image side the checker reads.
     public static let minimumSide = 16
 
@@ -72,10 +76,12 @@ public struct SceneChecker: Sendable {
             let threshold2 = config.foregroundThreshold * config.foregroundThreshold
             let objectColors = ObjectColor.allCases.map { [Double($0.rgb.r), Double($0.rgb.g), Double($0.rgb.b)] }
             var mask = [Bool](repeating: false, count: w * h) // [H, W]
+            var backgroundLike = 0
             mask.withUnsafeMutableBufferPointer { mask in
                 for p in 0..<(w * h) {
                     let r = Double(px[3 * p]), g = Double(px[3 * p + 1]), b = Double(px[3 * p + 2])
                     let toBackground = (r - refR) * (r - refR) + (g - refG) * (g - refG) + (b - refB) * (b - refB)
+                    if toBackground <= 9 * threshold2 { backgroundLike += 1 }
                     guard toBackground > threshold2 else { continue }
                     for c in objectColors {
                         let d = (r - c[0]) * (r - c[0]) + (g - c[1]) * (g - c[1]) + (b - c[2]) * (b - c[2])
@@ -98,7 +104,9 @@ public struct SceneChecker: Sendable {
                     objects.append(Self.describe(region, pixels: px, width: w, height: h))
                 }
             }
-            return DetectedScene(background: backgrounds[winner], objects: objects, ignoredSpecks: specks)
+            var scene = DetectedScene(background: backgrounds[winner], objects: objects, ignoredSpecks: specks)
+            scene.backgroundFraction = Double(backgroundLike) / Double(w * h)
+            return scene
         }
     }
 
@@ -196,6 +204,10 @@ public struct SceneChecker: Sendable {
 
     /// Scores an expectation against a scene already read, per the spec's table.
     public func score(_ expected: EvalExpectation, in scene: DetectedScene) -> EvalVerdict {
+        guard scene.backgroundFraction >= Self.minimumBackgroundFraction else {
+            return EvalVerdict(correct: false, reason: String(format: "no clear background (only %.0f%% of the image is near %@): not a readable scene",
+                                                              100 * scene.backgroundFraction, scene.background.name))
+        }
         let found = scene.objects
         func exactly(_ n: Int) -> EvalVerdict? {
             found.count == n ? nil

@@ -8,7 +8,7 @@ import RectifiedFlow
 /// randomly initialised (untrained) pixel-space MM-DiT, so the studio can be built and tested
 /// before the bundled demo model exists. Its images are coloured noise.
 ///
-/// Model: 3 channels in pixel space, patch 4, depth 2 (hidden 128, 2 heads), 16 text tokens of
+/// Model: 3 channels in pixel space, patch 4, depth 2 by default (hidden 128, 2 heads), 16 text tokens of
 /// width 64. Text: every word (lower-cased, split on anything but letters and digits) becomes a
 /// Gaussian vector from Philox seeded by the word's FNV-1a hash, placed at its token position;
 /// the pooled vector is their mean. Every word counts as known.
@@ -30,9 +30,10 @@ public final class RandomPixelGenerator: ImageGenerator, @unchecked Sendable {
                            sampler: .euler, width: 64, height: 64)
     }
 
-    /// Builds the model with weights drawn like PyTorch's default init from `weightSeed`.
-    public init(weightSeed: UInt64 = 42) throws {
-        config = MMDiTConfig(depth: 2, patchSize: 4, inChannels: 3, outChannels: 3, contextDim: 64, pooledDim: 64,
+    /// Builds the model with weights drawn like PyTorch's default init from `weightSeed`;
+    /// `depth` 2 is fast, larger depths make a slow model for measurements.
+    public init(weightSeed: UInt64 = 42, depth: Int = 2) throws {
+        config = MMDiTConfig(depth: depth, patchSize: 4, inChannels: 3, outChannels: 3, contextDim: 64, pooledDim: 64,
                              posEmbedMaxSize: 32)
         var stream: UInt64 = 0
         network = try MMDiT(config: config) { key, shape in

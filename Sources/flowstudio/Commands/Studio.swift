@@ -71,7 +71,7 @@ struct StudioCommand: ParsableCommand {
         compute.apply()
         let (generator, messages) = try loadGenerator()
         if measure {
-            print(try StudioBenchmark.run(generator: generator))
+            print(try StudioBenchmark.run(generator: generator, slowModel: try RandomPixelGenerator(depth: 6)))
             return
         }
         var options = StudioOptions()

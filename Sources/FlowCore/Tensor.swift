@@ -44,6 +44,12 @@ public struct Tensor: Sendable, Equatable {
         self.init(shape: shape, scalars: scalars)
     }
 
+    /// A tensor whose elements are not set (for buffers an op overwrites completely): skips the
+    /// zero-fill, which costs real time on the tens of megabytes a large forward allocates per block.
+    public init(uninitializedShape shape: [Int]) {
+        self.init(shape: shape) { _ in }
+    }
+
     /// The number of elements.
     @inlinable public var count: Int { scalars.count }
     /// The number of axes.

@@ -53,10 +53,10 @@ struct JointBlock {
 
         // Pre-attention: LN + modulation of both streams.
         let xNorm = layerNorm(x)                     // [B, N, D]
-        var hx = Tensor(zeros: [batch, n, d])        // modulated for the joint attention
-        var hx2: Tensor? = imageSelfAttention == nil ? nil : Tensor(zeros: [batch, n, d])
+        var hx = Tensor(uninitializedShape: [batch, n, d])        // modulated for the joint attention
+        var hx2: Tensor? = imageSelfAttention == nil ? nil : Tensor(uninitializedShape: [batch, n, d])
         let cNorm = layerNorm(c)                     // [B, L, D]
-        var hc = Tensor(zeros: [batch, l, d])
+        var hc = Tensor(uninitializedShape: [batch, l, d])
         // Chunk order: AdaLN-Zero (shift, scale, gate, …); the last block's continuous AdaLN (scale, shift).
         let (cShift, cScale) = contextPreOnly ? (1, 0) : (0, 1)
         modX.scalars.withUnsafeBufferPointer { mx in
@@ -84,8 +84,8 @@ struct JointBlock {
         }
 
         // Joint attention over [image | context] tokens.
-        var qkv = Tensor(zeros: [batch, t, 3 * d])   // [B, T, 3D]
-        var attended = Tensor(zeros: [batch, t, d])  // [B, T, D]
+        var qkv = Tensor(uninitializedShape: [batch, t, 3 * d])   // [B, T, 3D]
+        var attended = Tensor(uninitializedShape: [batch, t, d])  // [B, T, D]
         qkv.scalars.withUnsafeMutableBufferPointer { pqkv in
             let q = pqkv.baseAddress!
             hx.scalars.withUnsafeBufferPointer { px in
@@ -106,8 +106,8 @@ struct JointBlock {
         let imageOut = projectRows(attended, output: imageAttention.output!, batch: batch, first: 0, count: n, total: t)
         addGatedResidual(imageOut, into: &x, modulation: modX, chunk: 2)
         if let attention2 = imageSelfAttention, let hx2 {
-            var qkv2 = Tensor(zeros: [batch, n, 3 * d])  // [B, N, 3D]
-            var attended2 = Tensor(zeros: [batch, n, d])
+            var qkv2 = Tensor(uninitializedShape: [batch, n, 3 * d])  // [B, N, 3D]
+            var attended2 = Tensor(uninitializedShape: [batch, n, d])
             qkv2.scalars.withUnsafeMutableBufferPointer { pqkv in
                 let q = pqkv.baseAddress!
                 hx2.scalars.withUnsafeBufferPointer { attention2.project(rows: batch * n, x: $0.baseAddress!, into: q, heads: heads) }

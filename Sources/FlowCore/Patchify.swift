@@ -1,7 +1,15 @@
-/// Turns a latent image `[B, C, H, W]` into patch tokens `[B, (H/p)·(W/p), C·p·p]`,
-/// tokens row-major over the patch grid and features in (c, i, j) order: the layout of a
-/// stride-p convolution's input, so the patch embedding is one matrix product.
-public func patchify(_ x: Tensor, patch p: Int) -> Tensor {
+/// The order of the p·p·C features of a patch token.
+public enum PatchFeatureOrder: Sendable {
+    /// (c, i, j): the input of a stride-p convolution (the MM-DiT's patch embedding).
+    case channelsFirst
+    /// (i, j, c): the MM-DiT's output projection (diffusers' `einsum("nhwpqc->nchpwq")`).
+    case channelsLast
+}
+
+/// Turns a latent image `[B, C, H, W]` into patch tokens `[B, (H/p)·(W/p), C·p·p]`, tokens
+/// row-major over the patch grid. With `.channelsFirst` (the default) the patch embedding is one
+/// matrix product; `.channelsLast` is the inverse of `unpatchify` (targets and gradients of the output).
+public func patchify(_ x: Tensor, patch p: Int, order: PatchFeatureOrder = .channelsFirst) -> Tensor {
     precondition(x.rank == 4, "patchify expects [B, C, H, W], got \(x.shape)")
     let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     precondition(height % p == 0 && width % p == 0, "latent \(height)×\(width) is not divisible by patch \(p)")
@@ -13,13 +21,12 @@ public func patchify(_ x: Tensor, patch p: Int) -> Tensor {
                 for row in 0..<hp {
                     for col in 0..<wp {
                         let token = (b * hp * wp + row * wp + col) * features
-                        var f = 0
                         for c in 0..<channels {
                             for i in 0..<p {
                                 let srcRow = ((b * channels + c) * height + row * p + i) * width + col * p
                                 for j in 0..<p {
+                                    let f = order == .channelsFirst ? (c * p + i) * p + j : (i * p + j) * channels + c
                                     out[token + f] = src[srcRow + j]
-                                    f += 1
                                 }
                             }
                         }

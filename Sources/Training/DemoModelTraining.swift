@@ -44,8 +44,8 @@ public final class DemoModelTraining {
         let zt = FlowMatching.noisy(data: batch.images, noise: batch.noise, t: batch.t)
         let tape = transformer.forward(params, latents: zt, timesteps: batch.t.map { $0 * 1000 },
                                        context: text.context.p, contextTokens: l, pooled: text.pooled.p)
-        let target = patchifyOutputOrder(FlowMatching.target(data: batch.images, noise: batch.noise),
-                                         patch: transformerConfig.patchSize)  // [B, N, p²C]
+        let target = patchify(FlowMatching.target(data: batch.images, noise: batch.noise),
+                              patch: transformerConfig.patchSize, order: .channelsLast)  // [B, N, p²C]
         let dOutput = backward ? Buffer(tape.output.count) : nil
         let loss = target.scalars.withUnsafeBufferPointer { y in
             FlowMatching.meanSquaredError(prediction: tape.output.p, target: y.baseAddress!, count: tape.output.count,

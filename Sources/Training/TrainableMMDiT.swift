@@ -197,29 +197,3 @@ func sincosPositionTable(side: Int, width d: Int) -> Tensor {
         }
     }
 }
-
-/// The inverse of `unpatchify`: an image [B, C, H, W] → tokens [B, N, p²·C] with features in
-/// (i, j, c) order, the layout of the MM-DiT's output projection (for targets and gradients).
-func patchifyOutputOrder(_ x: Tensor, patch p: Int) -> Tensor {
-    let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (hp, wp) = (height / p, width / p)
-    return Tensor(shape: [batch, hp * wp, p * p * channels]) { out in
-        x.scalars.withUnsafeBufferPointer { src in
-            for b in 0..<batch {
-                for row in 0..<hp {
-                    for col in 0..<wp {
-                        let token = (b * hp * wp + row * wp + col) * p * p * channels
-                        for i in 0..<p {
-                            for j in 0..<p {
-                                for c in 0..<channels {
-                                    out[token + (i * p + j) * channels + c] =
-                                        src[((b * channels + c) * height + row * p + i) * width + col * p + j]
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}

@@ -101,3 +101,11 @@ import TestSupport
         #expect(parts[0] == a && parts[1] == b)
     }
 }
+
+extension OpsTests {
+    @Test func channelsLastPatchifyInvertsUnpatchify() {
+        let x = Self.data([2, 3, 8, 4], seed: 21)
+        let tokens = patchify(x, patch: 2, order: .channelsLast)  // [2, 8, 12]
+        #expect(unpatchify(tokens, patch: 2, gridHeight: 4, gridWidth: 2, channels: 3) == x)
+    }
+}

@@ -27,15 +27,20 @@ struct Forward: ParsableCommand {
         let network = try MMDiT(weights: diffusersView(of: weights))
         let inputFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
         func input(_ name: String) throws -> Tensor {
-            guard inputFile.contains(name) else {
-                throw CLIError("\(inputs) has no tensor '\(name)'; it needs hidden_states, encoder_hidden_states, pooled_projections and timestep")
-            }
-            return try inputFile.tensor(name)
+            try inputFile.required(name, needs: "hidden_states, encoder_hidden_states, pooled_projections and timestep")
         }
         let sample = try network(latents: input("hidden_states"), context: input("encoder_hidden_states"),
                                  pooled: input("pooled_projections"), timesteps: input("timestep").scalars)
         try SafeTensors.write(["sample": sample], metadata: ["producer": "flowstudio forward", "config": network.config.description],
                               to: URL(fileURLWithPath: out))
         print("wrote sample \(describeShape(sample.shape)) to \(out) (model: \(network.config))")
+    }
+}
+
+extension SafeTensorsFile {
+    /// The tensor `name`, or an error saying the file lacks it and what the command `needs`.
+    func required(_ name: String, needs: String) throws -> Tensor {
+        guard contains(name) else { throw CLIError("\(url.path) has no tensor '\(name)'; it needs \(needs)") }
+        return try tensor(name)
     }
 }

@@ -28,10 +28,7 @@ struct Sample: ParsableCommand {
         let network = try MMDiT(weights: diffusersView(of: SafeTensorsFile(contentsOf: URL(fileURLWithPath: model))))
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
         func input(_ name: String) throws -> Tensor {
-            guard file.contains(name) else {
-                throw CLIError("\(inputs) has no tensor '\(name)'; it needs latents, encoder_hidden_states and pooled_projections")
-            }
-            return try file.tensor(name)
+            try file.required(name, needs: "latents, encoder_hidden_states and pooled_projections")
         }
         let noise = try input("latents")
         let positive = TextConditioning(context: try input("encoder_hidden_states"), pooled: try input("pooled_projections"))

@@ -205,7 +205,6 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
                 keys.append(.character(Character(scalar)))
             }
         }
-        // Combining marks typed after a letter join it, as they would in the text.
         return keys
     }
 

@@ -40,6 +40,12 @@ public struct PromptEditor: Equatable, Sendable {
         let accepted = cleaned.prefix(max(0, room))
         characters.insert(contentsOf: accepted, at: cursor)
         cursor += accepted.count
+        if let first = accepted.first?.unicodeScalars.first, DisplayWidth.of(first) == 0, cursor > accepted.count {
+            // A combining mark typed on its own joins the character before it, as in the text.
+            let before = String(characters[..<cursor])
+            characters = Array(before + String(characters[cursor...]))
+            cursor = before.count
+        }
         return accepted.count == cleaned.count
     }
 

@@ -96,7 +96,7 @@ public enum StudioBenchmark {
         var frameTimes: [Double] = []
         for _ in 0..<50 {
             let t0 = now()
-            let (canvas, _) = StudioView.render(state, layout: layout, preview: picture, previewKey: "k")
+            let (canvas, _) = StudioView.render(state, layout: layout, preview: picture)
             _ = canvas == Canvas(rows: 40, columns: 120)
             frameTimes.append((now() - t0) * 1000)
         }

@@ -235,7 +235,7 @@ public final class StudioController {
                 }
             }
         }
-        let (canvas, overlayRect) = StudioView.render(state, layout: layout, preview: shown, previewKey: shownKey)
+        let (canvas, overlayRect) = StudioView.render(state, layout: layout, preview: shown)
         var overlays: [Overlay] = []
         if let rect = overlayRect, let shown, let key = shownKey {
             switch shown.payload {

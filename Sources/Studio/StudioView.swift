@@ -34,8 +34,8 @@ public enum StudioView {
 
     /// Draws the screen. `preview` is the encoded image to show (its cells are left blank, or
     /// hold the text for ASCII); returns the canvas and the overlay rectangle, if any.
-    public static func render(_ state: StudioState, layout: Layout, preview: TerminalImage.Rendered?,
-                              previewKey: String?) -> (canvas: Canvas, overlayRect: CellRect?) {
+    public static func render(_ state: StudioState, layout: Layout,
+                              preview: TerminalImage.Rendered?) -> (canvas: Canvas, overlayRect: CellRect?) {
         var canvas = Canvas(rows: layout.rows, columns: layout.columns)
         if layout.tooSmall {
             drawTooSmall(&canvas, layout: layout)

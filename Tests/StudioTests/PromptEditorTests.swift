@@ -17,6 +17,17 @@ import Testing
         #expect(e.cursor == 5)
     }
 
+    @Test func aCombiningMarkTypedAloneJoinsThePreviousCharacter() {
+        var e = PromptEditor("cafe")
+        e.insert("\u{301}")
+        #expect(e.characters.count == 4)
+        #expect(e.text == "café")
+        #expect(e.cursor == 4)
+        e.moveToStart()
+        e.insert("\u{301}")  // nothing before it: kept as it is
+        #expect(e.characters.count == 5)
+    }
+
     @Test func controlCharactersAndNewlines() {
         var e = PromptEditor()
         e.insert("a\tb\r\nc\rd\u{7}e")

@@ -24,7 +24,7 @@ import TestSupport
         let (positive, negative) = try Self.conditioning(io)
         let sampler = try FlowSampler(schedule: SigmaSchedule(steps: 8, shift: 3), guidanceScale: c.0)
         #expect(compare(Tensor(shape: [9], scalars: sampler.schedule.sigmas), try io.tensor("sigmas"), relative: 1e-6).ok)
-        let trajectory = try io.tensor(c.2)  // [8, 1, 16, 12, 8]
+        let trajectory = try io.tensor(c.2)  // [8, 1, 16, 8, 4]
         var steps: [SamplingStep] = []
         let outcome = try sampler.sample(model: model, noise: io.tensor("latents"), positive: positive, negative: negative) {
             steps.append($0)

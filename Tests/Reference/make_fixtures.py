@@ -18,16 +18,16 @@ What it writes (see Tests/Reference/README.md for the tolerances):
 * forward_{a,b,c}.io.safetensors -- F32 inputs (hidden_states, encoder_hidden_states,
   pooled_projections, timestep on the 0..1000 scale) and the output `sample`,
   computed in float32 on CPU with the weights rounded to F16 and cast back to
-  F32 (exactly what a loader that widens F16 -> F32 sees). Also
-  `intermediate.*` tensors (temb, patch+pos embedding, context embedding, the
-  output of every joint block) for locating a mismatch. The model config is
-  JSON under the `config` metadata key.
+  F32 (exactly what a loader that widens F16 -> F32 sees). The model config
+  is JSON under the `config` metadata key. Per-block intermediate outputs are
+  not stored (fixtures/ is kept under ~2 MB): to locate a mismatch, step
+  through `sd3_numpy.forward` on the same weights and inputs.
 * forward_b.stability.safetensors -- the same weights as forward_b in the
   original Stability single-file layout (prefix `model.diffusion_model.`),
   written by `diffusers_to_original` below and checked against diffusers' own
   `convert_sd3_transformer_checkpoint_to_diffusers` (exact round trip).
 * sample_b.io.safetensors -- an 8-step FlowMatchEulerDiscreteScheduler(shift=3)
-  sampling run of the forward_b model through the real
+  sampling run (latent 8x4) of the forward_b model through the real
   `StableDiffusion3Pipeline` (transformer + scheduler real, text encoders,
   tokenizers and VAE None; embeddings and initial latents passed in), with
   CFG 4.5 and without CFG (1.0). The loop is also re-implemented by hand here
@@ -156,30 +156,6 @@ def forward(model, inputs):
         )[0]
 
 
-def forward_with_intermediates(model, inputs):
-    inter = {}
-    hooks = [
-        model.time_text_embed.register_forward_hook(lambda m, i, o: inter.__setitem__("intermediate.temb", o)),
-        model.pos_embed.register_forward_hook(lambda m, i, o: inter.__setitem__("intermediate.x_embed", o)),
-        model.context_embedder.register_forward_hook(
-            lambda m, i, o: inter.__setitem__("intermediate.context_embed", o)
-        ),
-    ]
-    for idx, block in enumerate(model.transformer_blocks):
-
-        def hook(m, i, o, idx=idx):
-            ctx, hid = o
-            inter[f"intermediate.block{idx}.hidden"] = hid
-            if ctx is not None:
-                inter[f"intermediate.block{idx}.context"] = ctx
-
-        hooks.append(block.register_forward_hook(hook))
-    out = forward(model, inputs)
-    for h in hooks:
-        h.remove()
-    return out, inter
-
-
 def check_sensitivity(model, inputs, ref, gen):
     """Every input must move the output: guards against a dead path."""
     rel = {}
@@ -290,13 +266,16 @@ def check_against_diffusers_converter(original, sd):
 # Cases
 # --------------------------------------------------------------------------
 
+# Sizes are chosen to keep all of fixtures/ under ~2 MB. Case a must stay at
+# hidden 64 (1 head of 64): without qk-norm weights the head count can only be
+# read from the file as hidden / 64. Cases b and c have qk-norm, so they use
+# hidden 32 (2 heads of 16; the head count comes from the norm weights), which
+# makes their weights 4x smaller. Context and pooled widths differ from the
+# hidden size so that a transposed weight cannot go unnoticed.
 COMMON = dict(
     patch_size=2,
     in_channels=16,
     out_channels=16,
-    joint_attention_dim=48,
-    caption_projection_dim=64,
-    pooled_projection_dim=32,
     sample_size=16,
 )
 
@@ -307,12 +286,15 @@ CASES = {
             num_layers=2,
             attention_head_dim=64,
             num_attention_heads=1,
-            pos_embed_max_size=8,
+            joint_attention_dim=24,
+            caption_projection_dim=64,
+            pooled_projection_dim=16,
+            pos_embed_max_size=4,
             qk_norm=None,
             dual_attention_layers=[],
         ),
         batch=2,
-        hw=(16, 16),
+        hw=(8, 8),
         tokens=7,
         timestep=[937.5, 123.0],
     ),
@@ -320,8 +302,11 @@ CASES = {
         config=dict(
             COMMON,
             num_layers=3,
-            attention_head_dim=32,
+            attention_head_dim=16,
             num_attention_heads=2,
+            joint_attention_dim=48,
+            caption_projection_dim=32,
+            pooled_projection_dim=24,
             pos_embed_max_size=10,
             qk_norm="rms_norm",
             dual_attention_layers=[],
@@ -334,12 +319,15 @@ CASES = {
     "forward_c": dict(
         config=dict(
             COMMON,
-            num_layers=3,
-            attention_head_dim=32,
+            num_layers=2,
+            attention_head_dim=16,
             num_attention_heads=2,
+            joint_attention_dim=48,
+            caption_projection_dim=32,
+            pooled_projection_dim=24,
             pos_embed_max_size=6,
             qk_norm="rms_norm",
-            dual_attention_layers=[0, 1],
+            dual_attention_layers=[0],
         ),
         batch=1,
         hw=(8, 8),
@@ -362,7 +350,7 @@ def make_forward_case(index, name, case):
         "pooled_projections": torch.randn(B, cfg["pooled_projection_dim"], generator=gen),
         "timestep": torch.tensor(case["timestep"], dtype=torch.float32),
     }
-    out, inter = forward_with_intermediates(model, inputs)
+    out = forward(model, inputs)
     assert out.shape == (B, 16, H, W) and torch.isfinite(out).all()
     sens = check_sensitivity(model, inputs, out, gen)
     err64 = float64_error(model, inputs, out)
@@ -382,7 +370,7 @@ def make_forward_case(index, name, case):
         "diffusers_version": diffusers.__version__,
     }
     save(sd16, f"{name}.weights.safetensors", {"config": meta["config"], "format": "diffusers"})
-    save(dict(inputs, sample=out, **inter), f"{name}.io.safetensors", meta)
+    save(dict(inputs, sample=out), f"{name}.io.safetensors", meta)
     print(
         f"{name}: out max|.|={out.abs().max():.3f} std={out.std():.3f}; "
         f"|f32-f64|max={err64:.2e}, |sd3_numpy-diffusers|max={err_np:.2e} (tol {tol:.1e}); relative output change when perturbing "
@@ -403,6 +391,7 @@ def make_forward_case(index, name, case):
 # --------------------------------------------------------------------------
 
 STEPS, CFG, SHIFT = 8, 4.5, 3.0
+SAMPLE_HW = (8, 4)  # latent height, width: non-square, 4x2 patches of forward_b's 10x10 table
 
 
 def manual_loop(model, latents, cond, pooled, neg, neg_pooled, guidance):
@@ -433,11 +422,13 @@ def manual_loop(model, latents, cond, pooled, neg, neg_pooled, guidance):
 
 def make_sampling(model):
     gen = torch.Generator().manual_seed(SEED + 100)
-    latents = torch.randn(1, 16, 12, 8, generator=gen)
-    cond = torch.randn(1, 5, 48, generator=gen)
-    pooled = torch.randn(1, 32, generator=gen)
-    neg = torch.randn(1, 5, 48, generator=gen)
-    neg_pooled = torch.randn(1, 32, generator=gen)
+    cfg = CASES["forward_b"]["config"]
+    ctx, pool = cfg["joint_attention_dim"], cfg["pooled_projection_dim"]
+    latents = torch.randn(1, 16, *SAMPLE_HW, generator=gen)
+    cond = torch.randn(1, 5, ctx, generator=gen)
+    pooled = torch.randn(1, pool, generator=gen)
+    neg = torch.randn(1, 5, ctx, generator=gen)
+    neg_pooled = torch.randn(1, pool, generator=gen)
 
     scheduler = FlowMatchEulerDiscreteScheduler(shift=SHIFT)
     pipe = StableDiffusion3Pipeline(
@@ -453,7 +444,7 @@ def make_sampling(model):
     )
     pipe.set_progress_bar_config(disable=True)
     assert pipe.vae_scale_factor == 8
-    height, width = 12 * pipe.vae_scale_factor, 8 * pipe.vae_scale_factor
+    height, width = (n * pipe.vae_scale_factor for n in SAMPLE_HW)
 
     results, trajectories = {}, {}
     for tag, g in (("cfg", CFG), ("nocfg", 1.0)):
@@ -484,7 +475,7 @@ def make_sampling(model):
         assert diff <= 1e-6, f"hand-written loop differs from the pipeline by {diff}"
         assert len(steps_seen) == STEPS and torch.equal(steps_seen[-1], out)
         results[tag] = out
-        trajectories[tag] = torch.stack(steps_seen)  # [steps, 1, 16, 12, 8]
+        trajectories[tag] = torch.stack(steps_seen)  # [steps, 1, 16, 8, 4]
         print(f"sample_b {tag}: max|latents|={out.abs().max():.3f}, pipeline vs hand loop max|Δ|={diff:.1e}")
 
     sigmas = pipe.scheduler.sigmas.clone()

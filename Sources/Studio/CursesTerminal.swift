@@ -14,6 +14,7 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
     private var pasteBuffer: String?
     private var active = true
     public private(set) var colorCount: Int
+    public private(set) var overlayWriteSeconds = 0.0
     public private(set) var cellPixels: (width: Int, height: Int)
     private let fallbackCell: (width: Int, height: Int)
 
@@ -260,7 +261,9 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
         wnoutrefresh(cn_stdscr())
         doupdate()
         guard (fullRepaint || resendOverlays) && !overlays.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
         writeAll(CursesTerminal.overlayBytes(overlays, screenRows: rows))
+        overlayWriteSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
     /// Synchronized update, save cursor, each overlay at its place, restore cursor. Lines of an

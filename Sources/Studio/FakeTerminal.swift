@@ -15,6 +15,7 @@ public final class FakeTerminal: Terminal, @unchecked Sendable {
     private var overlaySends = 0
     private var themeName = ""
     public let colorCount: Int
+    private var overlayCost = 0.0
     public let cellPixels: (width: Int, height: Int)
     /// Called (on the UI thread) after every `present`, with the canvas and overlays: the latency harness
     /// timestamps frames here.
@@ -82,6 +83,13 @@ public final class FakeTerminal: Terminal, @unchecked Sendable {
     // MARK: Terminal
 
     public var size: TerminalSize { locked { currentSize } }
+
+    /// How long a picture write "takes" (0 by default: every frame is sent); tests set it to
+    /// see the controller pace pictures for a slow terminal.
+    public var overlayWriteSeconds: Double {
+        get { locked { overlayCost } }
+        set { locked { overlayCost = newValue } }
+    }
 
     public func setTheme(_ theme: Theme) { locked { themeName = theme.name } }
 

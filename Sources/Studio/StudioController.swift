@@ -22,6 +22,10 @@ public final class StudioController {
     private var needsFullRepaint = true
     private var running = true
     private var lastPromptText = ""
+    /// When the last picture was written, and when a newer one (held back because the terminal
+    /// is slow to take pictures) is due.
+    private var lastOverlaySend = -Double.infinity
+    private var overlayDue: Double?
 
     /// Settings the controller needs besides the generator and terminal.
     public struct Configuration {
@@ -88,6 +92,7 @@ public final class StudioController {
             let now = clock()
             var timeout = 0.5
             if let deadline = state.liveDeadline { timeout = min(timeout, max(0, deadline - now)) }
+            if let due = overlayDue { timeout = min(timeout, max(0, due - now)) }
             let keys = terminal.readKeys(timeout: timeout)
             step(keys: keys)
         }
@@ -250,8 +255,23 @@ public final class StudioController {
         if !lastOverlays.isEmpty && oldRects != newRects { needsFullRepaint = true }
         let overlaysChanged = overlays != lastOverlays
         let repaint = needsFullRepaint
+        // A new picture in the same place on a terminal that takes a while to draw pictures
+        // (sixel in xterm: ~20 ms for 576×576) waits, so that writing pictures never takes more
+        // than half the UI thread's time; the newest one is sent when it is due.
+        let now = clock()
+        let due = lastOverlaySend + 2 * terminal.overlayWriteSeconds
+        if overlaysChanged && !repaint && !lastOverlays.isEmpty && oldRects == newRects && now < due {
+            overlayDue = due
+            if canvas != lastCanvas {
+                terminal.present(canvas, overlays: lastOverlays, fullRepaint: false, resendOverlays: false)
+                lastCanvas = canvas
+            }
+            return
+        }
+        overlayDue = nil
         guard repaint || overlaysChanged || canvas != lastCanvas else { return }
         terminal.present(canvas, overlays: overlays, fullRepaint: repaint, resendOverlays: overlaysChanged || repaint)
+        if (overlaysChanged || repaint) && !overlays.isEmpty { lastOverlaySend = clock() }
         lastCanvas = canvas
         lastOverlays = overlays
         needsFullRepaint = false

@@ -44,6 +44,9 @@ public protocol Terminal: AnyObject, Sendable {
     var colorCount: Int { get }
     /// Pixel size of one cell (for sixel), from the terminal or a typical 10×20.
     var cellPixels: (width: Int, height: Int) { get }
+    /// Seconds the last overlay write took (the terminal's pace for pictures; the controller
+    /// sends new pictures at most every 2× this, so a slow terminal never stalls the keys).
+    var overlayWriteSeconds: Double { get }
     /// Uses the theme's colours for the style roles from now on.
     func setTheme(_ theme: Theme)
     /// Waits up to `timeout` seconds for input; returns every key pending (possibly none, when

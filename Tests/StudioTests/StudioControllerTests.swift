@@ -144,6 +144,19 @@ import Testing
         #expect(app.quit())
     }
 
+    @Test func picturesArePacedForASlowTerminalAndTheLastOneArrives() {
+        let app = Running(generator: TestGenerator(stepDelay: 0.01))
+        app.terminal.overlayWriteSeconds = 0.1  // each picture "takes" 100 ms to draw
+        app.terminal.send(.tab, .tab)
+        app.terminal.type("30")
+        app.terminal.send(.enter)
+        #expect(app.terminal.waitFor("done in"))
+        #expect(app.terminal.waitUntil { _, o in o.first?.key == "run1-final" })
+        // 30 steps in ~0.3 s with pictures spaced ≥ 0.2 s: far fewer pictures than steps.
+        #expect(app.terminal.overlaySendCount < 15)
+        app.quit()
+    }
+
     @Test func asciiPreviewIsDrawnAsText() {
         let app = Running(preview: .ascii)
         app.terminal.send(.enter)

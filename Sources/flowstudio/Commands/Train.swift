@@ -18,6 +18,8 @@ struct Train: ParsableCommand {
     var out: String
     @Flag(help: "Continue the run in --out.")
     var resume = false
+    @Option(name: .customLong("init"), help: "Start a new run from a diffusers SD3Transformer2DModel folder (`flowstudio export --diffusers`, PyTorch `save_pretrained`) or a demo-model file; depth, patch, resolution and text layers come from it.")
+    var initFrom: String?
     @Option(help: "MM-DiT blocks (hidden 64·depth).") var depth = 4
     @Option(help: "Image side in pixels.") var resolution = 64
     @Option(help: "Patch side in pixels.") var patch = 8
@@ -49,7 +51,8 @@ struct Train: ParsableCommand {
         options.seed = seed
         options.validationEvery = validateEvery
         options.checkpointEvery = checkpointEvery
-        let trainer = try Trainer(options: options, directory: URL(fileURLWithPath: out), resume: resume)
+        let trainer = try initFrom.map { try trainerFromInit($0, options: options) }
+            ?? Trainer(options: options, directory: URL(fileURLWithPath: out), resume: resume)
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         printError("training \(o.transformerConfig) + text encoder \(o.textLayers) layers, \(trainer.model.params.count) parameters, " +

@@ -16,6 +16,7 @@ final class GenerationWorker: @unchecked Sendable {
     private let generator: any ImageGenerator
     private let mailbox: Mailbox
     private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
 
     init(generator: any ImageGenerator, mailbox: Mailbox) {
         self.generator = generator
@@ -27,6 +28,7 @@ final class GenerationWorker: @unchecked Sendable {
         let thread = Thread { [self] in
             cn_block_sigwinch()
             loop()
+            finished.signal()
         }
         thread.name = "flowstudio-generate"
         thread.stackSize = 16 << 20
@@ -59,6 +61,15 @@ final class GenerationWorker: @unchecked Sendable {
         cancelRequested = true
         condition.signal()
         condition.unlock()
+    }
+
+    /// Waits until the thread has ended (after `stop()`), at most `timeout` seconds; returns
+    /// whether it did. The process must not exit while a step is running: tearing down the
+    /// process under a running forward crashes.
+    @discardableResult
+    func join(timeout: Double) -> Bool {
+        guard thread != nil else { return true }
+        return finished.wait(timeout: .now() + timeout) == .success
     }
 
     /// Whether a run is in progress.

@@ -52,6 +52,12 @@ public enum StudioApp {
             initialSettings: initial, startupMessages: messages)
         let controller = StudioController(terminal: terminal, generator: generator, configuration: configuration)
         controller.run()
+        if !controller.workerEnded {
+            // A step of a slow model is still running: restore the terminal and leave at once
+            // rather than tear the process down under it.
+            terminal.shutdown()
+            _exit(0)
+        }
     }
 
     /// The settings in a PNG's A1111 `parameters` chunk; absent fields keep `defaults`.

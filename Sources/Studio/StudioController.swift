@@ -98,7 +98,12 @@ public final class StudioController {
         }
         worker.stop()
         encoder.stop()
+        workerEnded = worker.join(timeout: 5)
     }
+
+    /// False when the generation thread was still inside a (very slow) step when `run()`
+    /// returned; the caller should then end the process without running exit handlers.
+    public private(set) var workerEnded = true
 
     /// One turn of the loop: reports, keys, timers, drawing. Exposed for tests that drive the
     /// controller without its thread.

@@ -43,12 +43,12 @@ XTERM_PID=$!
 
 # Wait for the window, then type.
 WINDOW=""
-for _ in $(seq 100); do
+for _ in $(seq 300); do
     WINDOW=$(xdotool search --pid "$XTERM_PID" 2>/dev/null | head -1 || true)
     [[ -n "$WINDOW" ]] && break
     sleep 0.1
 done
-[[ -n "$WINDOW" ]] || { echo "FAIL: no xterm window" >&2; exit 1; }
+[[ -n "$WINDOW" ]] || { echo "FAIL: no xterm window after 30 s" >&2; cat "$WORK/xterm.log" "$WORK/xvfb.log" >&2; exit 1; }
 sleep 2
 # XTEST events (not XSendEvent, which xterm ignores): no window manager, so focus follows the pointer.
 xdotool mousemove 400 300

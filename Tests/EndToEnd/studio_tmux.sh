@@ -25,6 +25,8 @@ cleanup() { "${T[@]}" kill-server 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 export XDG_DATA_HOME="$WORK/data"
 START=$(date +%s.%N)
+# A session that outlives the studio's, so killing that one never takes the server down with it.
+"${T[@]}" new-session -d -s keeper "sleep 600"
 
 fail() {
     echo "FAIL: $*" >&2

@@ -67,7 +67,7 @@ public enum StudioApp {
         do {
             text = try PNG.read(from: url).text
         } catch {
-            throw StudioStartError("cannot read \(path): \(error)")
+            throw StudioStartError("--from: \(error)")
         }
         guard let parameters = text["parameters"] else {
             throw StudioStartError("\(path) has no 'parameters' text chunk (the settings AUTOMATIC1111 and FlowStudio write); nothing to restore")

@@ -77,9 +77,10 @@ public final class StudioController {
         state.favorites = entries
         var messages = c.startupMessages
         if let warning { messages.append(.warning(warning)) }
-        state.message = messages.isEmpty ? nil : messages.count == 1 ? messages[0]
-            : messages.contains(where: { if case .error = $0 { true } else { false } })
-            ? .error(messages.map(\.text).joined(separator: " · ")) : .warning(messages.map(\.text).joined(separator: " · "))
+        state.notices = messages
+        if let first = messages.first {
+            state.message = messages.count == 1 ? first : first.replacingText(first.text + " (and \(messages.count - 1) more in the preview pane)")
+        }
         refreshUnknownWords()
     }
 

@@ -40,6 +40,9 @@ public struct StudioState: Sendable {
     // MARK: Screen
     public var mode: Mode = .main
     public var message: StatusMessage?
+    /// Startup notices (model, theme, data folder problems), shown in full in the empty
+    /// preview pane until the first image arrives.
+    public var notices: [StatusMessage] = []
     /// Words of the prompt the model does not know (refreshed by the controller as you type).
     public var unknownWords: [String] = []
     public var previewProtocol: PreviewProtocol = .truecolor
@@ -632,6 +635,16 @@ public enum StatusMessage: Equatable, Sendable {
     public var text: String {
         switch self {
         case let .info(t), let .warning(t), let .error(t), let .done(t): t
+        }
+    }
+
+    /// The same kind of message with other text.
+    public func replacingText(_ text: String) -> StatusMessage {
+        switch self {
+        case .info: .info(text)
+        case .warning: .warning(text)
+        case .error: .error(text)
+        case .done: .done(text)
         }
     }
 }

@@ -207,10 +207,25 @@ public enum StudioView {
         let area = layout.image
         guard let preview, !area.isEmpty else {
             if state.displayedImage == nil && (state.mode == .main || state.mode == .help) {
+                var row = area.row + 1
+                for notice in state.notices {
+                    let role: StyleRole
+                    switch notice {
+                    case .error: role = .statusError
+                    case .warning: role = .statusWarning
+                    default: role = .value
+                    }
+                    for line in PromptEditor(notice.text).wrappedText(width: area.columns - 2) where row < area.bottom - 3 {
+                        canvas.put(line, row: row, column: area.column + 1, role: role, limit: area.columns - 2)
+                        row += 1
+                    }
+                    row += 1
+                }
                 let lines = state.isRunning ? ["starting…"] : ["Enter generates an image;", "every denoising step appears here."]
-                for (i, line) in lines.enumerated() {
+                let top = max(row, area.row + area.rows / 2 - 1)
+                for (i, line) in lines.enumerated() where top + i < area.bottom {
                     let col = area.column + max(0, (area.columns - DisplayWidth.of(line)) / 2)
-                    canvas.put(line, row: area.row + area.rows / 2 - 1 + i, column: col, role: .placeholder, limit: area.columns)
+                    canvas.put(line, row: top + i, column: col, role: .placeholder, limit: area.columns)
                 }
             }
             return nil
@@ -259,7 +274,7 @@ public enum StudioView {
     static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let area = layout.status
         canvas.fill(area, role: .status)
-        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") · theme \(state.themeName) "
+        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") "
         let rightWidth = min(DisplayWidth.of(right), area.columns / 2)
         canvas.put(DisplayWidth.truncate(right, to: rightWidth), row: area.row, column: area.right - rightWidth, role: .status)
         var role = StyleRole.status

@@ -357,7 +357,7 @@ public enum ThemeError: Error, Equatable, CustomStringConvertible {
         case let .unknownKey(element, key): "has an unknown key '\(key)' in [\(element)]; use fg, bg, bold, underline, reverse"
         case let .badValue(element, key, value):
             "has a bad value for \(key) in [\(element)]: \(value) (colours are default, a name like red or bright-blue, #rrggbb, or 0-255)"
-        case let .notFound(name, searched): "'\(name)' was not found (looked in \(searched.joined(separator: ", ")))"
+        case let .notFound(_, searched): "was not found (looked for NAME.toml in \(searched.joined(separator: ", ")))"
         case let .unreadable(path, why): "cannot be read from \(path): \(why)"
         }
     }

@@ -57,7 +57,7 @@ import Testing
         }
         let (missing, warning) = library.load("nope")
         #expect(missing == Theme.builtIn)
-        #expect(warning?.contains("'nope' was not found") == true)
+        #expect(warning?.hasPrefix("theme nope was not found") == true)
         let (byPath, pathWarning) = library.load(dir.appendingPathComponent("element.toml").path)
         #expect(byPath == Theme.builtIn)
         #expect(pathWarning?.contains("element.toml") == true)

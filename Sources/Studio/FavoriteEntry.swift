@@ -27,12 +27,3 @@ public struct FavoriteEntry: Codable, Equatable, Sendable, Identifiable {
         self.imagePath = imagePath
     }
 }
-
-/// One generation of this session (kept in memory only).
-public struct HistoryEntry: Equatable, Sendable {
-    public var number: Int
-    public var settings: GenerationSettings
-    public var image: Imaging.RGBImage
-    public var seconds: Double
-    public var created: Date
-}

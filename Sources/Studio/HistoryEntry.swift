@@ -1,0 +1,12 @@
+import Foundation
+import Generation
+import Imaging
+
+/// One generation of this session (kept in memory only).
+public struct HistoryEntry: Equatable, Sendable {
+    public var number: Int
+    public var settings: GenerationSettings
+    public var image: Imaging.RGBImage
+    public var seconds: Double
+    public var created: Date
+}

@@ -76,6 +76,8 @@ public func clipGradientNorm(_ params: ParameterSet, maxNorm: Float) -> Float {
 }
 
 /// An exponential moving average of the weights: ema ← d·ema + (1 − d)·p. What ships.
+/// The decay warms up as d_t = min(d, (1 + t)/(10 + t)) so that early snapshots already follow
+/// the weights (with a fixed 0.999, the EMA after 500 steps would still be 60% initialisation).
 public final class ExponentialMovingAverage {
     public let decay: Float
     let values: Buffer
@@ -86,8 +88,9 @@ public final class ExponentialMovingAverage {
         values.p.update(from: params.values, count: params.count)
     }
 
-    public func update(_ params: ParameterSet) {
-        let d = decay
+    /// Averages in the weights after optimiser step `step` (1-based).
+    public func update(_ params: ParameterSet, step: Int) {
+        let d = min(decay, Float(1 + step) / Float(10 + step))
         nonisolated(unsafe) let (e, p) = (values.p, params.values)
         Parallel.forEachChunk(params.count, minChunk: 32768) { range in
             for i in range { e[i] = d * e[i] + (1 - d) * p[i] }

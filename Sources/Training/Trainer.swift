@@ -113,8 +113,8 @@ public final class Trainer {
             let norm = clipGradientNorm(model.params, maxNorm: options.gradientClip)
             let lr = options.learningRate(at: step)
             adam.update(model.params, lr: lr)
-            ema.update(model.params)
             step += 1
+            ema.update(model.params, step: step)
             smoothed = smoothed.map { 0.98 * $0 + 0.02 * loss } ?? loss
             windowSamples += options.batchSize
             let windowSeconds = Date().timeIntervalSince(windowStart)

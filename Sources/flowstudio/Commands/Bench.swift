@@ -214,7 +214,7 @@ struct BenchTrain: ParsableCommand {
             _ = model.loss(data[i % data.count], backward: true)
             clipGradientNorm(model.params, maxNorm: 1)
             adam.update(model.params, lr: 1e-4)
-            ema.update(model.params)
+            ema.update(model.params, step: i + 1)
         }
         for i in 0..<warmup { step(i) }
         var times: [Double] = []

@@ -41,7 +41,7 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
     public var modelName: String { description.name }
     public var modelSummary: String {
         let params = network.parameterCount + description.textEncoder.weightShapes.reduce(0) { $0 + $1.shape.reduce(1, *) }
-        return "\(description.name): MM-DiT depth \(description.transformer.depth), \(String(format: "%.1f", Double(params) / 1e6))M params, \(description.resolution)×\(description.resolution) RGB"
+        return "MM-DiT depth \(description.transformer.depth), \(String(format: "%.1f", Double(params) / 1e6))M params, \(description.resolution)×\(description.resolution) RGB"
     }
     public let modelHash: String
     public var supportedSizes: [(width: Int, height: Int)] { [(description.resolution, description.resolution)] }

@@ -43,7 +43,7 @@ struct Eval: ParsableCommand {
         settings.cfgScale = cfg ?? settings.cfgScale
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        printError("evaluating \(generator.modelSummary) on \(list.count) prompts (\(settings.steps) steps, CFG \(settings.cfgScale), shift \(settings.shift))")
+        printError("evaluating \(generator.modelName) (\(generator.modelSummary)) on \(list.count) prompts (\(settings.steps) steps, CFG \(settings.cfgScale), shift \(settings.shift))")
         let start = Date()
         let report = try ShapesEvaluation.run(generator, prompts: list, settings: settings, firstSeed: seed) { done, total in
             drawProgressBar(done: done, total: total, label: "")
@@ -60,7 +60,7 @@ struct Eval: ParsableCommand {
         try manifest.write(to: directory.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
         try PNG.write(ShapesEvaluation.contactSheet(report), to: directory.appendingPathComponent("contact-sheet.png"))
 
-        print("model: \(generator.modelSummary)")
+        print("model: \(generator.modelName) (\(generator.modelSummary))")
         print(String(format: "%d images in %.1fs; settings: %d steps, CFG %.1f, shift %.1f, %@", report.items.count,
                      Date().timeIntervalSince(start), settings.steps, settings.cfgScale, settings.shift, settings.sampler.rawValue))
         func row(_ name: String, _ score: Double, _ note: String) {

@@ -51,16 +51,14 @@ extension Train {
         guard !resume else { throw CLIError("--init starts a new run and --resume continues one; pass only one of them") }
         let initial = try InitialModel(contentsOf: URL(fileURLWithPath: path))
         for warning in initial.warnings { printError("warning: " + warning) }
-        let given = Set(ModelShapeOption.allCases.filter { commandLineHas("--" + $0.rawValue) })
+        var given = Set<ModelShapeOption>()
+        if depth != nil { given.insert(.depth) }
+        if resolution != nil { given.insert(.resolution) }
+        if patch != nil { given.insert(.patch) }
+        if textLayers != nil { given.insert(.textLayers) }
         let derived = try initial.trainingOptions(from: options, given: given)
         let trainer = try Trainer(options: derived, directory: URL(fileURLWithPath: out), initialModel: initial)
         printError("initialised from \(path): MM-DiT" + (initial.hasTextEncoder ? " and text encoder" : " (text encoder fresh)"))
         return trainer
-    }
-
-    /// Whether the option was typed (`--name V` or `--name=V`): the shape options have defaults,
-    /// and only typed ones must agree with the initial model.
-    private func commandLineHas(_ name: String) -> Bool {
-        CommandLine.arguments.dropFirst().contains { $0 == name || $0.hasPrefix(name + "=") }
     }
 }

@@ -20,10 +20,12 @@ struct Train: ParsableCommand {
     var resume = false
     @Option(name: .customLong("init"), help: "Start a new run from a diffusers SD3Transformer2DModel folder (`flowstudio export --diffusers`, PyTorch `save_pretrained`) or a demo-model file; depth, patch, resolution and text layers come from it.")
     var initFrom: String?
-    @Option(help: "MM-DiT blocks (hidden 64·depth).") var depth = 4
-    @Option(help: "Image side in pixels.") var resolution = 64
-    @Option(help: "Patch side in pixels.") var patch = 8
-    @Option(help: "Text encoder layers.") var textLayers = 2
+    // The model-shape options are optional so that `--init` can tell what was typed: those come
+    // from the initial model unless given (and then must agree with it).
+    @Option(help: "MM-DiT blocks (hidden 64·depth; default 4).") var depth: Int?
+    @Option(help: "Image side in pixels (default 64).") var resolution: Int?
+    @Option(help: "Patch side in pixels (default 8).") var patch: Int?
+    @Option(help: "Text encoder layers (default 2).") var textLayers: Int?
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Optimiser steps in all.") var steps = 100_000
     @Option(help: "Peak learning rate (AdamW).") var lr: Float = 3e-4
@@ -38,10 +40,10 @@ struct Train: ParsableCommand {
     func run() throws {
         compute.apply()
         var options = TrainingOptions()
-        options.depth = depth
-        options.resolution = resolution
-        options.patchSize = patch
-        options.textLayers = textLayers
+        options.depth = depth ?? options.depth
+        options.resolution = resolution ?? options.resolution
+        options.patchSize = patch ?? options.patchSize
+        options.textLayers = textLayers ?? options.textLayers
         options.batchSize = batch
         options.steps = steps
         options.learningRate = lr

@@ -3,7 +3,7 @@ import Foundation
 /// GELU with the tanh approximation (PyTorch `GELU(approximate="tanh")`), in place.
 @inlinable
 public func geluTanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    Parallel.forEachChunk(count, minChunk: 16384) { range in
+    Parallel.forEachChunk(count, minChunk: Parallel.elementwiseGrain) { range in
         let c: Float = 0.7978845608028654  // sqrt(2/π)
         for i in range {
             let v = x[i]
@@ -17,7 +17,7 @@ public func geluTanhInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
 /// SiLU `x·sigmoid(x)`, in place.
 @inlinable
 public func siluInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    Parallel.forEachChunk(count, minChunk: 16384) { range in
+    Parallel.forEachChunk(count, minChunk: Parallel.elementwiseGrain) { range in
         for i in range {
             let v = x[i]
             x[i] = v / (1 + fastExp(-v))
@@ -31,11 +31,11 @@ public func geluTanhBackward(dy: UnsafePointer<Float>, u: UnsafePointer<Float>, 
     // The in-place case gets its own loop: a loop whose load and store pointers might overlap
     // falls back to scalar code at run time, and in place they always "overlap".
     if UnsafePointer(dx) == dy {
-        Parallel.forEachChunk(count, minChunk: 16384) { range in
+        Parallel.forEachChunk(count, minChunk: Parallel.elementwiseGrain) { range in
             for i in range { dx[i] *= geluTanhDerivative(u[i]) }
         }
     } else {
-        Parallel.forEachChunk(count, minChunk: 16384) { range in
+        Parallel.forEachChunk(count, minChunk: Parallel.elementwiseGrain) { range in
             for i in range { dx[i] = dy[i] * geluTanhDerivative(u[i]) }
         }
     }

@@ -26,7 +26,7 @@ public func rmsNormRow(_ row: UnsafeMutablePointer<Float>, width: Int, weight: U
 /// in place on `rows` rows of `width` floats with row stride `stride`.
 @inlinable
 public func layerNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int, eps: Float = 1e-6) {
-    Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(1, width))) { range in
+    Parallel.forEachChunk(rows, minChunk: max(1, Parallel.elementwiseGrain / max(1, width))) { range in
         for r in range { layerNormRow(x + r * stride, width: width, eps: eps) }
     }
 }
@@ -35,7 +35,7 @@ public func layerNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: In
 /// in place on `rows` rows of `weight.count` floats with row stride `stride`.
 @inlinable
 public func rmsNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, stride: Int, weight: UnsafePointer<Float>, width: Int, eps: Float = 1e-6) {
-    Parallel.forEachChunk(rows, minChunk: max(1, 16384 / max(1, width))) { range in
+    Parallel.forEachChunk(rows, minChunk: max(1, Parallel.elementwiseGrain / max(1, width))) { range in
         for r in range { rmsNormRow(x + r * stride, width: width, weight: weight, eps: eps) }
     }
 }

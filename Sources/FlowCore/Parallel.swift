@@ -11,6 +11,10 @@ import Dispatch
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreads = max(1, min(ProcessInfoCPU.count, 64))
 
+    /// Elements below which an elementwise loop runs on the calling thread: waking a worker and
+    /// joining it costs 10–30 µs here, more than one pass over 64K floats.
+    public static let elementwiseGrain = 65536
+
     /// The number of threads used by parallel loops and matrix products.
     public static var threadCount: Int { configuredThreads }
 

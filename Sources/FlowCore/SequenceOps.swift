@@ -39,7 +39,7 @@ public func + (lhs: Tensor, rhs: Tensor) -> Tensor {
     var y = lhs
     y.scalars.withUnsafeMutableBufferPointer { py in
         rhs.scalars.withUnsafeBufferPointer { pr in
-            Parallel.forEachChunk(py.count, minChunk: 65536) { r in
+            Parallel.forEachChunk(py.count, minChunk: Parallel.elementwiseGrain) { r in
                 for i in r { py[i] += pr[i] }
             }
         }

@@ -24,7 +24,7 @@ public func softmax(_ x: Tensor) -> Tensor {
     var y = x
     let width = x.shape.last!
     y.scalars.withUnsafeMutableBufferPointer { p in
-        Parallel.forEachChunk(x.count / width, minChunk: 8) { range in
+        Parallel.forEachChunk(x.count / width, minChunk: max(1, Parallel.elementwiseGrain / width)) { range in
             softmaxRows(p.baseAddress! + range.lowerBound * width, rows: range.count, width: width, stride: width)
         }
     }

@@ -8,7 +8,7 @@ import FlowCore
 public func modulate(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>,
               batch: Int, tokens: Int, width: Int,
               shift: UnsafePointer<Float>, scale: UnsafePointer<Float>, modStride: Int) {
-    Parallel.forEachChunk(batch * tokens, minChunk: max(1, 8192 / width)) { rows in
+    Parallel.forEachChunk(batch * tokens, minChunk: max(1, Parallel.elementwiseGrain / width)) { rows in
         for r in rows {
             let b = r / tokens
             let sh = shift + b * modStride, sc = scale + b * modStride
@@ -21,7 +21,7 @@ public func modulate(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer
 /// `x[b, t, :] += gate[b, :] · y[b, t, :]` (the gated residual of AdaLN-Zero).
 public func addGated(_ y: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
               batch: Int, tokens: Int, width: Int, gate: UnsafePointer<Float>, modStride: Int) {
-    Parallel.forEachChunk(batch * tokens, minChunk: max(1, 8192 / width)) { rows in
+    Parallel.forEachChunk(batch * tokens, minChunk: max(1, Parallel.elementwiseGrain / width)) { rows in
         for r in rows {
             let g = gate + (r / tokens) * modStride
             let s = y + r * width, d = x + r * width

@@ -37,7 +37,7 @@ struct StreamAttention {
         let dh = d / heads
         normQ.scalars.withUnsafeBufferPointer { wq in
             normK.scalars.withUnsafeBufferPointer { wk in
-                Parallel.forEachChunk(rows, minChunk: 16) { range in
+                Parallel.forEachChunk(rows, minChunk: max(1, Parallel.elementwiseGrain / (2 * d))) { range in
                     for r in range {
                         let row = qkvOut + r * 3 * d
                         for h in 0..<heads {

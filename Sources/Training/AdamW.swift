@@ -35,7 +35,7 @@ public final class AdamW {
             let p = params.values + entry.offset, g = params.grads + entry.offset
             let mm = m.p + entry.offset, vv = v.p + entry.offset
             nonisolated(unsafe) let (pp, gp, mp, vp) = (p, g, mm, vv)
-            Parallel.forEachChunk(entry.count, minChunk: 32768) { range in
+            Parallel.forEachChunk(entry.count, minChunk: Parallel.elementwiseGrain) { range in
                 for i in range {
                     pp[i] -= decay * pp[i]
                     let gi = gp[i]
@@ -92,7 +92,7 @@ public final class ExponentialMovingAverage {
     public func update(_ params: ParameterSet, step: Int) {
         let d = min(decay, Float(1 + step) / Float(10 + step))
         nonisolated(unsafe) let (e, p) = (values.p, params.values)
-        Parallel.forEachChunk(params.count, minChunk: 32768) { range in
+        Parallel.forEachChunk(params.count, minChunk: Parallel.elementwiseGrain) { range in
             for i in range { e[i] = d * e[i] + (1 - d) * p[i] }
         }
     }

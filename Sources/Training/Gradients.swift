@@ -32,7 +32,7 @@ func linearBackward(rows: Int, inFeatures: Int, outFeatures: Int,
 /// `y = (x − mean)·rstd`, one row of `width` per row.
 func layerNormForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rstd: UnsafeMutablePointer<Float>,
                       rows: Int, width: Int, eps: Float = 1e-6) {
-    Parallel.forEachChunk(rows, minChunk: max(1, 8192 / width)) { range in
+    Parallel.forEachChunk(rows, minChunk: max(1, Parallel.elementwiseGrain / width)) { range in
         for r in range {
             let xr = x + r * width, yr = y + r * width
             var mean: Float = 0
@@ -51,7 +51,7 @@ func layerNormForward(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Fl
 /// `dx += rstd·(dy − mean(dy) − y·mean(dy·y))`.
 func layerNormBackward(dy: UnsafePointer<Float>, y: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
                        dx: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-    Parallel.forEachChunk(rows, minChunk: max(1, 8192 / width)) { range in
+    Parallel.forEachChunk(rows, minChunk: max(1, Parallel.elementwiseGrain / width)) { range in
         for r in range {
             let dyr = dy + r * width, yr = y + r * width, dxr = dx + r * width
             var meanDy: Float = 0, meanDyY: Float = 0

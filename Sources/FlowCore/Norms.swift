@@ -3,21 +3,17 @@ import Foundation
 /// LayerNorm (no affine) of one row of `width` floats, in place, on the calling thread.
 @inlinable @inline(__always)
 public func layerNormRow(_ row: UnsafeMutablePointer<Float>, width: Int, eps: Float = 1e-6) {
-    var mean: Float = 0
-    for i in 0..<width { mean += row[i] }
-    mean /= Float(width)
-    var variance: Float = 0
-    for i in 0..<width { let d = row[i] - mean; variance += d * d }
-    variance /= Float(width)
+    let mean = vectorSum(row, count: width) / Float(width)
+    for i in 0..<width { row[i] -= mean }
+    let variance = vectorDot(row, row, count: width) / Float(width)
     let inv = 1 / (variance + eps).squareRoot()
-    for i in 0..<width { row[i] = (row[i] - mean) * inv }
+    for i in 0..<width { row[i] *= inv }
 }
 
 /// RMSNorm with a learned weight of one row of `width` floats, in place, on the calling thread.
 @inlinable @inline(__always)
 public func rmsNormRow(_ row: UnsafeMutablePointer<Float>, width: Int, weight: UnsafePointer<Float>, eps: Float = 1e-6) {
-    var sumSquares: Float = 0
-    for i in 0..<width { sumSquares += row[i] * row[i] }
+    let sumSquares = vectorDot(row, row, count: width)
     let inv = 1 / (sumSquares / Float(width) + eps).squareRoot()
     for i in 0..<width { row[i] = row[i] * inv * weight[i] }
 }

@@ -6,15 +6,9 @@ import Foundation
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, stride: Int, scale: Float = 1) {
     for r in 0..<rows {
         let row = x + r * stride
-        var maxValue = -Float.infinity
-        for i in 0..<width { maxValue = max(maxValue, row[i]) }
-        var sum: Float = 0
-        for i in 0..<width {
-            let e = fastExp((row[i] - maxValue) * scale)
-            row[i] = e
-            sum += e
-        }
-        let inv = 1 / sum
+        let maxValue = vectorMax(row, count: width)
+        for i in 0..<width { row[i] = fastExp((row[i] - maxValue) * scale) }
+        let inv = 1 / vectorSum(row, count: width)
         for i in 0..<width { row[i] *= inv }
     }
 }

@@ -49,9 +49,13 @@ public final class Trainer {
             options = stored
         }
         try options.validate()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError.invalidOption("cannot create the run directory \(directory.path) (\((error as NSError).localizedDescription)); choose another --out")
+        }
         guard FileManager.default.isWritableFile(atPath: directory.path) else {
-            throw TrainingError.invalidOption("cannot write to \(directory.path)")
+            throw TrainingError.invalidOption("cannot write to \(directory.path); choose another --out")
         }
         self.options = options
         self.directory = directory

@@ -1,14 +1,23 @@
 import Foundation
 import FlowCore
 
+/// Which tensors weight decay applies to.
+public enum WeightDecayScope: Sendable {
+    /// Matrices only: biases, norm weights and embedding tables are not decayed (common practice).
+    case matrices
+    /// Every trainable tensor, as `torch.optim.AdamW(model.parameters())` does.
+    case all
+}
+
 /// AdamW with decoupled weight decay, as `torch.optim.AdamW`: for each trainable tensor,
-/// p ← p − lr·wd·p (matrices only: biases, norm weights and embeddings are not decayed), then
+/// p ← p − lr·wd·p (for the tensors `decayScope` names), then
 /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·m̂/(√v̂ + ε) with bias correction.
 public final class AdamW {
     public var beta1: Float = 0.9
     public var beta2: Float = 0.999
     public var epsilon: Float = 1e-8
     public var weightDecay: Float
+    public var decayScope: WeightDecayScope = .matrices
     /// Steps taken (for bias correction).
     public private(set) var step = 0
     /// First and second moments, in the parameter set's flat layout.
@@ -20,9 +29,12 @@ public final class AdamW {
         v = Buffer(parameterCount)
     }
 
-    /// Whether a tensor is weight-decayed: matrices, not vectors or lookup tables.
-    static func decays(_ entry: ParameterSet.Entry) -> Bool {
-        entry.shape.count >= 2 && !entry.name.contains("embedding.weight") && !entry.name.hasSuffix("pos_embed.pos_embed")
+    /// Whether a tensor is weight-decayed.
+    func decays(_ entry: ParameterSet.Entry) -> Bool {
+        switch decayScope {
+        case .all: return true
+        case .matrices: return entry.shape.count >= 2 && !entry.name.contains("embedding.weight")
+        }
     }
 
     /// One update of every trainable tensor with learning rate `lr` from `params.grads`.
@@ -31,7 +43,7 @@ public final class AdamW {
         let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         for entry in params.entries where entry.trainable {
-            let decay = Self.decays(entry) ? lr * weightDecay : 0
+            let decay = decays(entry) ? lr * weightDecay : 0
             let p = params.values + entry.offset, g = params.grads + entry.offset
             let mm = m.p + entry.offset, vv = v.p + entry.offset
             nonisolated(unsafe) let (pp, gp, mp, vp) = (p, g, mm, vv)

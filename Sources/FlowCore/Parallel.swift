@@ -22,6 +22,29 @@ public enum Parallel {
     public static func setThreadCount(_ n: Int) {
         configuredThreads = max(1, n)
         configureBLASOnce
+        pool = WorkerPool(threads: configuredThreads)
+    }
+
+    /// The spinning workers (see `WorkerPool`); made on first use.
+    nonisolated(unsafe) private static var pool: WorkerPool?
+    private static let poolLock = NSLockLike()
+
+    /// Runs `body(i)` for `i` in `0..<tasks` on the worker pool, or on Dispatch when the pool is busy.
+    @usableFromInline
+    static func run(tasks: Int, _ body: (Int) -> Void) {
+        let workers: WorkerPool = poolLock.withLock {
+            if let pool { return pool }
+            let made = WorkerPool(threads: configuredThreads)
+            pool = made
+            return made
+        }
+        let ran = workers.run(tasks: tasks) { i in markedInside { body(i) } }
+        if !ran {
+            withoutActuallyEscaping(body) { body in
+                nonisolated(unsafe) let body = body
+                DispatchQueue.concurrentPerform(iterations: tasks) { i in markedInside { body(i) } }
+            }
+        }
     }
 
     /// Puts OpenBLAS in single-threaded mode, once, before its first use.
@@ -62,14 +85,11 @@ public enum Parallel {
             return
         }
         let per = (count + chunks - 1) / chunks
-        withoutActuallyEscaping(body) { body in
-            // The chunks are disjoint; callers guarantee `body` is safe to run concurrently.
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let start = c * per
-                let end = min(count, start + per)
-                if start < end { markedInside { body(start..<end) } }
-            }
+        // The chunks are disjoint; callers guarantee `body` is safe to run concurrently.
+        run(tasks: chunks) { c in
+            let start = c * per
+            let end = min(count, start + per)
+            if start < end { body(start..<end) }
         }
     }
 
@@ -79,13 +99,21 @@ public enum Parallel {
         if count == 1 || threadCount == 1 {
             for i in 0..<count { body(i) }
         } else {
-            withoutActuallyEscaping(body) { body in
-                nonisolated(unsafe) let body = body
-                DispatchQueue.concurrentPerform(iterations: count) { i in markedInside { body(i) } }
-            }
+            run(tasks: count, body)
         }
     }
 
+}
+
+/// A pthread mutex with `withLock` (Foundation's NSLock without importing Foundation here).
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    func withLock<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
 }
 
 /// The number of online CPUs.

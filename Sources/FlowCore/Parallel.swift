@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CBLAS
 import Dispatch
+import Synchronization
 
 /// Thread settings shared by every op. One pool of threads (Dispatch) runs everything:
 /// FlowCore's loops, and matrix products split into blocks, each block a single-threaded
@@ -18,21 +19,21 @@ public enum Parallel {
     /// The number of threads used by parallel loops and matrix products.
     public static var threadCount: Int { configuredThreads }
 
-    /// Sets the thread count (call once at start-up, before any work).
+    /// Sets the thread count (call once at start-up, before any work: a pool made for another
+    /// count is replaced, and its threads stay asleep).
     public static func setThreadCount(_ n: Int) {
         configuredThreads = max(1, n)
         configureBLASOnce
-        pool = WorkerPool(threads: configuredThreads)
+        pool.withLock { if $0?.threads != configuredThreads { $0 = nil } }
     }
 
     /// The spinning workers (see `WorkerPool`); made on first use.
-    nonisolated(unsafe) private static var pool: WorkerPool?
-    private static let poolLock = NSLockLike()
+    private static let pool = Mutex<WorkerPool?>(nil)
 
     /// Runs `body(i)` for `i` in `0..<tasks` on the worker pool, or on Dispatch when the pool is busy.
     @usableFromInline
     static func run(tasks: Int, _ body: (Int) -> Void) {
-        let workers: WorkerPool = poolLock.withLock {
+        let workers: WorkerPool = pool.withLock { pool in
             if let pool { return pool }
             let made = WorkerPool(threads: configuredThreads)
             pool = made
@@ -58,7 +59,7 @@ public enum Parallel {
     }
 
     /// A thread-local marker set while a parallel loop's body runs.
-    nonisolated(unsafe) private static let insideKey: pthread_key_t = {
+    private static let insideKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
         return key
@@ -103,17 +104,6 @@ public enum Parallel {
         }
     }
 
-}
-
-/// A pthread mutex with `withLock` (Foundation's NSLock without importing Foundation here).
-final class NSLockLike: @unchecked Sendable {
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    func withLock<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return body()
-    }
 }
 
 /// The number of online CPUs.

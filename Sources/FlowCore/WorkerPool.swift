@@ -15,6 +15,8 @@ import Synchronization
 final class WorkerPool: @unchecked Sendable {
     // @unchecked: `body` and `taskCount` are written by the caller that holds `busy`, before
     // `generation` is bumped (release), and read by workers after they see it (acquire).
+    /// Threads taking part in a job, the caller included.
+    let threads: Int
     private let workers: Int
     private let busy = Atomic<Bool>(false)
     private let generation = Atomic<Int>(0)
@@ -32,7 +34,8 @@ final class WorkerPool: @unchecked Sendable {
     private static let spinIterations = 20_000
 
     init(threads: Int) {
-        workers = max(0, threads - 1)
+        self.threads = max(1, threads)
+        workers = self.threads - 1
         for index in 0..<workers {
             let thread = Thread { [self] in workerLoop() }
             thread.name = "flowstudio-worker-\(index)"
@@ -56,10 +59,10 @@ final class WorkerPool: @unchecked Sendable {
             generation.add(1, ordering: .sequentiallyConsistent)
             for _ in 0..<min(sleepers.load(ordering: .sequentiallyConsistent), workers) { wake.signal() }
             work()
-            while finishedTasks.load(ordering: .acquiring) < tasks { spinHint() }
+            while finishedTasks.load(ordering: .acquiring) < tasks {}
             // No worker may still hold `body` when this call returns (it is only borrowed).
             jobOpen.store(false, ordering: .sequentiallyConsistent)
-            while active.load(ordering: .sequentiallyConsistent) > 0 { spinHint() }
+            while active.load(ordering: .sequentiallyConsistent) > 0 {}
             self.body = nil
         }
         return true
@@ -83,10 +86,7 @@ final class WorkerPool: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins < Self.spinIterations {
-                    spinHint()
-                    continue
-                }
+                if spins < Self.spinIterations { continue }
                 // Sleep; re-check after announcing it so a job posted meanwhile is not missed.
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 if generation.load(ordering: .sequentiallyConsistent) == seen { wake.wait() }
@@ -100,12 +100,5 @@ final class WorkerPool: @unchecked Sendable {
             }
             active.subtract(1, ordering: .sequentiallyConsistent)
         }
-    }
-
-    @inline(__always)
-    private func spinHint() {
-        #if arch(x86_64)
-        _ = 0  // a pause would be ideal; a short yield-free loop is fine on 2 cores
-        #endif
     }
 }

@@ -92,11 +92,11 @@ public struct StabilityCheckpoint: TensorProvider {
         case "attn.qkv.weight", "attn.qkv.bias":
             let names = isImage ? ["to_q", "to_k", "to_v"] : ["add_q_proj", "add_k_proj", "add_v_proj"]
             return names.enumerated().map { (block + "attn.\($0.element)." + suffix, .third($0.offset)) }
-        case "attn2.qkv.weight", "attn2.qkv.bias" where isImage:
+        case "attn2.qkv.weight" where isImage, "attn2.qkv.bias" where isImage:
             return ["to_q", "to_k", "to_v"].enumerated().map { (block + "attn2.\($0.element)." + suffix, .third($0.offset)) }
         case "attn.proj.weight", "attn.proj.bias":
             return one(block + (isImage ? "attn.to_out.0." : "attn.to_add_out.") + suffix)
-        case "attn2.proj.weight", "attn2.proj.bias" where isImage:
+        case "attn2.proj.weight" where isImage, "attn2.proj.bias" where isImage:
             return one(block + "attn2.to_out.0." + suffix)
         case "attn.ln_q.weight": return one(block + (isImage ? "attn.norm_q.weight" : "attn.norm_added_q.weight"))
         case "attn.ln_k.weight": return one(block + (isImage ? "attn.norm_k.weight" : "attn.norm_added_k.weight"))

@@ -26,6 +26,8 @@ import subprocess
 import sys
 import time
 
+from flowstudio_json import run_json
+
 
 def parse_args():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -70,16 +72,7 @@ def run_flowstudio(path, args):
         "--threads", str(args.threads),
         "--json",
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed with exit code {proc.returncode}:\n{proc.stderr.strip()}")
-    for line in reversed(proc.stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            result = json.loads(line)
-            if "ms_median" in result:
-                return result, cmd
-    sys.exit(f"{' '.join(cmd)} printed no JSON object with ms_median; stdout was:\n{proc.stdout}")
+    return run_json(cmd, "ms_median"), cmd
 
 
 def main():

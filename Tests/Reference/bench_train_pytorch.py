@@ -48,8 +48,11 @@ import json
 import re
 import statistics
 import subprocess
+
 import sys
 import time
+
+from flowstudio_json import run_json
 
 VOCAB, TEXT_LEN, TEXT_WIDTH, TEXT_HEADS, TEXT_MLP = 40, 24, 256, 4, 1024
 LR, WEIGHT_DECAY, BETAS, EPS, MAX_NORM, EMA_DECAY = 3e-4, 0.01, (0.9, 0.999), 1e-8, 1.0, 0.999
@@ -134,16 +137,7 @@ def run_flowstudio(path, args):
         "--threads", str(args.threads),
         "--json",
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed with exit code {proc.returncode}:\n{proc.stderr.strip()}")
-    for line in reversed(proc.stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            result = json.loads(line)
-            if "samples_per_s" in result:
-                return result, cmd
-    sys.exit(f"{' '.join(cmd)} printed no JSON object with samples_per_s; stdout was:\n{proc.stdout}")
+    return run_json(cmd, "samples_per_s"), cmd
 
 
 def main():

@@ -18,7 +18,7 @@ What one step is (what a real training loop does, minus rendering the data):
   depth heads of 64, MLP 4x), patch --patch, 3 channels in and out (pixel
   space), --image x --image RGB, joint_attention_dim 256, pooled_projection_dim
   256, pos_embed_max_size image/patch (no crop), qk-norm per --qk-norm
-  (default rms_norm). All parameters drawn from N(0, 0.02^2).
+  (default none, as the bundled model). All parameters drawn from N(0, 0.02^2).
 * draw noise ~ N(0, 1) and t ~ logit-normal(0, 1) = sigmoid(randn(B));
   x_t = (1-t)*x0 + t*noise; loss = mean((MMDiT(x_t, t*1000, text) - (noise - x0))^2).
   x0 (uniform in [-1, 1]) and the token ids (uniform over the 40) are drawn once:
@@ -64,7 +64,7 @@ def parse_args():
     ap.add_argument("--patch", type=int, default=8, help="patch size in pixels")
     ap.add_argument("--image", type=int, default=64, help="image side in pixels (RGB, pixel space)")
     ap.add_argument("--text-layers", type=int, default=2, help="layers of the jointly trained text encoder")
-    ap.add_argument("--qk-norm", choices=("rms_norm", "none"), default="rms_norm", help="MM-DiT per-head q/k norm")
+    ap.add_argument("--qk-norm", choices=("rms_norm", "none"), default="none", help="MM-DiT per-head q/k norm (the bundled model has none)")
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     ap.add_argument("--warmup", type=int, default=3)

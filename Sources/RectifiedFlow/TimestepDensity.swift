@@ -230,6 +230,16 @@ public enum TimestepDensity: Sendable, Equatable {
     }
 }
 
+extension TimestepDensity {
+    /// The schedule shift that samples where this density trains: shifting t by s adds ln s to
+    /// its logit, so logit-normal(m, ·) is logit-normal(0, ·) shifted by eᵐ (SD3 trains and samples
+    /// its high-resolution models with the same shift). 1 for the other densities.
+    public var equivalentShift: Double {
+        if case .logitNormal(let mean, _) = self { return exp(mean) }
+        return 1
+    }
+}
+
 extension TimestepDensity: CustomStringConvertible, LosslessStringConvertible {
     /// The text form that `init(parsing:)` reads back to the same value:
     /// `uniform`, `lognorm:0,1`, `lognorm:1,0.6`, `mode:1.29`, `cosmap`.

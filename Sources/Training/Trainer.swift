@@ -159,7 +159,7 @@ public final class Trainer {
         let description = DemoModelDescription(
             name: "flowstudio-shapes-d\(options.depth)", transformer: options.transformerConfig, textEncoder: model.textConfig,
             vocabulary: batches.tokenizer.words, resolution: options.resolution, defaultSteps: 20, defaultGuidance: 4.0,
-            defaultShift: 1.0, training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)")
+            defaultShift: (try? options.density().equivalentShift) ?? 1, training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)")
         try SafeTensors.write(ema.namedTensors(model.params), metadata: [DemoModelDescription.metadataKey: try description.metadataValue()],
                               dtype: .f16, to: url)
     }

@@ -160,6 +160,16 @@ private struct ScriptedSource: RandomSource {
         }
     }
 
+    /// A logit-normal density with mean ln s is the (0, std) one shifted by s: its median is the
+    /// shifted median, and the sampler's shift that matches it is s.
+    @Test func equivalentShiftOfALogitNormalDensityIsTheExponentOfItsMean() throws {
+        let density = TimestepDensity.logitNormal(mean: log(3), std: 1)
+        #expect(abs(density.equivalentShift - 3) < 1e-12)
+        #expect(abs(density.cdf(SigmaSchedule.shifted(0.5, shift: 3)) - 0.5) < 1e-9)
+        #expect(abs(density.cdf(SigmaSchedule.shifted(0.9, shift: 3)) - TimestepDensity.logitNormal(mean: 0, std: 1).cdf(0.9)) < 1e-9)
+        #expect(TimestepDensity.uniform.equivalentShift == 1 && TimestepDensity.cosMap.equivalentShift == 1)
+    }
+
     @Test func descriptionRoundTrips() throws {
         #expect(TimestepDensity.logitNormal(mean: 0, std: 1).description == "lognorm:0,1")
         #expect(TimestepDensity.logitNormal(mean: 1, std: 0.6).description == "lognorm:1,0.6")

@@ -134,7 +134,7 @@ struct BenchSample: ParsableCommand {
         """)
 
     @OptionGroup var model: BenchModelOptions
-    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var sampling: SD3SamplingOptions
     @OptionGroup var compute: ComputeOptions
     @Option(help: "Repetitions of each measurement (the median is reported).")
     var runs: Int = 3

@@ -22,8 +22,7 @@ struct Eval: ParsableCommand {
     @Option(help: "A prompt list instead (one Shapes-world prompt per line).") var prompts: String?
     @Flag(inversion: .prefixedNo, help: "Add 50 prompts that use held-out compositions.") var heldOut = true
     @Option(help: "Directory for images, manifest and contact sheet.") var out = "flowstudio-eval"
-    @Option(help: "Denoising steps (default: the model's).") var steps: Int?
-    @Option(help: "CFG scale (default: the model's).") var cfg: Float?
+    @OptionGroup var sampling: SamplingOptions
     @Option(help: "Seed of the first prompt (prompt i uses seed + i).") var seed: UInt64 = 0
     @Option(help: "Print the report as JSON too, to this file.") var json: String?
     @OptionGroup var modelOptions: ModelOptions
@@ -38,9 +37,7 @@ struct Eval: ParsableCommand {
         } else {
             list = ShapesEvaluation.builtInPrompts(count: count, includeHeldOut: heldOut)
         }
-        var settings = generator.defaultSettings
-        settings.steps = steps ?? settings.steps
-        settings.cfgScale = cfg ?? settings.cfgScale
+        let settings = sampling.applied(to: generator.defaultSettings)
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         printError("evaluating \(generator.modelName) (\(generator.modelSummary)) on \(list.count) prompts (\(settings.steps) steps, CFG \(settings.cfgScale), shift \(settings.shift))")

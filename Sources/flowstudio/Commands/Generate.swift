@@ -15,11 +15,8 @@ struct Generate: ParsableCommand {
     var prompt: String
     @Option(help: "Negative prompt (the unconditional branch of CFG).")
     var negative = ""
-    @Option(help: "Denoising steps (default: the model's).") var steps: Int?
-    @Option(help: "CFG scale (default: the model's; guidance runs when > 1).") var cfg: Float?
+    @OptionGroup var sampling: SamplingOptions
     @Option(help: "Seed.") var seed: UInt64 = 1
-    @Option(help: "Schedule shift (default: the model's).") var shift: Double?
-    @Option(help: "ODE solver: euler or heun.") var sampler: SamplerKind = .euler
     @Option(help: "Output PNG path.") var out = "flowstudio.png"
     @Flag(help: "Also draw the image in this terminal.") var show = false
     @Option(help: "Picture protocol for --show: sixel, truecolor, 256 or ascii (default: detected).")
@@ -28,11 +25,6 @@ struct Generate: ParsableCommand {
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
-        if let steps, !(1...SigmaSchedule.maxSteps).contains(steps) {
-            throw ValidationError("--steps must be between 1 and \(SigmaSchedule.maxSteps) (got \(steps))")
-        }
-        if let cfg, !(cfg.isFinite && cfg >= 0) { throw ValidationError("--cfg must be a finite number ≥ 0 (got \(cfg))") }
-        if let shift, !(shift.isFinite && shift > 0) { throw ValidationError("--shift must be a finite number > 0 (got \(shift))") }
         if let preview, PreviewProtocol(parsing: preview) == nil {
             throw ValidationError("--preview must be sixel, truecolor, 256 or ascii (got \(preview))")
         }
@@ -46,14 +38,10 @@ struct Generate: ParsableCommand {
             printError("warning: not in this model's vocabulary (ignored): \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
         }
         if prompt.trimmingCharacters(in: .whitespaces).isEmpty { printError("empty prompt: generating unconditionally") }
-        var settings = generator.defaultSettings
+        var settings = sampling.applied(to: generator.defaultSettings)
         settings.prompt = prompt
         settings.negativePrompt = negative
-        settings.steps = steps ?? settings.steps
-        settings.cfgScale = cfg ?? settings.cfgScale
-        settings.shift = shift ?? settings.shift
         settings.seed = seed
-        settings.sampler = sampler
         let outURL = URL(fileURLWithPath: out)
         guard FileManager.default.isWritableFile(atPath: outURL.deletingLastPathComponent().path) else {
             throw CLIError("cannot write to \(outURL.deletingLastPathComponent().path): choose another --out")

@@ -20,7 +20,7 @@ struct Sample: ParsableCommand {
     var inputs: String
     @Option(help: "Where to write the final latents (.safetensors).")
     var out: String
-    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var sampling: SD3SamplingOptions
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -52,8 +52,8 @@ struct Sample: ParsableCommand {
     }
 }
 
-/// Steps, guidance, shift and solver, validated together.
-struct SamplingOptions: ParsableArguments {
+/// Steps, guidance, shift and solver for `sample`, with SD3's defaults.
+struct SD3SamplingOptions: ParsableArguments {
     @Option(help: "Denoising steps (1–1000).")
     var steps: Int = 28
     @Option(help: "Classifier-free guidance scale (≥ 0; guidance runs when > 1, as in diffusers).")
@@ -63,13 +63,7 @@ struct SamplingOptions: ParsableArguments {
     @Option(help: "ODE solver: euler or heun.")
     var sampler: SamplerKind = .euler
 
-    func validate() throws {
-        guard (1...SigmaSchedule.maxSteps).contains(steps) else {
-            throw ValidationError("--steps must be between 1 and \(SigmaSchedule.maxSteps) (got \(steps))")
-        }
-        guard cfg.isFinite, cfg >= 0 else { throw ValidationError("--cfg must be a finite number ≥ 0 (got \(cfg))") }
-        guard shift.isFinite, shift > 0 else { throw ValidationError("--shift must be a finite number > 0 (got \(shift))") }
-    }
+    func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }
 
     func makeSampler() throws -> FlowSampler {
         try FlowSampler(schedule: SigmaSchedule(steps: steps, shift: shift), guidanceScale: cfg, kind: sampler)
@@ -81,3 +75,12 @@ struct SamplingOptions: ParsableArguments {
 }
 
 extension SamplerKind: ExpressibleByArgument {}
+
+/// The ranges `sample`, `generate` and `eval` accept, each refusal naming the flag.
+func validateSampling(steps: Int?, cfg: Float?, shift: Double?) throws {
+    if let steps, !(1...SigmaSchedule.maxSteps).contains(steps) {
+        throw ValidationError("--steps must be between 1 and \(SigmaSchedule.maxSteps) (got \(steps))")
+    }
+    if let cfg, !(cfg.isFinite && cfg >= 0) { throw ValidationError("--cfg must be a finite number ≥ 0 (got \(cfg))") }
+    if let shift, !(shift.isFinite && shift > 0) { throw ValidationError("--shift must be a finite number > 0 (got \(shift))") }
+}

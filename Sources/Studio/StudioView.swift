@@ -274,9 +274,6 @@ public enum StudioView {
     static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let area = layout.status
         canvas.fill(area, role: .status)
-        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") "
-        let rightWidth = min(DisplayWidth.of(right), area.columns / 2)
-        canvas.put(DisplayWidth.truncate(right, to: rightWidth), row: area.row, column: area.right - rightWidth, role: .status)
         var role = StyleRole.status
         var text = ""
         if let message = state.message {
@@ -291,6 +288,13 @@ public enum StudioView {
             text = "generating… step \(state.frames.count)/\(settings.steps)"
         } else {
             text = "ready"
+        }
+        // The model / protocol / live summary on the right gives way to a message that needs the room.
+        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") "
+        var rightWidth = min(DisplayWidth.of(right), area.columns / 2)
+        if DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
+        if rightWidth > 0 {
+            canvas.put(DisplayWidth.truncate(right, to: rightWidth), row: area.row, column: area.right - rightWidth, role: .status)
         }
         canvas.put(" " + DisplayWidth.truncate(text, to: area.columns - rightWidth - 2), row: area.row, column: 0, role: role)
     }

@@ -191,6 +191,15 @@ import Testing
         app.quit()
     }
 
+    @Test func aLongMessageTakesTheWholeStatusLine() {
+        // 104 columns: more than is left beside the model summary on a 120-column line.
+        let long = "cannot load --model /home/someone/models/shapes-7/model.safetensors: not a demo model; using the bundled"
+        let app = Running(messages: [.error(long)])
+        #expect(app.terminal.waitFor(long))
+        #expect(!app.screen.contains("test-model · truecolor"))
+        app.quit()
+    }
+
     @Test func unknownWordsShowInTheStatusLine() {
         let app = Running(generator: TestGenerator(unknown: ["dog"]))
         app.terminal.type("a dog")

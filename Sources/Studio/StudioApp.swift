@@ -81,10 +81,8 @@ public enum StudioApp {
 
     /// nil when the folder exists (or can be created) and is writable; otherwise why not.
     static func checkWritable(_ directory: URL) -> String? {
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            return "cannot create the data folder \(directory.path): \((error as NSError).localizedDescription); favorites and exports will fail (use --data-dir or XDG_DATA_HOME)"
+        if let why = FavoritesStore.createDirectories(directory) {
+            return "cannot create the data folder \(directory.path) (\(why)); favorites and exports will fail (use --data-dir or XDG_DATA_HOME)"
         }
         guard access(directory.path, W_OK) == 0 else {
             return "the data folder \(directory.path) is not writable; favorites and exports will fail (use --data-dir or XDG_DATA_HOME)"

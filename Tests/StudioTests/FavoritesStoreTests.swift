@@ -105,7 +105,8 @@ import Testing
             #expect(error.description.contains("cannot write"))
             #expect(error.description.contains("--data-dir"))
         }
-        #expect(StudioApp.checkWritable(file) != nil)
+        #expect(StudioApp.checkWritable(file) == "cannot create the data folder \(file.path) (\(file.path) is a file, not a folder); favorites and exports will fail (use --data-dir or XDG_DATA_HOME)")
+        #expect(StudioApp.checkWritable(file.appendingPathComponent("below"))?.contains("(\(file.path) is a file, not a folder)") == true)
         #expect(StudioApp.checkWritable(dir) == nil)
     }
 

@@ -2,6 +2,7 @@ extension SixelEncoder {
     /// The plain twin of `encode`: the same bytes, built column by column with no buffers
     /// kept between colours. Slow; the tests use it as the oracle for the fast encoder.
     public func encodeReference(_ image: RGBImage) -> [UInt8] {
+        let palette = colorMap(for: image)
         let indices = palette.quantize(image)
         let w = image.width, h = image.height
         var out = Array("\u{1B}P0;1;0q\"1;1;\(w);\(h)".utf8)

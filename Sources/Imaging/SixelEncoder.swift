@@ -1,4 +1,5 @@
-/// Encodes an `RGBImage` as a sixel DCS string with a fixed, dithered palette.
+/// Encodes an `RGBImage` as a sixel DCS string, with a palette fitted to each image or the
+/// fixed, dithered cube.
 ///
 /// Output layout (7-bit, as xterm `-ti vt340` and other sixel terminals read it):
 /// ```
@@ -10,24 +11,49 @@
 /// A data byte is 0x3F + a 6-bit column (bit 0 = top row of the band); runs of 4 or more equal
 /// bytes are written `!count<byte>`; trailing empty columns of a colour are not written.
 public struct SixelEncoder: Sendable {
-    /// The palette (and dithering) every image is quantised with.
-    public let palette: SixelPalette
+    /// Where the registers' colours come from.
+    public enum Colors: Sendable, Equatable {
+        /// A `FittedSixelPalette` made for each image (median cut, no dithering): flat colours
+        /// stay flat. What the studio uses.
+        case fitted(maxRegisters: Int)
+        /// One fixed cube for every image, ordered dithering optional: frames quantise
+        /// independently of each other, pixel by pixel.
+        case cube(SixelPalette)
+    }
 
-    /// An encoder whose palette fits in `maxRegisters` colour registers (terminals report
-    /// theirs through XTSMGRAPHICS; 256 is common, some offer only 16).
+    public let colors: Colors
+
+    /// An encoder with the fixed cube that fits in `maxRegisters` colour registers (terminals
+    /// report theirs through XTSMGRAPHICS; 256 is common, some offer only 16).
     public init(maxRegisters: Int = 256, dithering: Bool = true) {
-        self.palette = SixelPalette(maxRegisters: maxRegisters, dithering: dithering)
+        colors = .cube(SixelPalette(maxRegisters: maxRegisters, dithering: dithering))
     }
 
     public init(palette: SixelPalette) {
-        self.palette = palette
+        colors = .cube(palette)
+    }
+
+    /// An encoder that fits a palette of at most `maxRegisters` colours to every image.
+    public static func fitted(maxRegisters: Int = 256) -> SixelEncoder { SixelEncoder(colors: .fitted(maxRegisters: maxRegisters)) }
+
+    private init(colors: Colors) {
+        self.colors = colors
+    }
+
+    /// The registers `encode` uses for `image`.
+    public func colorMap(for image: RGBImage) -> any SixelColorMap {
+        switch colors {
+        case .fitted(let maxRegisters): FittedSixelPalette(fitting: image, maxRegisters: maxRegisters)
+        case .cube(let palette): palette
+        }
     }
 
     /// The sixel DCS for `image`, as bytes ready to write to the terminal.
     public func encode(_ image: RGBImage) -> [UInt8] {
-        let indices = palette.quantize(image)
+        let map = colorMap(for: image)
+        let indices = map.quantize(image)
         return indices.withUnsafeBufferPointer {
-            SixelEncoder.encode(indices: $0, width: image.width, height: image.height, palette: palette)
+            SixelEncoder.encode(indices: $0, width: image.width, height: image.height, percents: map.percents)
         }
     }
 
@@ -36,18 +62,18 @@ public struct SixelEncoder: Sendable {
         String(decoding: encode(image), as: UTF8.self)
     }
 
-    /// Encodes register indices `[H, W]` (each below `palette.count`).
+    /// Encodes register indices `[H, W]` (each below `percents.count`).
     static func encode(indices: UnsafeBufferPointer<UInt8>, width w: Int, height h: Int,
-                       palette: SixelPalette) -> [UInt8] {
+                       percents: [(r: Int, g: Int, b: Int)]) -> [UInt8] {
         precondition(indices.count == w * h, "need \(w * h) register indices, got \(indices.count)")
-        var out = ByteWriter(capacity: 64 + 16 * palette.count + w * h / 2)
-        writeHeader(&out, width: w, height: h, palette: palette, indices: indices)
+        var out = ByteWriter(capacity: 64 + 16 * percents.count + w * h / 2)
+        writeHeader(&out, width: w, height: h, percents: percents, indices: indices)
         guard w > 0 && h > 0 else {
             out.append(0x1B); out.append(0x5C)
             return out.finish()
         }
 
-        let registers = palette.count
+        let registers = percents.count
         // bits[c * w + x]: the 6-bit column of colour c at x in the current band.
         let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: registers * w)
         bits.initialize(repeating: 0, count: registers * w)
@@ -107,7 +133,7 @@ public struct SixelEncoder: Sendable {
     }
 
     /// `ESC P 0;1;0 q "1;1;W;H` and a `#n;2;r;g;b` for every register in use.
-    static func writeHeader(_ out: inout ByteWriter, width: Int, height: Int, palette: SixelPalette,
+    static func writeHeader(_ out: inout ByteWriter, width: Int, height: Int, percents: [(r: Int, g: Int, b: Int)],
                             indices: UnsafeBufferPointer<UInt8>) {
         out.append(contentsOf: [0x1B, 0x50, 0x30, 0x3B, 0x31, 0x3B, 0x30, 0x71])  // ESC P 0;1;0 q
         out.append(contentsOf: [0x22, 0x31, 0x3B, 0x31, 0x3B])  // "1;1;
@@ -116,8 +142,8 @@ public struct SixelEncoder: Sendable {
         out.appendNumber(height)
         var used = [Bool](repeating: false, count: 256)
         for index in indices { used[Int(index)] = true }
-        for c in 0..<palette.count where used[c] {
-            let p = palette.percents[c]
+        for c in 0..<percents.count where used[c] {
+            let p = percents[c]
             out.append(0x23)
             out.appendNumber(c)
             out.append(contentsOf: [0x3B, 0x32, 0x3B])  // ;2;

@@ -27,9 +27,6 @@ public struct SixelPalette: Sendable, Equatable {
         a.levelsR == b.levelsR && a.levelsG == b.levelsG && a.levelsB == b.levelsB && a.dithering == b.dithering
     }
 
-    /// The number of registers the palette uses.
-    public var count: Int { colors.count }
-
     /// The largest cube that fits in `maxRegisters` (clamped to 8...256), growing green first,
     /// then red, then blue: 256 → 6×7×6 = 252 registers, 64 → 4×4×4, 16 → 2×4×2, 8 → 2×2×2.
     public init(maxRegisters: Int = 256, dithering: Bool = true) {
@@ -147,18 +144,5 @@ public struct SixelPalette: Sendable, Equatable {
             }
         }
         return indices
-    }
-
-    /// The image as the palette shows it: each pixel replaced by its register's colour.
-    public func quantizedImage(_ image: RGBImage) -> RGBImage {
-        let indices = quantize(image)
-        var pixels = [UInt8](repeating: 0, count: indices.count * 3)
-        for (i, index) in indices.enumerated() {
-            let c = colors[Int(index)]
-            pixels[3 * i] = c.r
-            pixels[3 * i + 1] = c.g
-            pixels[3 * i + 2] = c.b
-        }
-        return RGBImage(width: image.width, height: image.height, pixels: pixels)
     }
 }

@@ -111,7 +111,7 @@ public enum StudioBenchmark {
             rng = rng &* 1_664_525 &+ 1_013_904_223
             noisy.pixels[i] = UInt8(truncatingIfNeeded: Int(noisy.pixels[i]) / 2 + Int(rng >> 25))
         }
-        let encoder = SixelEncoder()
+        let encoder = SixelEncoder.fitted()  // as the studio encodes
         var times: [Double] = []
         var bytes = 0
         for _ in 0..<30 {

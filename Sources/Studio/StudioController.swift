@@ -67,7 +67,7 @@ public final class StudioController {
         let mailbox = Mailbox(wake: { [weak terminal] in terminal?.wake() })
         self.mailbox = mailbox
         worker = GenerationWorker(generator: generator, mailbox: mailbox)
-        encoder = PreviewEncoder(mailbox: mailbox, sixel: SixelEncoder(maxRegisters: c.sixelRegisters))
+        encoder = PreviewEncoder(mailbox: mailbox, sixel: SixelEncoder.fitted(maxRegisters: c.sixelRegisters))
         state = StudioState(generator: generator, live: c.live, seedSource: SeedSource(seed: c.seed))
         state.previewProtocol = c.previewProtocol
         state.themeName = c.theme.name

@@ -39,7 +39,7 @@ public enum TerminalImage {
 
     /// Fits and encodes `image` for a box of `columns × rows` cells.
     public static func render(_ image: RGBImage, protocol p: PreviewProtocol, columns: Int, rows: Int,
-                              cellPixels: (width: Int, height: Int), sixel: SixelEncoder = SixelEncoder()) -> Rendered {
+                              cellPixels: (width: Int, height: Int), sixel: SixelEncoder = .fitted()) -> Rendered {
         let fit = fitted(image, protocol: p, columns: columns, rows: rows, cellPixels: cellPixels)
         switch p {
         case .sixel:
@@ -59,7 +59,7 @@ public enum TerminalImage {
     /// for `flowstudio generate --show`. The picture fits `maxColumns × maxRows` cells.
     public static func printable(_ image: RGBImage, protocol p: PreviewProtocol, maxColumns: Int, maxRows: Int,
                                  cellPixels: (width: Int, height: Int) = (10, 20),
-                                 sixel: SixelEncoder = SixelEncoder()) -> [UInt8] {
+                                 sixel: SixelEncoder = .fitted()) -> [UInt8] {
         let rendered = render(image, protocol: p, columns: maxColumns, rows: maxRows, cellPixels: cellPixels, sixel: sixel)
         switch rendered.payload {
         case let .sixel(bytes): return bytes + [0x0A]

@@ -29,12 +29,56 @@ import Testing
     @Test func roundTripEqualsTheQuantisedImage() throws {
         for (w, h, registers) in [(40, 29, 256), (17, 6, 16), (1, 1, 256), (64, 64, 64)] {
             let image = RGBImage.testPattern(width: w, height: h)
-            let encoder = SixelEncoder(maxRegisters: registers)
-            let picture = try SixelDecoder.decode(encoder.encode(image))
-            #expect(picture.rasterWidth == w && picture.rasterHeight == h)
-            #expect(picture.paintedCount == w * h, "every pixel painted exactly by one colour")
-            #expect(picture.image == encoder.palette.quantizedImage(image), "\(w)×\(h), \(registers) registers")
+            for encoder in [SixelEncoder(maxRegisters: registers), .fitted(maxRegisters: registers)] {
+                let picture = try SixelDecoder.decode(encoder.encode(image))
+                #expect(picture.rasterWidth == w && picture.rasterHeight == h)
+                #expect(picture.paintedCount == w * h, "every pixel painted exactly by one colour")
+                let map = encoder.colorMap(for: image)
+                #expect(map.count <= registers)
+                #expect(picture.image == map.quantizedImage(image), "\(w)×\(h), \(registers) registers, \(encoder.colors)")
+            }
         }
+    }
+
+    @Test func aFittedPaletteKeepsFlatColoursExactly() throws {
+        // A Shapes-like picture: navy background, a red and a white square, scaled up 4×. The
+        // cube dithers navy into a pattern; the fitted palette keeps each colour (to the percent grid).
+        var image = RGBImage(width: 64, height: 64, fill: RGB(20, 25, 70))
+        for y in 10..<30 { for x in 10..<30 { image[x: x, y: y] = RGB(220, 40, 40) } }
+        for y in 40..<50 { for x in 30..<60 { image[x: x, y: y] = RGB(245, 245, 245) } }
+        let big = image.scaled(by: 4)
+        let fitted = FittedSixelPalette(fitting: big)
+        #expect(fitted.count == 3)
+        let decoded = try SixelDecoder.decode(SixelEncoder.fitted().encode(big)).image
+        var worst = 0
+        for (a, b) in zip(big.pixels, decoded.pixels) { worst = max(worst, abs(Int(a) - Int(b))) }
+        #expect(worst <= 2, "a sixel percent is 2.55 byte levels: \(worst)")
+        let cube = try SixelDecoder.decode(SixelEncoder().encode(big)).image
+        var navyShown = Set<RGB>()
+        for i in stride(from: 0, to: 3 * 256 * 8, by: 3) { navyShown.insert(RGB(cube.pixels[i], cube.pixels[i + 1], cube.pixels[i + 2])) }
+        #expect(navyShown.count > 1, "the cube dithers the flat navy background")
+    }
+
+    @Test func aFittedPaletteSplitsManyColoursIntoTheBudget() throws {
+        let image = noiseImage(width: 96, height: 64, seed: 5)
+        for registers in [2, 16, 256] {
+            let fitted = FittedSixelPalette(fitting: image, maxRegisters: registers)
+            #expect(fitted.count == registers, "random colours fill every register")
+            guard registers >= 16 else { continue }  // the smallest cube has 8 registers
+            // Median cut beats the fixed cube of the same budget on mean error.
+            func meanError(_ q: RGBImage) -> Double {
+                var total = 0
+                for (a, b) in zip(image.pixels, q.pixels) { total += abs(Int(a) - Int(b)) }
+                return Double(total) / Double(image.pixels.count)
+            }
+            let cube = SixelPalette(maxRegisters: registers, dithering: false)
+            #expect(meanError(fitted.quantizedImage(image)) <= meanError(cube.quantizedImage(image)), "\(registers) registers")
+        }
+        // A colour the palette was not fitted to takes the nearest register.
+        let two = FittedSixelPalette(fitting: RGBImage(width: 2, height: 1, pixels: [0, 0, 0, 255, 255, 255]))
+        let other = RGBImage(width: 2, height: 1, pixels: [30, 20, 10, 200, 230, 250])
+        #expect(two.quantizedImage(other).pixels == [0, 0, 0, 255, 255, 255])
+        #expect(FittedSixelPalette(fitting: RGBImage(width: 0, height: 0)).count == 0)
     }
 
     @Test func roundTripIsCloseToTheOriginal() throws {
@@ -139,8 +183,9 @@ import Testing
             (RGBImage.testPattern(width: 1200, height: 7), 64),  // runs of 1000+ columns
         ]
         for (image, registers) in cases {
-            let encoder = SixelEncoder(maxRegisters: registers)
-            #expect(encoder.encode(image) == encoder.encodeReference(image), "\(image.width)×\(image.height)")
+            for encoder in [SixelEncoder(maxRegisters: registers), .fitted(maxRegisters: registers)] {
+                #expect(encoder.encode(image) == encoder.encodeReference(image), "\(image.width)×\(image.height)")
+            }
         }
     }
 

@@ -154,12 +154,18 @@ public final class Trainer {
         try exportModel(to: directory.appendingPathComponent("model.safetensors"))
     }
 
+    /// The sampling shift a trained model defaults to: the one that matches its timestep
+    /// density, to two decimals (lognorm:1.75,1.25 → 5.75).
+    static func defaultShift(for options: TrainingOptions) -> Double {
+        (((try? options.density().equivalentShift) ?? 1) * 100).rounded() / 100
+    }
+
     /// Writes the EMA weights (F16) with the description `DemoPipeline` loads.
     public func exportModel(to url: URL) throws {
         let description = DemoModelDescription(
             name: "flowstudio-shapes-d\(options.depth)", transformer: options.transformerConfig, textEncoder: model.textConfig,
             vocabulary: batches.tokenizer.words, resolution: options.resolution, defaultSteps: 20, defaultGuidance: 4.0,
-            defaultShift: (try? options.density().equivalentShift) ?? 1, training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)")
+            defaultShift: Self.defaultShift(for: options), training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)")
         try SafeTensors.write(ema.namedTensors(model.params), metadata: [DemoModelDescription.metadataKey: try description.metadataValue()],
                               dtype: .f16, to: url)
     }

@@ -19,36 +19,11 @@ BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 mkdir -p "$OUT"
 
 WORK="$(mktemp -d)"
-DISPLAY_NUMBER=$((190 + $$ % 100))
 SOCKET="flowstudio-shot-$$"
-XVFB_PID="" XTERM_PID=""
-cleanup() {
-    [[ -n "$XTERM_PID" ]] && kill "$XTERM_PID" 2>/dev/null || true
-    tmux -L "$SOCKET" kill-server 2>/dev/null || true
-    [[ -n "$XVFB_PID" ]] && kill "$XVFB_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-}
+source "$(dirname "$0")/xterm_lib.sh"
+cleanup() { stop_x; tmux -L "$SOCKET" kill-server 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-
-Xvfb ":$DISPLAY_NUMBER" -screen 0 1400x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
-XVFB_PID=$!
-export DISPLAY=":$DISPLAY_NUMBER"
-sleep 1
-
-# Starts xterm with the given arguments; sets XTERM_PID and WINDOW once the window exists.
-start_xterm() {
-    xterm "$@" 2>"$WORK/xterm.log" &
-    XTERM_PID=$!
-    WINDOW=""
-    for _ in $(seq 300); do
-        WINDOW=$(xdotool search --pid "$XTERM_PID" 2>/dev/null | head -1 || true)
-        [[ -n "$WINDOW" ]] && break
-        sleep 0.1
-    done
-    [[ -n "$WINDOW" ]] || { echo "no xterm window after 30 s" >&2; cat "$WORK/xterm.log" >&2; exit 1; }
-    sleep 2
-    xdotool mousemove 300 300  # no window manager: focus follows the pointer
-}
+start_xvfb 1400x900
 
 stop_xterm() {
     xdotool key ctrl+q

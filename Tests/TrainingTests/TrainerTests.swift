@@ -103,6 +103,23 @@ func temporaryDirectory() -> URL {
         #expect(resumed.step == step - 1)
     }
 
+    /// A model samples by default with the shift that matches its training density.
+    @Test func theExportedModelDefaultsToTheShiftOfItsDensity() throws {
+        var options = tinyOptions()
+        #expect(Trainer.defaultShift(for: options) == 1)  // lognorm:0,1
+        options.timesteps = "lognorm:1.75,1.25"
+        #expect(Trainer.defaultShift(for: options) == 5.75)
+        options.timesteps = "cosmap"
+        #expect(Trainer.defaultShift(for: options) == 1)
+        options.timesteps = "lognorm:1.0986,1"
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trainer = try Trainer(options: options, directory: directory, resume: false)
+        let url = directory.appendingPathComponent("model.safetensors")
+        try trainer.exportModel(to: url)
+        #expect(try DemoPipeline(contentsOf: url).defaultSettings.shift == 3)
+    }
+
     @Test func rejectsBadOptions() {
         var o = tinyOptions()
         o.timesteps = "lognorm:0"

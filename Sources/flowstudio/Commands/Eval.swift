@@ -58,7 +58,7 @@ struct Eval: ParsableCommand {
         try PNG.write(ShapesEvaluation.contactSheet(report), to: directory.appendingPathComponent("contact-sheet.png"))
 
         print("model: \(generator.modelName) (\(generator.modelSummary))")
-        print(String(format: "%d images in %.1fs; settings: %d steps, CFG %.1f, shift %.1f, %@", report.items.count,
+        print(String(format: "%d images in %.1fs; settings: %d steps, CFG %g, shift %g, %@", report.items.count,
                      Date().timeIntervalSince(start), settings.steps, settings.cfgScale, settings.shift, settings.sampler.rawValue))
         func row(_ name: String, _ score: Double, _ note: String) {
             print("  " + name.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%.3f", score) + note)

@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 import Imaging
@@ -133,20 +134,7 @@ public final class FavoritesStore: @unchecked Sendable {
     }
 
     func makeDirectory(_ url: URL) throws {
-        if let why = Self.createDirectories(url) { throw StoreError.cannotWrite(url.path, why) }
-    }
-
-    /// `mkdir -p`; on failure the system's reason in its own words ("Permission denied"), or
-    /// which path is a file where a folder should be. Nil on success.
-    static func createDirectories(_ url: URL) -> String? {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            return isDirectory.boolValue ? nil : "\(url.path) is a file, not a folder"
-        }
-        let parent = url.deletingLastPathComponent()
-        if parent.path != url.path, let why = createDirectories(parent) { return why }
-        guard mkdir(url.path, 0o755) == 0 || errno == EEXIST else { return String(cString: strerror(errno)) }
-        return nil
+        if let why = FileSystem.createDirectories(url) { throw StoreError.cannotWrite(url.path, why) }
     }
 
     /// Temp file beside `url`, fsync, rename.

@@ -1,4 +1,5 @@
 import CNcurses
+import FlowCore
 import Foundation
 import Generation
 import Imaging
@@ -81,7 +82,7 @@ public enum StudioApp {
 
     /// nil when the folder exists (or can be created) and is writable; otherwise why not.
     static func checkWritable(_ directory: URL) -> String? {
-        if let why = FavoritesStore.createDirectories(directory) {
+        if let why = FileSystem.createDirectories(directory) {
             return "cannot create the data folder \(directory.path) (\(why)); favorites and exports will fail (use --data-dir or XDG_DATA_HOME)"
         }
         guard access(directory.path, W_OK) == 0 else {

@@ -198,11 +198,7 @@ public enum DiffusersFolder {
             let entries = try fm.contentsOfDirectory(atPath: directory.path)
             if !entries.isEmpty && !force { throw DiffusersFolderError.directoryNotEmpty(directory.path) }
         } else {
-            do {
-                try fm.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw DiffusersFolderError.cannotWrite(directory.path, error.localizedDescription)
-            }
+            if let why = FileSystem.createDirectories(directory) { throw DiffusersFolderError.cannotWrite(directory.path, why) }
         }
         guard fm.isWritableFile(atPath: directory.path) else {
             throw DiffusersFolderError.cannotWrite(directory.path, "permission denied")

@@ -49,10 +49,8 @@ public final class Trainer {
             options = stored
         }
         try options.validate()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw TrainingError.invalidOption("cannot create the run directory \(directory.path) (\((error as NSError).localizedDescription)); choose another --out")
+        if let why = FileSystem.createDirectories(directory) {
+            throw TrainingError.invalidOption("cannot create the run directory \(directory.path) (\(why)); choose another --out")
         }
         guard FileManager.default.isWritableFile(atPath: directory.path) else {
             throw TrainingError.invalidOption("cannot write to \(directory.path); choose another --out")

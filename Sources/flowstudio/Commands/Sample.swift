@@ -75,12 +75,3 @@ struct SD3SamplingOptions: ParsableArguments {
 }
 
 extension SamplerKind: ExpressibleByArgument {}
-
-/// The ranges `sample`, `generate` and `eval` accept, each refusal naming the flag.
-func validateSampling(steps: Int?, cfg: Float?, shift: Double?) throws {
-    if let steps, !(1...SigmaSchedule.maxSteps).contains(steps) {
-        throw ValidationError("--steps must be between 1 and \(SigmaSchedule.maxSteps) (got \(steps))")
-    }
-    if let cfg, !(cfg.isFinite && cfg >= 0) { throw ValidationError("--cfg must be a finite number ≥ 0 (got \(cfg))") }
-    if let shift, !(shift.isFinite && shift > 0) { throw ValidationError("--shift must be a finite number > 0 (got \(shift))") }
-}

@@ -45,7 +45,9 @@ public final class Trainer {
         }
         if exists {
             var stored = try Checkpoint.options(in: checkpointURL)
-            stored.steps = options.steps  // the only thing a resume may change: how far to go
+            // What a resume may change: how far to go and how to land (a cool-down branch).
+            stored.steps = options.steps
+            if let cooldown = options.cooldownSteps { stored.cooldownSteps = cooldown }
             options = stored
         }
         try options.validate()

@@ -20,8 +20,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Optimiser steps in all.
     public var steps = 100_000
     public var learningRate: Float = 3e-4
-    /// Linear warm-up steps; the rate is constant afterwards.
+    /// Linear warm-up steps; the rate is constant afterwards (until the cool-down).
     public var warmupSteps = 1000
+    /// The rate falls linearly to zero over the last this many steps (a warm-up–stable–decay
+    /// schedule); nil or 0 keeps it constant to the end. Optional so that checkpoints written
+    /// before it existed still load.
+    public var cooldownSteps: Int?
     public var weightDecay: Float = 0.01
     public var emaDecay: Float = 0.999
     public var gradientClip: Float = 1.0
@@ -54,9 +58,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public func density() throws -> TimestepDensity { try TimestepDensity(parsing: timesteps) }
 
-    /// The learning rate at `step` (0-based): linear warm-up, then constant.
+    /// The learning rate at `step` (0-based): linear warm-up, constant, then (with a cool-down)
+    /// linear decay that reaches lr/cooldown at the last step.
     public func learningRate(at step: Int) -> Float {
-        warmupSteps > 0 && step < warmupSteps ? learningRate * Float(step + 1) / Float(warmupSteps) : learningRate
+        if warmupSteps > 0 && step < warmupSteps { return learningRate * Float(step + 1) / Float(warmupSteps) }
+        let cooldown = cooldownSteps ?? 0
+        if cooldown > 0 && step >= steps - cooldown { return learningRate * Float(max(1, steps - step)) / Float(cooldown) }
+        return learningRate
     }
 
     /// Checks ranges; the error says which option and why.
@@ -71,6 +79,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw fail("learning rate must be > 0, weight decay ≥ 0, EMA decay in [0, 1), gradient clip > 0")
         }
         guard (0...1).contains(captionDropout), (0...1).contains(captionPartDropout) else { throw fail("dropout probabilities must be in 0…1") }
+        guard (0...steps).contains(cooldownSteps ?? 0) else { throw fail("the cool-down must be 0…\(steps) steps (got \(cooldownSteps ?? 0))") }
         guard validationEvery >= 1, checkpointEvery >= 1, validationSize >= 1 else { throw fail("validation/checkpoint intervals must be ≥ 1") }
         _ = try density()
     }

@@ -120,6 +120,46 @@ func temporaryDirectory() -> URL {
         #expect(try DemoPipeline(contentsOf: url).defaultSettings.shift == 3)
     }
 
+    /// Warm-up, constant, then a linear cool-down that ends just above zero.
+    @Test func learningRateScheduleWarmsUpHoldsAndCoolsDown() throws {
+        var o = TrainingOptions()
+        o.learningRate = 1
+        o.warmupSteps = 4
+        o.steps = 20
+        #expect((0..<4).map { o.learningRate(at: $0) } == [0.25, 0.5, 0.75, 1])
+        #expect(o.learningRate(at: 19) == 1)  // no cool-down: constant to the end
+        o.cooldownSteps = 5
+        #expect((14...19).map { o.learningRate(at: $0) } == [1, 1, 0.8, 0.6, 0.4, 0.2])
+        o.cooldownSteps = 21
+        #expect(throws: TrainingError.self) { try o.validate() }
+        // Options stored before the cool-down existed still decode (no cool-down).
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(tinyOptions())) as! [String: Any]
+        json.removeValue(forKey: "cooldownSteps")
+        let old = try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.cooldownSteps == nil && old.learningRate(at: 3) == old.learningRate)
+    }
+
+    /// A resume may extend a run and give it a cool-down (how a snapshot is landed on a copy of a
+    /// run directory); everything else comes from the checkpoint.
+    @Test func aResumeMayAddACooldown() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = tinyOptions()
+        o.steps = 2
+        try Trainer(options: o, directory: dir, resume: false).run(shouldStop: { false }) { _ in }
+        var more = TrainingOptions()
+        more.steps = 6
+        more.cooldownSteps = 3
+        more.learningRate = 123  // ignored: stored in the checkpoint
+        let resumed = try Trainer(options: more, directory: dir, resume: true)
+        #expect(resumed.options.steps == 6 && resumed.options.cooldownSteps == 3)
+        #expect(resumed.options.learningRate == o.learningRate && resumed.options.depth == o.depth)
+        var rates: [Float] = []
+        try resumed.run(shouldStop: { false }) { rates.append($0.learningRate) }
+        #expect(rates.count == 4)
+        #expect(rates.last! < rates.first!)
+    }
+
     @Test func rejectsBadOptions() {
         var o = tinyOptions()
         o.timesteps = "lognorm:0"

@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
         discussion: """
         Writes to --out: checkpoint.safetensors (resumable state), model.safetensors (the EMA weights, \
         what ships) and log.csv (training and validation loss). Ctrl-C saves a checkpoint and exits; \
-        --resume continues a run with the options it was started with.
+        --resume continues a run with the options it was started with (only --steps and --cooldown may change).
         """)
 
     @Option(help: "Run directory.")
@@ -30,6 +30,8 @@ struct Train: ParsableCommand {
     @Option(help: "Optimiser steps in all.") var steps = 100_000
     @Option(help: "Peak learning rate (AdamW).") var lr: Float = 3e-4
     @Option(help: "Linear warm-up steps.") var warmup = 1000
+    @Option(help: "Cool-down: the learning rate falls linearly to zero over the last N steps (default 0: constant). May be given with --resume, e.g. on a copy of a run directory, to land a snapshot.")
+    var cooldown: Int?
     @Option(help: "EMA decay of the shipped weights.") var ema: Float = 0.999
     @Option(help: "Timestep density: lognorm:M,S | uniform | mode:S | cosmap.") var timesteps = "lognorm:0,1"
     @Option(help: "Seed of the data and the initialisation.") var seed: UInt64 = 0
@@ -48,6 +50,7 @@ struct Train: ParsableCommand {
         options.steps = steps
         options.learningRate = lr
         options.warmupSteps = warmup
+        options.cooldownSteps = cooldown
         options.emaDecay = ema
         options.timesteps = timesteps
         options.seed = seed

@@ -35,8 +35,9 @@ public final class Trainer {
     public var commandLine = ""
 
     /// A new run (fresh weights) or, when `directory` holds a checkpoint and `resume` is set, the
-    /// continuation of that run with its stored options.
-    public init(options: TrainingOptions, directory: URL, resume: Bool) throws {
+    /// continuation of that run with its stored options except those in `changing`, which come
+    /// from `options`.
+    public init(options: TrainingOptions, directory: URL, resume: Bool, changing: Set<ResumableOption> = [.steps]) throws {
         var options = options
         let checkpointURL = directory.appendingPathComponent(Checkpoint.fileName)
         let exists = FileManager.default.fileExists(atPath: checkpointURL.path)
@@ -45,9 +46,9 @@ public final class Trainer {
         }
         if exists {
             var stored = try Checkpoint.options(in: checkpointURL)
-            // What a resume may change: how far to go and how to land (a cool-down branch).
-            stored.steps = options.steps
-            if let cooldown = options.cooldownSteps { stored.cooldownSteps = cooldown }
+            if changing.contains(.steps) { stored.steps = options.steps }
+            if changing.contains(.learningRate) { stored.learningRate = options.learningRate }
+            if changing.contains(.cooldown) { stored.cooldownSteps = options.cooldownSteps }
             options = stored
         }
         try options.validate()

@@ -85,6 +85,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     }
 }
 
+/// The options a resumed run may change (how far to go, how fast, how to land); everything
+/// else defines the run and comes from its checkpoint.
+public enum ResumableOption: Sendable, CaseIterable {
+    case steps, learningRate, cooldown
+}
+
 /// Training failures.
 public enum TrainingError: Error, CustomStringConvertible {
     case invalidOption(String)

@@ -139,9 +139,9 @@ func temporaryDirectory() -> URL {
         #expect(old.cooldownSteps == nil && old.learningRate(at: 3) == old.learningRate)
     }
 
-    /// A resume may extend a run and give it a cool-down (how a snapshot is landed on a copy of a
-    /// run directory); everything else comes from the checkpoint.
-    @Test func aResumeMayAddACooldown() throws {
+    /// A resume may extend a run, change its learning rate and give it a cool-down (how a snapshot
+    /// is landed on a copy of a run directory); everything else comes from the checkpoint.
+    @Test func aResumeMayChangeLengthRateAndCooldown() throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var o = tinyOptions()
@@ -150,10 +150,14 @@ func temporaryDirectory() -> URL {
         var more = TrainingOptions()
         more.steps = 6
         more.cooldownSteps = 3
-        more.learningRate = 123  // ignored: stored in the checkpoint
-        let resumed = try Trainer(options: more, directory: dir, resume: true)
+        more.learningRate = 1e-3
+        more.depth = 3  // ignored: the run's shape comes from the checkpoint
+        let unchanged = try Trainer(options: more, directory: dir, resume: true)
+        #expect(unchanged.options.steps == 6 && unchanged.options.cooldownSteps == nil)
+        #expect(unchanged.options.learningRate == o.learningRate && unchanged.options.depth == o.depth)
+        let resumed = try Trainer(options: more, directory: dir, resume: true, changing: Set(ResumableOption.allCases))
         #expect(resumed.options.steps == 6 && resumed.options.cooldownSteps == 3)
-        #expect(resumed.options.learningRate == o.learningRate && resumed.options.depth == o.depth)
+        #expect(resumed.options.learningRate == 1e-3 && resumed.options.depth == o.depth)
         var rates: [Float] = []
         try resumed.run(shouldStop: { false }) { rates.append($0.learningRate) }
         #expect(rates.count == 4)

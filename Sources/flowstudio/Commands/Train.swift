@@ -11,7 +11,7 @@ struct Train: ParsableCommand {
         discussion: """
         Writes to --out: checkpoint.safetensors (resumable state), model.safetensors (the EMA weights, \
         what ships) and log.csv (training and validation loss). Ctrl-C saves a checkpoint and exits; \
-        --resume continues a run with the options it was started with (only --steps and --cooldown may change).
+        --resume continues a run with the options it was started with (only --steps, --lr and --cooldown may change).
         """)
 
     @Option(help: "Run directory.")
@@ -28,7 +28,7 @@ struct Train: ParsableCommand {
     @Option(help: "Text encoder layers (default 2).") var textLayers: Int?
     @Option(help: "Batch size.") var batch = 64
     @Option(help: "Optimiser steps in all.") var steps = 100_000
-    @Option(help: "Peak learning rate (AdamW).") var lr: Float = 3e-4
+    @Option(help: "Peak learning rate (AdamW; default 3e-4). May be given with --resume to change it from there on.") var lr: Float?
     @Option(help: "Linear warm-up steps.") var warmup = 1000
     @Option(help: "Cool-down: the learning rate falls linearly to zero over the last N steps (default 0: constant). May be given with --resume, e.g. on a copy of a run directory, to land a snapshot.")
     var cooldown: Int?
@@ -48,7 +48,7 @@ struct Train: ParsableCommand {
         options.textLayers = textLayers ?? options.textLayers
         options.batchSize = batch
         options.steps = steps
-        options.learningRate = lr
+        options.learningRate = lr ?? options.learningRate
         options.warmupSteps = warmup
         options.cooldownSteps = cooldown
         options.emaDecay = ema
@@ -57,7 +57,8 @@ struct Train: ParsableCommand {
         options.validationEvery = validateEvery
         options.checkpointEvery = checkpointEvery
         let trainer = try initFrom.map { try trainerFromInit($0, options: options) }
-            ?? Trainer(options: options, directory: URL(fileURLWithPath: out), resume: resume)
+            ?? Trainer(options: options, directory: URL(fileURLWithPath: out), resume: resume,
+                       changing: Set([.steps] + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])))
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         printError("training \(o.transformerConfig) + text encoder \(o.textLayers) layers, \(trainer.model.params.count) parameters, " +

@@ -31,14 +31,16 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas"),
         .target(name: "CNcurses", linkerSettings: [.linkedLibrary("ncursesw")]),
         .target(name: "CPNG", linkerSettings: [.linkedLibrary("png16")]),
+        // FlowStudio's own mixed-precision GEMM (bfloat16 × bfloat16 → float32, AVX-512 BF16) for
+        // training; Debian's OpenBLAS is built without one. Optimised even in debug builds.
+        .target(name: "CBFloat16", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Numeric core: Tensor, BLAS ops, threading, RNG, safetensors.
-        .target(name: "FlowCore", dependencies: ["CBLAS"], swiftSettings: vectorISA),
+        .target(name: "FlowCore", dependencies: ["CBLAS", "CBFloat16"], swiftSettings: vectorISA),
         // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading.
         .target(name: "MMDiT", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
         .target(name: "RectifiedFlow", dependencies: ["MMDiT", "FlowCore"], swiftSettings: vectorISA),
-        // The demo model's word tokenizer and small text transformer.
         // The demo model's word tokenizer and small text transformer.
         .target(name: "TextEncoding", dependencies: ["FlowCore"]),
         // Backward passes, AdamW, EMA, the trainer and checkpoints for the bundled demo model.

@@ -7,25 +7,29 @@ import CBLAS
 /// OpenBLAS runs single-threaded (see `Parallel`); large products are split into column
 /// (or row) blocks computed on `Parallel.threadCount` threads, so one thread pool serves
 /// both BLAS and FlowCore's own loops and no BLAS thread spins while the others work.
+/// With `precision` `.bfloat16` (by default the process-wide `MatrixPrecision.current`), products
+/// of at least `MatrixPrecision.bfloat16MinimumWork` multiply-adds run in mixed precision instead.
 public func sgemm(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    alpha: Float = 1, beta: Float = 0
+    alpha: Float = 1, beta: Float = 0,
+    precision: MatrixPrecision = .current
 ) {
     guard m > 0, n > 0 else { return }
     let inside = Parallel.isInsideParallelRegion
     let threads = inside ? 1 : Parallel.threadCount
     let work = Double(m) * Double(n) * Double(k)
+    let mixed = precision == .bfloat16 && work >= MatrixPrecision.bfloat16MinimumWork
+    let serial = mixed ? bfloat16GEMMSerial : sgemmSerial
     var parts = work < 2e6 ? 1 : threads
     // OpenBLAS runs products with few rows about twice as fast in column blocks of at most
     // `smallRowsBlock` (measured on this machine: 64×768×256 at 48 GFLOP/s in one call,
     // 92–96 in blocks of ≤ 384 columns; with many rows blocking costs ~2%).
-    if m < 256 && n > smallRowsBlock { parts = max(parts, (n + smallRowsBlock - 1) / smallRowsBlock) }
+    if !mixed && m < 256 && n > smallRowsBlock { parts = max(parts, (n + smallRowsBlock - 1) / smallRowsBlock) }
     if parts <= 1 {
-        sgemmSerial(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                    c: c, ldc: ldc, alpha: alpha, beta: beta)
+        serial(m, n, k, a, lda, transposeA, b, ldb, transposeB, c, ldc, alpha, beta)
         return
     }
     nonisolated(unsafe) let (a, b, c) = (a, b, c)
@@ -36,13 +40,11 @@ public func sgemm(
         if byColumns {
             let j0 = part * per, cols = min(per, n - j0)
             let bPart = transposeB ? b + j0 * ldb : b + j0
-            sgemmSerial(m: m, n: cols, k: k, a: a, lda: lda, transposeA: transposeA, b: bPart, ldb: ldb,
-                        transposeB: transposeB, c: c + j0, ldc: ldc, alpha: alpha, beta: beta)
+            serial(m, cols, k, a, lda, transposeA, bPart, ldb, transposeB, c + j0, ldc, alpha, beta)
         } else {
             let i0 = part * per, rows = min(per, m - i0)
             let aPart = transposeA ? a + i0 : a + i0 * lda
-            sgemmSerial(m: rows, n: n, k: k, a: aPart, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                        transposeB: transposeB, c: c + i0 * ldc, ldc: ldc, alpha: alpha, beta: beta)
+            serial(rows, n, k, aPart, lda, transposeA, b, ldb, transposeB, c + i0 * ldc, ldc, alpha, beta)
         }
     }
     if inside {

@@ -11,19 +11,27 @@ struct FlowStudioCommand: ParsableCommand {
     )
 }
 
+extension MatrixPrecision: ExpressibleByArgument {}
+
 /// Options every compute command shares.
 struct ComputeOptions: ParsableArguments {
     @Option(help: "Threads for OpenBLAS and FlowStudio's own loops (default: all cores).")
     var threads: Int = ProcessInfoCPU.count
+    @Option(help: "Arithmetic of large matrix products: float32 (OpenBLAS), or bfloat16 (operands rounded to bfloat16, float32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16; faster training).")
+    var precision: MatrixPrecision = .float32
 
     func validate() throws {
         guard threads >= 1 && threads <= 1024 else {
             throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
         }
+        if precision == .bfloat16 && !MatrixPrecision.bfloat16Available {
+            throw ValidationError("--precision bfloat16: \(MatrixPrecisionError.bfloat16Unavailable)")
+        }
     }
 
     func apply() {
         Parallel.setThreadCount(threads)
+        try? MatrixPrecision.set(precision)  // checked in validate()
         keepFreedMemoryForReuse()
     }
 }

@@ -203,33 +203,54 @@ struct BenchTrain: ParsableCommand {
         options.textLayers = textLayers
         try options.validate()
         let batches = try ShapesBatches(options: options)
-        let model = try DemoModelTraining(transformer: options.transformerConfig,
-                                          text: options.textConfig(vocabularySize: batches.tokenizer.vocabularySize))
-        model.params.randomizeForTesting(seed: 1)
-        let adam = AdamW(parameterCount: model.params.count)
-        let ema = ExponentialMovingAverage(model.params, decay: 0.999)
         let data = (0..<2).map { batches.trainingBatch(step: $0) }  // data generation is not timed
-        func step(_ i: Int) {
-            model.params.zeroGrads()
-            _ = model.loss(data[i % data.count], backward: true)
-            clipGradientNorm(model.params, maxNorm: 1)
-            adam.update(model.params, lr: 1e-4)
-            ema.update(model.params, step: i + 1)
+        /// Samples/s (median step) and the first step's loss, from the same initial weights.
+        func measure(_ precision: MatrixPrecision) throws -> (rate: Double, medianSeconds: Double, firstLoss: Float, params: Int) {
+            try MatrixPrecision.set(precision)
+            let model = try DemoModelTraining(transformer: options.transformerConfig,
+                                              text: options.textConfig(vocabularySize: batches.tokenizer.vocabularySize))
+            model.params.randomizeForTesting(seed: 1)
+            let adam = AdamW(parameterCount: model.params.count)
+            let ema = ExponentialMovingAverage(model.params, decay: 0.999)
+            var firstLoss: Float = 0
+            func step(_ i: Int) {
+                model.params.zeroGrads()
+                let loss = model.loss(data[i % data.count], backward: true)
+                if i == 0 { firstLoss = loss }
+                clipGradientNorm(model.params, maxNorm: 1)
+                adam.update(model.params, lr: 1e-4)
+                ema.update(model.params, step: i + 1)
+            }
+            for i in 0..<warmup { step(i) }
+            var times: [Double] = []
+            for i in 0..<steps { times.append(measureSeconds { step(warmup + i) }) }
+            let median = times.sorted()[times.count / 2]
+            return (Double(batch) / median, median, firstLoss, model.params.count)
         }
-        for i in 0..<warmup { step(i) }
-        var times: [Double] = []
-        for i in 0..<steps { times.append(measureSeconds { step(i) }) }
-        let median = times.sorted()[times.count / 2]
-        let rate = Double(batch) / median
+        // Mixed precision is measured against float32 in the same run.
+        let baseline = compute.precision == .bfloat16 ? try measure(.float32) : nil
+        let result = try measure(compute.precision)
+        let dtype = compute.precision == .bfloat16 ? "bf16-mixed" : "float32"
         if json {
-            let object: [String: Any] = ["samples_per_s": rate, "ms_per_step": median * 1000, "batch": batch,
-                                         "threads": Parallel.threadCount, "params": model.params.count, "dtype": "float32",
+            var object: [String: Any] = ["samples_per_s": result.rate, "ms_per_step": result.medianSeconds * 1000, "batch": batch,
+                                         "threads": Parallel.threadCount, "params": result.params, "dtype": dtype,
                                          "depth": depth, "patch": patch, "image": image]
+            if let baseline {
+                object["float32_samples_per_s"] = baseline.rate
+                object["ratio_over_float32"] = result.rate / baseline.rate
+                object["first_loss_relative_difference"] = Double(abs(result.firstLoss - baseline.firstLoss) / baseline.firstLoss)
+            }
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
-            print("training step: \(options.transformerConfig) + text encoder \(textLayers) layers, \(model.params.count) params")
+            print("training step: \(options.transformerConfig) + text encoder \(textLayers) layers, \(result.params) params")
             print("  batch \(batch) of \(image)² images (\((image / patch) * (image / patch)) image tokens + \(options.textLength) text tokens), \(Parallel.threadCount) threads")
-            print(String(format: "  %.1f ms per step (median of %d) → %.1f samples/s", median * 1000, steps, rate))
+            if let baseline {
+                print(String(format: "  float32 (baseline): %.1f ms per step (median of %d) → %.1f samples/s", baseline.medianSeconds * 1000, steps, baseline.rate))
+                print(String(format: "  bfloat16 mixed:     %.1f ms per step (median of %d) → %.1f samples/s  (%.2f× float32; first-step loss %.5f vs %.5f)",
+                             result.medianSeconds * 1000, steps, result.rate, result.rate / baseline.rate, result.firstLoss, baseline.firstLoss))
+            } else {
+                print(String(format: "  %.1f ms per step (median of %d) → %.1f samples/s", result.medianSeconds * 1000, steps, result.rate))
+            }
         }
     }
 }

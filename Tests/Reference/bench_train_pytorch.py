@@ -38,7 +38,8 @@ mean, ms_per_step_median the median, ms_per_step_min the fastest step (on a
 shared machine the fastest steps are the ones nobody else slowed down).
 
 --compare PATH runs `PATH bench train --depth D --patch P --image S --batch B
---threads T --json`, expects one JSON object with `samples_per_s` on its
+--threads T --json` (plus `--precision bfloat16`, FlowStudio's mixed precision,
+with --bf16), expects one JSON object with `samples_per_s` on its
 stdout, and prints both throughputs and the ratio flowstudio / pytorch
 (above 1 means FlowStudio trains faster).
 """
@@ -136,7 +137,7 @@ def run_flowstudio(path, args):
         "--batch", str(args.batch),
         "--threads", str(args.threads),
         "--json",
-    ]
+    ] + (["--precision", "bfloat16"] if args.bf16 else [])
     return run_json(cmd, "samples_per_s"), cmd
 
 

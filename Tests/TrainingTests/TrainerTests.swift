@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import FlowCore
 import Generation
+import ShapesWorld
 @testable import Training
 
 /// A run small enough for a unit test: depth 1 (hidden 64), 16² images, patch 4, batch 4.
@@ -185,5 +186,40 @@ func temporaryDirectory() -> URL {
                 #expect(!bigram, "a training caption says 'green triangle'")
             }
         }
+    }
+}
+
+/// What the model is taught, end to end: the images of training batches (read back from the
+/// tensors the model sees) hold the objects of their scenes in the scenes' cells, and every
+/// position phrase in a training caption names one of those cells.
+@Suite struct TrainingDataTests {
+    @Test func trainingImagesAndCaptionsAgreeOnPositions() throws {
+        var options = TrainingOptions()
+        options.batchSize = 50
+        let batches = try ShapesBatches(options: options)
+        let checker = SceneChecker()
+        var phrases = 0
+        for step in 0..<4 {
+            let batch = batches.trainingBatch(step: step)
+            let r = options.resolution
+            for item in 0..<options.batchSize {
+                let index = step * options.batchSize + item
+                let example = batches.generator.example(at: index)
+                let pixels = Array(batch.images.scalars[(item * 3 * r * r)..<((item + 1) * 3 * r * r)])
+                let image = ShapesImage(tensor: Tensor(shape: [3, r, r], scalars: pixels))
+                let found = checker.analyze(image)
+                #expect(found.objects.map(\.cell.rawValue).sorted() == example.scene.objects.map(\.cell.rawValue).sorted(),
+                        "item \(index) '\(example.fullCaption)': found \(found)")
+                for cell in GridCell.allCases where example.caption.contains(" " + cell.phrase) {
+                    // "at the top" is inside "at the top left": count only whole phrases.
+                    let whole = example.caption.hasSuffix(cell.phrase) || example.caption.contains(cell.phrase + " and")
+                        || example.caption.contains(cell.phrase + " on")
+                    guard whole else { continue }
+                    phrases += 1
+                    #expect(example.scene.objects.contains { $0.cell == cell }, "item \(index): '\(example.caption)' names \(cell.name)")
+                }
+            }
+        }
+        #expect(phrases > 50)
     }
 }

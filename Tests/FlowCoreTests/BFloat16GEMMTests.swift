@@ -9,9 +9,9 @@ import Testing
 struct BFloat16GEMMTests {
     static func bf16(_ x: Float) -> Double { Double(Float16Conversion.float(bfloat16Bits: Float16Conversion.bfloat16Bits(x))) }
 
-    /// Sizes around the kernel's blocks (8-row × 48-column tiles, 512-deep k blocks, 64-row
+    /// Sizes around the kernel's blocks (6-row × 64-column tiles, 512-deep k blocks, 66-row
     /// blocks): single elements, ragged edges, odd k, several k blocks.
-    static let sizes = [(1, 1, 1), (7, 13, 5), (9, 49, 33), (65, 97, 512), (70, 100, 1031), (130, 47, 2)]
+    static let sizes = [(1, 1, 1), (7, 13, 5), (9, 65, 33), (67, 129, 512), (70, 100, 1031), (133, 47, 2)]
 
     @Test(arguments: sizes)
     func matchesTheRoundedProductForEveryTransposeAndBeta(_ size: (Int, Int, Int)) {

@@ -42,10 +42,11 @@ struct Eval: ParsableCommand {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         printError("evaluating \(generator.modelName) (\(generator.modelSummary)) on \(list.count) prompts (\(settings.steps) steps, CFG \(settings.cfgScale), shift \(settings.shift))")
         let start = Date()
+        let bar = ProgressLine()
         let report = try ShapesEvaluation.run(generator, prompts: list, settings: settings, firstSeed: seed) { done, total in
-            drawProgressBar(done: done, total: total, label: "")
+            bar.update(done: done, total: total, label: "")
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        bar.finish()
         var manifest = ""
         for (i, item) in report.items.enumerated() {
             let name = String(format: "%04d.png", i)

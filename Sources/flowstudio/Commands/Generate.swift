@@ -46,11 +46,12 @@ struct Generate: ParsableCommand {
         guard FileManager.default.isWritableFile(atPath: outURL.deletingLastPathComponent().path) else {
             throw CLIError("cannot write to \(outURL.deletingLastPathComponent().path): choose another --out")
         }
+        let bar = ProgressLine()
         let result = try generator.generate(settings) { progress in
-            drawProgressBar(done: progress.step + 1, total: progress.stepCount, label: String(format: "σ %.3f", progress.sigma))
+            bar.update(done: progress.step + 1, total: progress.stepCount, label: String(format: "σ %.3f", progress.sigma))
             return true
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        bar.finish()
         guard let result else { throw CLIError("generation was cancelled") }
         let parameters = A1111Parameters(settings: result.settings, modelName: generator.modelName, modelHash: generator.modelHash)
         try PNG.write(result.image, to: outURL, text: [("parameters", parameters.encoded)])
@@ -67,12 +68,4 @@ struct Generate: ParsableCommand {
 func detectPreviewProtocol() -> PreviewProtocol {
     let probe = isatty(0) != 0 && isatty(1) != 0 ? TerminalProbe.run() : TerminalProbe.parse([])
     return probe.choose(override: nil, colorCount: 0)
-}
-
-/// `[#####-----] 12/28 label` on stderr, redrawn in place.
-func drawProgressBar(done: Int, total: Int, label: String) {
-    let width = 30
-    let filled = total > 0 ? width * done / total : width
-    let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-    FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(label)".utf8))
 }

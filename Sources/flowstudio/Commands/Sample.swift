@@ -41,11 +41,12 @@ struct Sample: ParsableCommand {
             throw CLIError("negative embeddings \(describeShape(negative.context.shape)) / \(describeShape(negative.pooled.shape)) must have the shapes of the positive ones \(describeShape(positive.context.shape)) / \(describeShape(positive.pooled.shape))")
         }
         let sampler = try sampling.makeSampler()
+        let bar = ProgressLine()
         let outcome = try sampler.sample(model: network, noise: noise, positive: positive, negative: negative) { step in
-            FileHandle.standardError.write(Data("\rstep \(step.index + 1)/\(step.count)  σ \(String(format: "%.4f", step.sigma))".utf8))
+            bar.update(done: step.index + 1, total: step.count, label: String(format: "σ %.4f", step.sigma))
             return true
         }
-        FileHandle.standardError.write(Data("\n".utf8))
+        bar.finish()
         guard let latents = outcome.latents else { throw CLIError("sampling was cancelled") }
         try SafeTensors.write(["latents": latents], metadata: sampling.metadata, to: URL(fileURLWithPath: out))
         print("wrote latents \(describeShape(latents.shape)) to \(out)")

@@ -71,15 +71,17 @@ struct Train: ParsableCommand {
         source.setEventHandler { stop.set() }
         source.resume()
 
+        let progress = ProgressLine()
         try trainer.run(shouldStop: { stop.isSet }) { p in
             let eta = p.samplesPerSecond > 0 ? Double((p.steps - p.step) * o.batchSize) / p.samplesPerSecond : 0
-            var line = String(format: "\rstep %d/%d  loss %.4f (avg %.4f)  |g| %.2f  lr %.2e  %.1f samples/s  ETA %@",
+            var line = String(format: "step %d/%d  loss %.4f (avg %.4f)  |g| %.2f  lr %.2e  %.1f samples/s  ETA %@",
                               p.step, p.steps, p.loss, p.smoothedLoss, p.gradientNorm, p.learningRate, p.samplesPerSecond,
                               formatDuration(eta))
-            if let v = p.validationLoss { line += String(format: "  val %.4f\n", v) }
-            FileHandle.standardError.write(Data(line.utf8))
+            if let v = p.validationLoss { line += String(format: "  val %.4f", v) }
+            progress.update(line, keep: p.validationLoss != nil)
         }
-        printError("\n" + (stop.isSet ? "interrupted: " : "") + "checkpoint saved at step \(trainer.step) in \(out)")
+        progress.finish()
+        printError((stop.isSet ? "interrupted: " : "") + "checkpoint saved at step \(trainer.step) in \(out)")
     }
 }
 

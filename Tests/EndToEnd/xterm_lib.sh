@@ -6,11 +6,15 @@
 XVFB_PID="" XTERM_PID="" WINDOW=""
 
 start_xvfb() {
-    local number=$((90 + $$ % 100))
-    Xvfb ":$number" -screen 0 "${1}x24" -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+    # -displayfd: Xvfb picks a free display itself and writes its number when it is ready
+    # (a fixed number can collide with a stale lock; a busy machine can take seconds to start).
+    Xvfb -displayfd 3 -screen 0 "${1}x24" -nolisten tcp 3>"$WORK/xvfb.display" >"$WORK/xvfb.log" 2>&1 &
     XVFB_PID=$!
+    for _ in $(seq 300); do [[ -s "$WORK/xvfb.display" ]] && break; sleep 0.1; done
+    local number
+    number=$(head -1 "$WORK/xvfb.display" 2>/dev/null || true)
+    [[ -n "$number" ]] || { echo "FAIL: Xvfb did not start within 30 s" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
     export DISPLAY=":$number"
-    for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done 2>/dev/null || sleep 1
 }
 
 start_xterm() {

@@ -123,18 +123,14 @@ FS_BF16 static void pack_columns_contiguous(const float *row0, const float *row1
 
 /// Packs rows [0, rows) × k [0, kc) of X (element (i, p) = x[i·rs + p·cs]) into `panel`:
 /// panel[q·width + i] = pair(X[i][2q], X[i][2q+1]); rows from `rows` to `width` are zero.
+/// (Rows contiguous for each k, rs == 1, are packed by `pack_block` across all panels at once.)
 FS_BF16 static void pack_panel(const float *x, long rs, long cs, int rows, long kc, int width, uint32_t *panel) {
     long pairs = (kc + 1) / 2;
     if (cs == 1) {  // k is contiguous: convert along the rows, transpose 8 rows at a time
         int i = 0;
         for (; i + 8 <= rows; i += 8) pack_k_contiguous_8(x + i * rs, rs, kc, panel + i, width);
         for (; i < rows; i++) pack_k_contiguous(x + i * rs, kc, panel + i, width);
-        for (int i = rows; i < width; i++) for (long q = 0; q < pairs; q++) panel[q * width + i] = 0;
-    } else if (rs == 1) {  // the rows are contiguous for each k: interleave two k at a time
-        for (long q = 0; q < pairs; q++) {
-            const float *k0 = x + 2 * q * cs, *k1 = 2 * q + 1 < kc ? k0 + cs : NULL;
-            pack_columns_contiguous(k0, k1, rows, width, panel + q * width);
-        }
+        for (; i < width; i++) for (long q = 0; q < pairs; q++) panel[q * width + i] = 0;
     } else {
         for (long q = 0; q < pairs; q++) {
             for (int i = 0; i < width; i++) {

@@ -7,7 +7,8 @@ final class ProgressLine {
     private let isTerminal = isatty(2) != 0
     private let interval: Double
     private var lastWritten = -Double.infinity
-    private var pending = false
+    /// A terminal line is being redrawn and not yet closed with a newline.
+    private var lineOpen = false
 
     init(interval: Double = 10) {
         self.interval = interval
@@ -16,16 +17,15 @@ final class ProgressLine {
     /// Shows `text`. With `keep`, the line stays on screen (a terminal moves on to a new line)
     /// and is always written to a log.
     func update(_ text: String, keep: Bool = false) {
-        let now = ProcessInfo.processInfo.systemUptime
         if isTerminal {
             write("\r" + text + "\u{1B}[K" + (keep ? "\n" : ""))
-            pending = !keep
-        } else if keep || now - lastWritten >= interval {
+            lineOpen = !keep
+            return
+        }
+        let now = ProcessInfo.processInfo.systemUptime
+        if keep || now - lastWritten >= interval {
             write(text + "\n")
             lastWritten = now
-            pending = false
-        } else {
-            pending = true
         }
     }
 
@@ -39,8 +39,8 @@ final class ProgressLine {
 
     /// Ends the progress: a terminal's redrawn line is closed with a newline.
     func finish() {
-        if isTerminal && pending { write("\n") }
-        pending = false
+        if lineOpen { write("\n") }
+        lineOpen = false
     }
 
     private func write(_ text: String) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <term.h>
 #include <unistd.h>
 #include <pthread.h>
 
@@ -10,6 +11,13 @@ int cn_start_screen(void) {
     SCREEN *screen = newterm(NULL, stdout, stdin);
     if (screen == NULL) return -1;
     set_term(screen);
+    // A terminal that cannot move the cursor (TERM=dumb) would show a blank screen.
+    char *cup = tigetstr("cup");
+    if (cup == NULL || cup == (char *)-1) {
+        endwin();
+        delscreen(screen);
+        return -2;
+    }
     return 0;
 }
 

@@ -325,34 +325,83 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         return CPNG_ERR_INVALID;
     }
 
-    // The temporary file sits beside the destination so that rename() is atomic: ".name.tmp-XXXXXX".
-    const char *slash = strrchr(path, '/');
-    size_t dir_length = slash == NULL ? 0 : (size_t)(slash - path) + 1;
-    const char *base = slash == NULL ? path : slash + 1;
-    size_t temp_length = dir_length + 1 + strlen(base) + strlen(".tmp-XXXXXX") + 1;
-    char *temp = (char *)malloc(temp_length);
-    if (temp == NULL) {
-        set_message(message, message_capacity, "out of memory");
-        return CPNG_ERR_NO_MEMORY;
-    }
-    memcpy(temp, path, dir_length);
-    snprintf(temp + dir_length, temp_length - dir_length, ".%s.tmp-XXXXXX", base);
-    int fd = mkstemp(temp);
-    if (fd < 0) {
-        char reason[512];
-        snprintf(reason, sizeof reason, "cannot create a file in the directory (%s)", strerror(errno));
-        set_message(message, message_capacity, reason);
-        free(temp);
+    if (path[0] == '\0') {
+        set_message(message, message_capacity, "the path is empty; give a file name such as image.png");
         return CPNG_ERR_WRITE;
     }
-    (void)fchmod(fd, 0644);  // mkstemp creates 0600; a picture is for sharing
-    FILE *file = fdopen(fd, "wb");
-    if (file == NULL) {
-        set_message(message, message_capacity, strerror(errno));
-        close(fd);
-        unlink(temp);
-        free(temp);
-        return CPNG_ERR_WRITE;
+    // Where the bytes go. A symlink is followed, so the file it points to is replaced and the
+    // link stays. A directory is refused. A device, pipe or socket (e.g. /dev/stdout) and a
+    // dangling symlink are written straight through: there is no file there to keep whole.
+    // Everything else is written atomically: a temporary file beside the destination,
+    // renamed over it once complete.
+    struct stat target;
+    int direct = 0;
+    char *resolved = NULL;
+    if (stat(path, &target) == 0) {
+        if (S_ISDIR(target.st_mode)) {
+            set_message(message, message_capacity, "it is a directory; give a file name inside it, such as DIR/image.png");
+            return CPNG_ERR_WRITE;
+        }
+        if (!S_ISREG(target.st_mode)) {
+            direct = 1;
+        } else {
+            resolved = realpath(path, NULL);  // the symlink's target (or the path itself)
+            if (resolved == NULL) {
+                char reason[512];
+                snprintf(reason, sizeof reason, "cannot resolve the path (%s)", strerror(errno));
+                set_message(message, message_capacity, reason);
+                return CPNG_ERR_WRITE;
+            }
+            path = resolved;
+        }
+    } else {
+        struct stat link;
+        if (lstat(path, &link) == 0 && S_ISLNK(link.st_mode)) direct = 1;
+    }
+
+    char *temp = NULL;
+    FILE *file = NULL;
+    if (direct) {
+        file = fopen(path, "wb");
+        if (file == NULL) {
+            char reason[512];
+            snprintf(reason, sizeof reason, "cannot open it for writing (%s)", strerror(errno));
+            set_message(message, message_capacity, reason);
+            return CPNG_ERR_WRITE;
+        }
+    } else {
+        // The temporary file sits beside the destination so that rename() is atomic: ".name.tmp-XXXXXX".
+        const char *slash = strrchr(path, '/');
+        size_t dir_length = slash == NULL ? 0 : (size_t)(slash - path) + 1;
+        const char *base = slash == NULL ? path : slash + 1;
+        size_t temp_length = dir_length + 1 + strlen(base) + strlen(".tmp-XXXXXX") + 1;
+        temp = (char *)malloc(temp_length);
+        if (temp == NULL) {
+            set_message(message, message_capacity, "out of memory");
+            free(resolved);
+            return CPNG_ERR_NO_MEMORY;
+        }
+        memcpy(temp, path, dir_length);
+        snprintf(temp + dir_length, temp_length - dir_length, ".%s.tmp-XXXXXX", base);
+        int fd = mkstemp(temp);
+        if (fd < 0) {
+            char reason[512];
+            snprintf(reason, sizeof reason, "cannot create a file in the directory (%s)", strerror(errno));
+            set_message(message, message_capacity, reason);
+            free(temp);
+            free(resolved);
+            return CPNG_ERR_WRITE;
+        }
+        (void)fchmod(fd, 0644);  // mkstemp creates 0600; a picture is for sharing
+        file = fdopen(fd, "wb");
+        if (file == NULL) {
+            set_message(message, message_capacity, strerror(errno));
+            close(fd);
+            unlink(temp);
+            free(temp);
+            free(resolved);
+            return CPNG_ERR_WRITE;
+        }
     }
 
     write_state st;
@@ -372,7 +421,8 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         free(st.texts);
     }
     if (status == CPNG_OK) {
-        if (fflush(file) != 0 || fsync(fileno(file)) != 0) {
+        // A device or pipe cannot be synced (and need not be); a file must reach the disk.
+        if (fflush(file) != 0 || (!direct && fsync(fileno(file)) != 0)) {
             set_message(message, message_capacity, strerror(errno));
             status = CPNG_ERR_WRITE;
         }
@@ -381,7 +431,7 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         set_message(message, message_capacity, strerror(errno));
         status = CPNG_ERR_WRITE;
     }
-    if (status == CPNG_OK && rename(temp, path) != 0) {
+    if (status == CPNG_OK && !direct && rename(temp, path) != 0) {
         char reason[512];
         snprintf(reason, sizeof reason, "cannot rename the finished file into place (%s)", strerror(errno));
         set_message(message, message_capacity, reason);
@@ -389,8 +439,9 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
     }
     if (status != CPNG_OK) {
         if (status == CPNG_ERR_NO_MEMORY) set_message(message, message_capacity, "out of memory");
-        unlink(temp);
+        if (!direct) unlink(temp);
     }
     free(temp);
+    free(resolved);
     return status;
 }

@@ -96,42 +96,55 @@ public struct A1111Parameters: Equatable, Sendable {
     }
 
     /// The settings these parameters describe. Fields that are absent keep the value from
-    /// `defaults`; a field that is present but unreadable throws, naming it.
-    public func settings(defaults: GenerationSettings) throws(A1111ParametersError) -> GenerationSettings {
+    /// `defaults`; a field that is present but unreadable or outside `SamplingLimits` throws,
+    /// naming it. A sampler FlowStudio does not have (A1111's DPM++ and the like) keeps the
+    /// default one, with a warning, so that an A1111 image's prompt, seed and steps still load.
+    public func settings(defaults: GenerationSettings) throws(A1111ParametersError)
+        -> (settings: GenerationSettings, warnings: [String]) {
         var s = defaults
+        var warnings: [String] = []
         s.prompt = prompt
         s.negativePrompt = negativePrompt
         if let v = self["Steps"] {
-            guard let n = Int(v), n >= 1 else { throw .badValue(key: "Steps", value: v) }
+            guard let n = Int(v), SamplingLimits.steps.contains(n) else {
+                throw .badValue(key: "Steps", value: v, expected: "a whole number in \(SamplingLimits.describe(SamplingLimits.steps))")
+            }
             s.steps = n
         }
         if let v = self["Sampler"] {
-            guard let kind = A1111Parameters.samplerKind(v) else { throw .badValue(key: "Sampler", value: v) }
-            s.sampler = kind
+            if let kind = A1111Parameters.samplerKind(v) {
+                s.sampler = kind
+            } else {
+                warnings.append("the sampler '\(v)' is not one FlowStudio has (Euler, Heun); using \(A1111Parameters.samplerName(s.sampler))")
+            }
         }
         if let v = self["CFG scale"] {
-            guard let g = Float(v), g.isFinite else { throw .badValue(key: "CFG scale", value: v) }
+            guard let g = Float(v), g.isFinite, SamplingLimits.cfg.contains(g) else {
+                throw .badValue(key: "CFG scale", value: v, expected: "a number in \(SamplingLimits.describe(SamplingLimits.cfg))")
+            }
             s.cfgScale = g
         }
         if let v = self["Seed"] {
             // A1111 seeds are signed 32-bit in practice, -1 meaning random; larger ones are fine here.
             if let seed = UInt64(v) { s.seed = seed } else if let signed = Int64(v) { s.seed = UInt64(bitPattern: signed) } else {
-                throw .badValue(key: "Seed", value: v)
+                throw .badValue(key: "Seed", value: v, expected: "a whole number")
             }
         }
         if let v = self["Size"] {
             let parts = v.split(separator: "x")
             guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else {
-                throw .badValue(key: "Size", value: v)
+                throw .badValue(key: "Size", value: v, expected: "WIDTHxHEIGHT, e.g. 64x64")
             }
             s.width = w
             s.height = h
         }
         if let v = self["Shift"] {
-            guard let shift = Double(v), shift.isFinite, shift > 0 else { throw .badValue(key: "Shift", value: v) }
+            guard let shift = Double(v), shift.isFinite, SamplingLimits.shift.contains(shift) else {
+                throw .badValue(key: "Shift", value: v, expected: "a number in \(SamplingLimits.describe(SamplingLimits.shift))")
+            }
             s.shift = shift
         }
-        return s
+        return (s, warnings)
     }
 
     // MARK: - A1111's quoting
@@ -245,15 +258,15 @@ public struct A1111Parameters: Equatable, Sendable {
 public enum A1111ParametersError: Error, Equatable, CustomStringConvertible {
     /// The last line is not a list of `Key: value` pairs.
     case noFields
-    /// A field is present but its value is not valid.
-    case badValue(key: String, value: String)
+    /// A field is present but its value is not valid; `expected` says what would be.
+    case badValue(key: String, value: String, expected: String)
 
     public var description: String {
         switch self {
         case .noFields:
             "the text has no line of generation settings (expected 'Steps: N, Sampler: …, CFG scale: …, Seed: …' as the last line)"
-        case let .badValue(key, value):
-            "the '\(key)' setting '\(value)' is not valid"
+        case let .badValue(key, value, expected):
+            "the '\(key)' setting '\(value)' is not valid (expected \(expected))"
         }
     }
 }

@@ -22,9 +22,13 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
     /// Loads a demo-model file; errors say what is wrong with it.
     public init(contentsOf url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)
-        guard let description = try DemoModelDescription.read(from: file) else {
-            throw DemoPipelineError.notADemoModel(url.path)
+        let found: DemoModelDescription?
+        do {
+            found = try DemoModelDescription.read(from: file)
+        } catch {
+            throw DemoPipelineError.unreadableDescription(url.path, (error as? DecodingError)?.phrase() ?? "\(error)")
         }
+        guard let description = found else { throw DemoPipelineError.notADemoModel(url.path) }
         let prefixes = ["transformer.", TextEncoderConfig.prefix]
         if let stray = file.names.first(where: { name in !prefixes.contains { name.hasPrefix($0) } }) {
             throw DemoPipelineError.unexpectedTensor(url.path, stray)
@@ -51,8 +55,9 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
                            width: description.resolution, height: description.resolution)
     }
 
-    public func unknownWords(in prompt: String) -> [String] {
-        textEncoder.tokenizer.encode(prompt).unknownWords
+    public func ignoredWords(in prompt: String) -> IgnoredWords {
+        let encoding = textEncoder.tokenizer.encode(prompt)
+        return IgnoredWords(unknown: encoding.unknownWords, pastLimit: encoding.truncatedWords)
     }
 
     public func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
@@ -97,6 +102,7 @@ public enum DemoPipelineError: Error, CustomStringConvertible {
     case notADemoModel(String)
     case unexpectedTensor(String, String)
     case unsupportedSize(Int, Int, Int)
+    case unreadableDescription(String, String)
 
     public var description: String {
         switch self {
@@ -106,6 +112,8 @@ public enum DemoPipelineError: Error, CustomStringConvertible {
             "\(path) holds a tensor '\(name)' that belongs to neither the transformer nor the text encoder"
         case let .unsupportedSize(w, h, r):
             "this model generates \(r)×\(r) images only (asked for \(w)×\(h))"
+        case let .unreadableDescription(path, why):
+            "\(path) has a model description ('\(DemoModelDescription.metadataKey)' metadata) that cannot be read: \(why); the file is damaged or was edited by hand"
         }
     }
 }

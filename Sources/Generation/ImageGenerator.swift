@@ -59,8 +59,8 @@ public protocol ImageGenerator: Sendable {
     var supportedSizes: [(width: Int, height: Int)] { get }
     /// Settings a new session starts with.
     var defaultSettings: GenerationSettings { get }
-    /// Words of `prompt` the text encoder does not know (the UI shows them; never silently dropped).
-    func unknownWords(in prompt: String) -> [String]
+    /// Words of `prompt` the text encoder does not read (the UI shows them; never silently dropped).
+    func ignoredWords(in prompt: String) -> IgnoredWords
     /// Runs the sampler. `onStep` is called after every step (on the calling thread) and returns
     /// false to stop; a stopped run returns nil. Throws on invalid settings or numerical failure.
     func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?

@@ -45,7 +45,7 @@ public final class RandomPixelGenerator: ImageGenerator, @unchecked Sendable {
         modelHash = String(format: "%08x", UInt32(truncatingIfNeeded: weightSeed &* 0x9E37_79B9_7F4A_7C15 >> 16))
     }
 
-    public func unknownWords(in prompt: String) -> [String] { [] }
+    public func ignoredWords(in prompt: String) -> IgnoredWords { IgnoredWords() }
 
     /// The words the text embedding sees.
     static func words(_ prompt: String) -> [String] {

@@ -13,7 +13,8 @@ public enum PNG {
     ///
     /// The data is written to a temporary file beside the destination, flushed to disk and then
     /// renamed over `url`, so readers never see a half-written file and on error nothing is left
-    /// behind (an existing file at `url` stays as it was).
+    /// behind (an existing file at `url` stays as it was). A symlink's target is replaced (the link
+    /// stays); a directory is refused; a device or pipe (`/dev/stdout`) is written straight through.
     ///
     /// Each text pair becomes a chunk before the image data: `tEXt` when the value is ASCII,
     /// `iTXt` (UTF-8) otherwise; values over `compressTextAbove` bytes are compressed (`zTXt` /

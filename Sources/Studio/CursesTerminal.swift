@@ -41,8 +41,12 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
         setlocale(LC_ALL, "")
         cn_set_restore_sequence(CursesTerminal.restoreSequence)
         cn_install_restore_handlers()
-        guard cn_start_screen() == 0 else {
+        let started = cn_start_screen()
+        guard started == 0 else {
             let term = ProcessInfo.processInfo.environment["TERM"] ?? "(unset)"
+            if started == -2 {
+                throw CursesError.cannotStart("the terminal type TERM=\(term) cannot move the cursor, so the studio cannot draw; run it in a terminal emulator (TERM=xterm-256color), or use `flowstudio generate PROMPT --show`")
+            }
             throw CursesError.cannotStart("ncurses does not know the terminal type TERM=\(term); try TERM=xterm-256color")
         }
         cn_set_curses_active(1)

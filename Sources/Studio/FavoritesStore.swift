@@ -46,8 +46,35 @@ public final class FavoritesStore: @unchecked Sendable {
         return e
     }
 
-    /// Reads the favorites. A missing file is an empty list; an unreadable one is moved aside
-    /// and the warning says where to.
+    /// One element of the favorites array: the entry, or why it cannot be used (so that one
+    /// bad entry does not cost the others).
+    struct LenientEntry: Decodable {
+        let entry: FavoriteEntry?
+        let problem: String?
+
+        init(from decoder: any Decoder) throws {
+            do {
+                let entry = try FavoriteEntry(from: decoder)
+                if let why = SamplingLimits.problem(with: entry.settings) {
+                    (self.entry, problem) = (nil, why)
+                } else {
+                    (self.entry, problem) = (entry, nil)
+                }
+            } catch let error as DecodingError {
+                // Paths relative to the entry: drop "favorites" and its index.
+                (entry, problem) = (nil, error.phrase(droppingKeys: decoder.codingPath.count))
+            }
+        }
+    }
+
+    struct LenientContents: Decodable {
+        var version: Int
+        var favorites: [LenientEntry]
+    }
+
+    /// Reads the favorites. A missing file is an empty list. A file that cannot be read at all is
+    /// moved aside; one whose entries are partly unusable gives the usable ones and is copied
+    /// aside first (the next save rewrites it). The warning says which entries and where the copy is.
     public func load(now: Date = Date()) -> (entries: [FavoriteEntry], warning: String?) {
         let url = favoritesFile
         guard FileManager.default.fileExists(atPath: url.path) else { return ([], nil) }
@@ -56,10 +83,23 @@ public final class FavoritesStore: @unchecked Sendable {
             let data = try Data(contentsOf: url)
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            let contents = try decoder.decode(FileContents.self, from: data)
-            return (contents.favorites, nil)
+            let contents = try decoder.decode(LenientContents.self, from: data)
+            let entries = contents.favorites.compactMap(\.entry)
+            let problems = contents.favorites.enumerated().compactMap { index, element in
+                element.problem.map { "#\(index + 1): \($0)" }
+            }
+            guard !problems.isEmpty else { return (entries, nil) }
+            let skipped = "skipped \(problems.count) of \(contents.favorites.count) favorites (\(problems.joined(separator: "; ")))"
+            let copy = directory.appendingPathComponent("favorites.json.bad-entries-\(Self.stamp(now))")
+            do {
+                try FileManager.default.copyItem(at: url, to: copy)
+                return (entries, "favorites.json: \(skipped); the file as it was is kept as \(copy.path)")
+            } catch {
+                isReadOnly = true
+                return (entries, "favorites.json: \(skipped), and it could not be copied aside (\((error as NSError).localizedDescription)); favorites will not be saved this session so the file is not overwritten")
+            }
         } catch let error as DecodingError {
-            why = Self.describe(error)
+            why = error.phrase()
         } catch {
             why = (error as NSError).localizedDescription
         }
@@ -167,23 +207,6 @@ public final class FavoritesStore: @unchecked Sendable {
         f.timeZone = TimeZone.current
         f.dateFormat = "yyyyMMdd-HHmmss"
         return f.string(from: date)
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case let .dataCorrupted(context):
-            return "not valid JSON" + (context.codingPath.isEmpty ? "" : " at \(path(context.codingPath))")
-        case let .keyNotFound(key, context):
-            return "missing '\(key.stringValue)' at \(path(context.codingPath))"
-        case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            return "wrong type at \(path(context.codingPath))"
-        @unknown default:
-            return "\(error)"
-        }
-    }
-
-    static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
 

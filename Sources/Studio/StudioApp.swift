@@ -32,8 +32,10 @@ public enum StudioApp {
         let dataDirectory = options.dataDirectory.map { URL(fileURLWithPath: $0) }
             ?? FavoritesStore.defaultDirectory(environment: environment)
         var messages = options.startupMessages
-        let initial = try options.from.map { try settings(fromPNG: $0, defaults: generator.defaultSettings) }
+        let restored = try options.from.map { try settings(fromPNG: $0, defaults: generator.defaultSettings) }
+        let initial = restored?.settings
         if let from = options.from { messages.append(.info("settings restored from \(from)")) }
+        messages += (restored?.warnings ?? []).map { .warning($0) }
         if let why = checkWritable(dataDirectory) { messages.append(.error(why)) }
 
         let library = ThemeLibrary.standard(dataDirectory: dataDirectory, environment: environment)
@@ -61,8 +63,10 @@ public enum StudioApp {
         }
     }
 
-    /// The settings in a PNG's A1111 `parameters` chunk; absent fields keep `defaults`.
-    public static func settings(fromPNG path: String, defaults: GenerationSettings) throws -> GenerationSettings {
+    /// The settings in a PNG's A1111 `parameters` chunk; absent fields keep `defaults`. The
+    /// warnings name what could not be taken over (a sampler FlowStudio does not have).
+    public static func settings(fromPNG path: String, defaults: GenerationSettings) throws
+        -> (settings: GenerationSettings, warnings: [String]) {
         let url = URL(fileURLWithPath: path)
         let text: [String: String]
         do {

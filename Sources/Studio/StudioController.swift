@@ -134,7 +134,7 @@ public final class StudioController {
         let text = state.prompt.text
         guard text != lastPromptText else { return }
         lastPromptText = text
-        state.setUnknownWords(generator.unknownWords(in: text))
+        state.setIgnoredWords(generator.ignoredWords(in: text))
     }
 
     // MARK: Effects
@@ -158,6 +158,7 @@ public final class StudioController {
                     state.favorites.removeAll { $0.id == id }
                     state.message = .error("\(error); removed for this session only")
                 }
+                state.unsavedFavoriteIDs.remove(id)
                 state.listSelection = min(state.listSelection, max(0, state.favorites.count - 1))
                 perform(state.loadSelectedFavorite())
             case let .loadFavoriteImage(id):
@@ -199,7 +200,8 @@ public final class StudioController {
                                                  modelName: generator.modelName, modelHash: generator.modelHash,
                                                  imagePath: nil))
             state.favoriteImages[state.favorites.last!.id] = result.image
-            state.message = .error("\(error); kept the favorite for this session only")
+            state.unsavedFavoriteIDs.insert(state.favorites.last!.id)
+            state.message = .error("favorite not saved to disk, kept for this session only: \(error)")
         }
     }
 

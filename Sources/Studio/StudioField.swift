@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 import RectifiedFlow
 
 /// The places the focus can be, in Tab order.
@@ -49,9 +50,9 @@ public struct FieldError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Parsing and range checks for the numeric fields.
 public enum FieldLimits {
-    public static let steps = 1...SigmaSchedule.maxSteps
-    public static let cfg: ClosedRange<Float> = 0...50
-    public static let shift: ClosedRange<Double> = 0.05...20
+    public static let steps = SamplingLimits.steps
+    public static let cfg = SamplingLimits.cfg
+    public static let shift = SamplingLimits.shift
 
     public static func parseSteps(_ text: String) throws(FieldError) -> Int {
         let t = text.trimmingCharacters(in: .whitespaces)

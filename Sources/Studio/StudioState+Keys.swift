@@ -25,12 +25,25 @@ extension StudioState {
             }
             message = .info("kept the favorite")
             return [.repaint]
+        case .confirmQuit:
+            if key == .resize { return [] }
+            if key == .character("y") || key == .character("Y") {
+                unsavedFavoriteIDs = []
+                return quit()
+            }
+            mode = .main
+            message = .info("not quitting; the unsaved favorites are in Ctrl-F")
+            return [.repaint]
         case .main:
             return handleMain(key, now: now)
         }
     }
 
     mutating func quit() -> [StudioEffect] {
+        if !unsavedFavoriteIDs.isEmpty {
+            mode = .confirmQuit
+            return [.repaint]
+        }
         var effects: [StudioEffect] = []
         if isRunning { effects.append(.cancel) }
         effects.append(.quit)
@@ -159,6 +172,9 @@ extension StudioState {
             return scrub(by: -1)
         case .right:
             return scrub(by: 1)
+        case .character("-") where fieldInput?.last.map({ $0 == "e" || $0 == "E" }) == true:
+            fieldInput! += "-"  // an exponent's sign (1e-3), not "one step down"
+            return []
         case .up, .character("+"), .character("="):
             guard commitInput() else { return [] }
             return adjust(by: 1, now: now)
@@ -173,6 +189,7 @@ extension StudioState {
                 return []
             }
             fieldInput = (fieldInput ?? "") + String(c)
+            if case .error? = message { message = nil }  // the refused key's complaint is answered
             return []
         case let .paste(text) where focus.isNumeric:
             fieldInput = (fieldInput ?? "") + text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -298,26 +315,19 @@ extension StudioState {
         if s.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             notes.append("empty prompt: generated unconditionally")
         }
-        if !unknownWords.isEmpty { notes.append(Self.unknownWordsMessage(unknownWords)) }
+        if let ignored = ignoredWords.message { notes.append(ignored) }
         runNote = notes.isEmpty ? nil : notes.joined(separator: "; ")
         message = runNote.map { .warning($0) }
         return [.generate(s, run: runID)]
     }
 
-    /// "word 'dog' is not in this model's vocabulary" (or the plural).
-    public static func unknownWordsMessage(_ words: [String]) -> String {
-        let quoted = words.prefix(5).map { "'\($0)'" }.joined(separator: ", ") + (words.count > 5 ? ", …" : "")
-        return words.count == 1 ? "word \(quoted) is not in this model's vocabulary"
-                                : "words \(quoted) are not in this model's vocabulary"
-    }
-
-    /// Sets the unknown words of the prompt and says so in the status line.
-    public mutating func setUnknownWords(_ words: [String]) {
-        guard words != unknownWords else { return }
-        unknownWords = words
-        if !words.isEmpty {
-            message = .warning(Self.unknownWordsMessage(words))
-        } else if case .warning(let text)? = message, text.contains("vocabulary") {
+    /// Sets the words the model does not read of the prompt and says so in the status line.
+    public mutating func setIgnoredWords(_ words: IgnoredWords) {
+        guard words != ignoredWords else { return }
+        ignoredWords = words
+        if let text = words.message {
+            message = .warning(text)
+        } else if case .warning(let text)? = message, text.contains("vocabulary") || text.contains("model reads") {
             message = nil
         }
     }

@@ -47,7 +47,7 @@ extension StudioState {
             guard favorites.indices.contains(listSelection),
                   let image = favoriteImages[favorites[listSelection].id] else { return nil }
             return ("favorite-\(favorites[listSelection].id)", image)
-        case .main, .help:
+        case .main, .help, .confirmQuit:
             if let i = scrubIndex, frames.indices.contains(i) {
                 return ("run\(runID)-step\(i)-\(previewSource.rawValue)", frames[i].image(previewSource))
             }

@@ -44,7 +44,7 @@ public struct StudioState: Sendable {
     /// preview pane until the first image arrives.
     public var notices: [StatusMessage] = []
     /// Words of the prompt the model does not know (refreshed by the controller as you type).
-    public var unknownWords: [String] = []
+    public var ignoredWords = IgnoredWords()
     public var previewProtocol: PreviewProtocol = .truecolor
     public var themeName = "default"
 
@@ -64,6 +64,9 @@ public struct StudioState: Sendable {
     public var runNote: String?
     public var history: [HistoryEntry] = []
     public var favorites: [FavoriteEntry] = []
+    /// Favorites that could not be written to the data folder: they live only in this session,
+    /// so quitting asks first.
+    public var unsavedFavoriteIDs: Set<String> = []
     /// PNGs of favorites, loaded on demand by the controller.
     public var favoriteImages: [String: RGBImage] = [:]
     public var listSelection = 0
@@ -96,6 +99,8 @@ public struct StudioState: Sendable {
         case favorites
         /// Asking whether to delete the favorite at this index.
         case confirmDelete(Int)
+        /// Asking whether to quit although some favorites exist only in this session.
+        case confirmQuit
     }
 
     /// Where the newest run is.

@@ -43,7 +43,7 @@ public enum StudioView {
         }
         drawTitle(&canvas, state, layout)
         switch state.mode {
-        case .main, .help:
+        case .main, .help, .confirmQuit:
             drawEditors(&canvas, state, layout)
             drawSettings(&canvas, state, layout)
         case .history, .favorites, .confirmDelete:
@@ -57,12 +57,30 @@ public enum StudioView {
             canvas.cursor = nil
             return (canvas, nil)
         }
+        if state.mode == .confirmQuit {
+            drawConfirmQuit(&canvas, state, layout)
+            canvas.cursor = nil
+            return (canvas, nil)
+        }
         return (canvas, overlay)
+    }
+
+    /// The question before quitting with favorites that were not written to disk.
+    static func drawConfirmQuit(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
+        let w = min(layout.columns - 2, 56)
+        let rect = CellRect(row: layout.rows / 2 - 3, column: (layout.columns - w) / 2, rows: 5, columns: w)
+        let count = state.unsavedFavoriteIDs.count
+        canvas.fill(rect, role: .help)
+        canvas.box(rect, title: "Quit?", role: .help, titleRole: .helpKey)
+        canvas.put("\(count) favorite\(count == 1 ? " was" : "s were") not saved (the data folder is not writable)",
+                   row: rect.row + 1, column: rect.column + 2, role: .help, limit: rect.columns - 4)
+        canvas.put("and will be lost. y quits, any other key stays", row: rect.row + 2, column: rect.column + 2,
+                   role: .helpKey, limit: rect.columns - 4)
     }
 
     static func drawTooSmall(_ canvas: inout Canvas, layout: Layout) {
         let lines = ["make the window larger",
-                     "FlowStudio needs \(Layout.minimumColumns)×\(Layout.minimumRows), this one is \(layout.columns)×\(layout.rows)",
+                     "needs \(Layout.minimumColumns)×\(Layout.minimumRows), has \(layout.columns)×\(layout.rows)",
                      "(Ctrl-Q quits)"]
         let top = max(0, layout.rows / 2 - 1)
         for (i, line) in lines.enumerated() {
@@ -194,7 +212,7 @@ public enum StudioView {
             title = state.history.indices.contains(state.listSelection) ? "History #\(state.history[state.listSelection].number)" : "History"
         case .favorites, .confirmDelete:
             title = "Favorite"
-        case .main, .help:
+        case .main, .help, .confirmQuit:
             let source = state.previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
             if let i = state.scrubIndex { title = "Preview · step \(i + 1) of \(state.frames.count) · \(source) · ←/→" } else if state.runPhase == .finished {
                 title = "Result" + (state.frames.isEmpty ? "" : " · ←/→ scrubs the steps")

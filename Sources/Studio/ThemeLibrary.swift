@@ -59,6 +59,10 @@ public struct ThemeLibrary: Sendable {
         } else {
             throw ThemeLoadError(name: nameOrPath, error: .notFound(nameOrPath, searched: directories.map(\.path)))
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ThemeLoadError(name: url.path, error: .unreadable(url.path, "it is a folder, not a .toml theme file"))
+        }
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)

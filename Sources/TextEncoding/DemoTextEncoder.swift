@@ -3,9 +3,13 @@ import FlowCore
 /// Errors loading or running the demo text encoder.
 public enum TextEncoderError: Error, CustomStringConvertible {
     case weights(String)
+    case invalidConfig(String)
 
     public var description: String {
-        switch self { case let .weights(why): "text encoder weights: \(why)" }
+        switch self {
+        case let .weights(why): "text encoder weights: \(why)"
+        case let .invalidConfig(why): "text encoder description: \(why)"
+        }
     }
 }
 
@@ -24,6 +28,7 @@ public struct DemoTextEncoder: Sendable {
 
     /// Loads from a provider holding the `text_encoder.*` keys (strict: missing or mis-shaped keys throw).
     public init(config: TextEncoderConfig, tokenizer: WordTokenizer, weights: TensorProvider) throws {
+        try config.validate()
         guard tokenizer.vocabularySize == config.vocabularySize, tokenizer.length == config.length else {
             throw TextEncoderError.weights("the tokenizer (\(tokenizer.vocabularySize) tokens, length \(tokenizer.length)) does not fit the config (\(config.vocabularySize), \(config.length))")
         }

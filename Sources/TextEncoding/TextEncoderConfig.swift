@@ -22,6 +22,19 @@ public struct TextEncoderConfig: Codable, Equatable, Sendable {
         self.mlpWidth = 4 * width
     }
 
+    /// Checks that the numbers describe an encoder that can run (a model file's description may
+    /// have been edited by hand).
+    public func validate() throws {
+        func fail(_ why: String) -> TextEncoderError { .invalidConfig(why) }
+        guard vocabularySize >= 3 else { throw fail("the vocabulary must have at least 3 tokens (got \(vocabularySize))") }
+        guard length >= 2 else { throw fail("the sequence length must be at least 2 (got \(length))") }
+        guard layers >= 0 else { throw fail("the layer count must not be negative (got \(layers))") }
+        guard width >= 1, heads >= 1, width % heads == 0 else {
+            throw fail("width \(width) is not divisible by \(heads) heads")
+        }
+        guard mlpWidth >= 1 else { throw fail("the MLP width must be positive (got \(mlpWidth))") }
+    }
+
     /// Every weight key (prefix "text_encoder.") with its shape.
     public var weightShapes: [(key: String, shape: [Int])] {
         let e = width

@@ -33,6 +33,17 @@ public final class Trainer {
     private var lastCheckpointStep: Int?
     /// The command line recorded in the exported model.
     public var commandLine = ""
+    /// The EMA weights in the shipped format, rewritten at every checkpoint.
+    public static let modelFileName = "model.safetensors"
+    /// Training and validation loss, one CSV row per step.
+    public static let logFileName = "log.csv"
+
+    /// The options of the run in `directory`, or nil when it holds no checkpoint.
+    public static func storedOptions(in directory: URL) throws -> TrainingOptions? {
+        let url = directory.appendingPathComponent(Checkpoint.fileName)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try Checkpoint.options(in: url)
+    }
 
     /// A new run (fresh weights) or, when `directory` holds a checkpoint and `resume` is set, the
     /// continuation of that run with its stored options except those in `changing`, which come
@@ -44,6 +55,15 @@ public final class Trainer {
         if exists && !resume {
             throw TrainingError.checkpoint("\(directory.path) already holds a training run; pass --resume to continue it, or choose another --out")
         }
+        if !exists && resume {
+            throw TrainingError.checkpoint("nothing to resume in \(directory.path) (no \(Checkpoint.fileName)); drop --resume to start a new run there")
+        }
+        let leftovers = [Trainer.modelFileName, Trainer.logFileName].filter {
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path)
+        }
+        if !exists && !leftovers.isEmpty {
+            throw TrainingError.checkpoint("\(directory.path) holds \(leftovers.joined(separator: " and ")) of an earlier run but no checkpoint to resume; choose another --out, or move those files away")
+        }
         if exists {
             var stored = try Checkpoint.options(in: checkpointURL)
             if changing.contains(.steps) { stored.steps = options.steps }
@@ -52,6 +72,11 @@ public final class Trainer {
             options = stored
         }
         try options.validate()
+        let needed = options.estimatedMemoryBytes, physical = ProcessInfo.processInfo.physicalMemory
+        if needed > physical * 4 / 5 {
+            let gib = { (bytes: UInt64) in String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+            throw TrainingError.invalidOption("batch \(options.batchSize) at depth \(options.depth) needs about \(gib(needed)), more than this machine can give (\(gib(physical)) in all); use a smaller --batch")
+        }
         if let why = FileSystem.createDirectories(directory) {
             throw TrainingError.invalidOption("cannot create the run directory \(directory.path) (\(why)); choose another --out")
         }
@@ -96,7 +121,7 @@ public final class Trainer {
 
     /// Trains until `options.steps` or until `shouldStop` returns true (then saves and returns).
     public func run(shouldStop: () -> Bool, report: (TrainingProgress) -> Void) throws {
-        let logURL = directory.appendingPathComponent("log.csv")
+        let logURL = directory.appendingPathComponent(Trainer.logFileName)
         if !FileManager.default.fileExists(atPath: logURL.path) {
             try "step,samples,loss,smoothed_loss,grad_norm,lr,samples_per_s,elapsed_s,validation_loss,ema_validation_loss\n"
                 .write(to: logURL, atomically: true, encoding: .utf8)
@@ -152,7 +177,7 @@ public final class Trainer {
         try Checkpoint.save(to: directory, params: model.params, ema: ema, adam: adam, options: options, step: step,
                             validationLoss: validationLoss)
         lastCheckpointStep = step
-        try exportModel(to: directory.appendingPathComponent("model.safetensors"))
+        try exportModel(to: directory.appendingPathComponent(Trainer.modelFileName))
     }
 
     /// The sampling shift a trained model defaults to: the one that matches its timestep

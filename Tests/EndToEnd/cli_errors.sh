@@ -16,10 +16,10 @@ expect() {
     local name="$1" pattern="$2"; shift 3
     local err rc
     err="$("$BIN" "$@" 2>&1 >/dev/null)"; rc=$?
-    if (( rc == 0 || rc >= 128 )) || ! grep -qiE "$pattern" <<<"$err" || grep -qE "Fatal error|Stack dump|backtrace" <<<"$err"; then
+    if (( rc == 0 || rc >= 128 )) || ! grep -qiE -e "$pattern" <<<"$err" || grep -qE "Fatal error|Stack dump|backtrace" <<<"$err"; then
         echo "FAIL $name (exit $rc): $err" | head -5; failed=$((failed + 1))
     else
-        echo "ok   $name: $(grep -iE "$pattern" <<<"$err" | head -1 | cut -c1-150)"; passed=$((passed + 1))
+        echo "ok   $name: $(grep -iE -e "$pattern" <<<"$err" | head -1 | cut -c1-150)"; passed=$((passed + 1))
     fi
 }
 
@@ -69,6 +69,70 @@ h = json.dumps(out).encode(); h += b" " * (-len(h) % 8)
 open(sys.argv[2], "wb").write(struct.pack("<Q", len(h)) + h + blobs)
 PY
 expect "latent larger than the positional table" "positional table|larger" -- forward --model "$FIX/forward_a.weights.safetensors" --inputs "$WORK/big.safetensors" --out "$WORK/o.safetensors"
+
+# Output paths that are not a file name.
+mkdir -p "$WORK/adir"
+expect "generate into an empty --out" "--out is empty" -- generate "a red circle" --out ""
+expect "generate onto a directory" "is a directory" -- generate "a red circle" --out "$WORK/adir"
+
+# Values outside the ranges the studio's fields also use (negative numbers included).
+expect "negative steps" "--steps must be" -- generate "a red circle" --steps -1 --out "$WORK/x.png"
+expect "tiny shift" "--shift must be" -- generate "a red circle" --shift 1e-8 --out "$WORK/x.png"
+expect "huge CFG" "--cfg must be" -- generate "a red circle" --cfg 1e9 --out "$WORK/x.png"
+
+# Model files whose description was damaged: a text encoder with 0 heads, a description that is not JSON.
+BUNDLED="$(cd "$(dirname "$0")/../.." && pwd)/Sources/Generation/Resources/shapes-demo.safetensors"
+python3 - "$BUNDLED" "$WORK" <<'PY'
+import json, struct, sys
+src = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", src[:8])[0]
+header = json.loads(src[8:8 + n]); data = src[8 + n:]
+def write(name, description):
+    h = dict(header); h["__metadata__"] = dict(header["__metadata__"], **{"flowstudio.model": description})
+    text = json.dumps(h).encode(); text += b" " * (-len(text) % 8)
+    open(sys.argv[2] + "/" + name, "wb").write(struct.pack("<Q", len(text)) + text + data)
+d = json.loads(header["__metadata__"]["flowstudio.model"]); d["textEncoder"]["heads"] = 0
+write("heads0.safetensors", json.dumps(d))
+write("notjson.safetensors", "{ not json")
+PY
+expect "text encoder with 0 heads" "heads" -- generate "a red circle" --model "$WORK/heads0.safetensors" --out "$WORK/x.png"
+expect "description not JSON" "cannot be read: not valid JSON" -- generate "a red circle" --model "$WORK/notjson.safetensors" --out "$WORK/x.png"
+
+# Training: a resume needs a run, a new run keeps an earlier run's files, a resume keeps the run's options.
+expect "resume with nothing to resume" "nothing to resume" -- train --out "$WORK/empty-run" --resume --steps 1
+mkdir -p "$WORK/leftover" && printf 'earlier' > "$WORK/leftover/model.safetensors"
+expect "new run over an earlier run's model" "earlier run" -- train --out "$WORK/leftover" --steps 1
+expect "batch beyond memory" "smaller --batch" -- train --out "$WORK/run" --batch 100000000 --steps 1
+expect "negative warm-up" "warm-up" -- train --out "$WORK/run" --warmup=-1 --steps 1
+tiny=(--depth 1 --resolution 16 --patch 4 --batch 2 --threads 1)
+if "$BIN" train --out "$WORK/tiny" --steps 1 "${tiny[@]}" >/dev/null 2>&1; then
+    expect "resume changing the batch" "cannot change --batch 4 \(the run has 2\)" -- train --out "$WORK/tiny" --resume --batch 4 --steps 2
+    expect "resume with no steps left" "already at step 1" -- train --out "$WORK/tiny" --resume --steps 1
+else
+    echo "FAIL a one-step training run for the resume cases"; failed=$((failed + 1))
+fi
+[[ "$(cat "$WORK/leftover/model.safetensors")" == earlier ]] || { echo "FAIL the earlier run's model was overwritten"; failed=$((failed + 1)); }
+
+# Things that must work: a symlinked --out keeps the link, a pipe is written through, --seed -1 draws one.
+"$BIN" generate "a red circle" --steps 2 --out "$WORK/target.png" >/dev/null 2>&1
+ln -s target.png "$WORK/link.png"
+if "$BIN" generate "a blue square" --steps 2 --out "$WORK/link.png" >/dev/null 2>&1 && [[ -L "$WORK/link.png" ]]; then
+    echo "ok   --out through a symlink keeps the link"; passed=$((passed + 1))
+else
+    echo "FAIL --out through a symlink"; failed=$((failed + 1))
+fi
+"$BIN" generate "a red circle" --steps 2 --out /dev/stdout 2>/dev/null > "$WORK/piped.png"
+if [[ "$(head -c 4 "$WORK/piped.png" | tail -c 3)" == PNG ]]; then
+    echo "ok   --out /dev/stdout writes the PNG to the pipe"; passed=$((passed + 1))
+else
+    echo "FAIL --out /dev/stdout"; failed=$((failed + 1))
+fi
+seed_note="$("$BIN" generate "a red circle" --steps 2 --seed -1 --out "$WORK/random.png" 2>&1 >/dev/null)"
+if grep -q "(random)" <<<"$seed_note"; then
+    echo "ok   --seed -1 draws a random seed and says which"; passed=$((passed + 1))
+else
+    echo "FAIL --seed -1"; failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed"
 (( failed == 0 ))

@@ -175,6 +175,61 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["plain-file"])
     }
 
+    @Test func symlinkKeepsTheLinkAndReplacesItsTarget() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("target.png"), link = dir.appendingPathComponent("link.png")
+        try PNG.write(RGBImage(width: 1, height: 1, fill: .red), to: target)
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "target.png")
+        try PNG.write(RGBImage(width: 2, height: 2, fill: .blue), to: link)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "target.png")
+        #expect(try PNG.read(from: target).image == RGBImage(width: 2, height: 2, fill: .blue))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["link.png", "target.png"])
+
+        // A dangling link is written through: its target is created.
+        let dangling = dir.appendingPathComponent("dangling.png")
+        try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "new.png")
+        try PNG.write(RGBImage(width: 1, height: 1, fill: .green), to: dangling)
+        #expect(try PNG.read(from: dir.appendingPathComponent("new.png")).image == RGBImage(width: 1, height: 1, fill: .green))
+    }
+
+    @Test func pipeIsWrittenThroughNotReplaced() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("pipe")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let image = RGBImage.testPattern(width: 5, height: 4)
+        // The reader opens the pipe on another thread (opening a FIFO blocks until both ends are open).
+        nonisolated(unsafe) var received = Data()
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            if let handle = FileHandle(forReadingAtPath: fifo.path) { received = handle.readDataToEndOfFile() }
+            done.signal()
+        }.start()
+        try PNG.write(image, to: fifo)
+        done.wait()
+        var attributes = stat()
+        #expect(lstat(fifo.path, &attributes) == 0 && (attributes.st_mode & S_IFMT) == S_IFIFO)
+        let copy = dir.appendingPathComponent("copy.png")
+        try received.write(to: copy)
+        #expect(try PNG.read(from: copy).image == image)
+    }
+
+    @Test func directoryAndFullDeviceAreClearErrors() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = RGBImage(width: 2, height: 2)
+        #expect(throws: PNGError.cannotWrite(path: dir.path, reason: "it is a directory; give a file name inside it, such as DIR/image.png")) {
+            try PNG.write(image, to: dir)
+        }
+        if FileManager.default.fileExists(atPath: "/dev/full") {
+            // Writing fails (no space) and the device stays a device.
+            #expect(throws: PNGError.self) { try PNG.write(image, to: URL(fileURLWithPath: "/dev/full")) }
+            var attributes = stat()
+            #expect(stat("/dev/full", &attributes) == 0 && (attributes.st_mode & S_IFMT) == S_IFCHR)
+        }
+    }
+
     @Test func invalidTextKeepsTheOldFile() throws {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -22,7 +22,7 @@ import Testing
         let parsed = try A1111Parameters(parsing: text)
         #expect(parsed.prompt == settings.prompt)
         #expect(parsed.negativePrompt == settings.negativePrompt)
-        #expect(try parsed.settings(defaults: GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)) == settings)
+        #expect(try parsed.settings(defaults: GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)).settings == settings)
         #expect(parsed["Model"] == "demo")
         #expect(parsed["Model hash"] == "abcd1234")
     }
@@ -53,7 +53,7 @@ import Testing
         #expect(p.negativePrompt == "lowres, bad anatomy")
         #expect(p["Lora hashes"] == "add_detail: 7c6bad76eb54, more: 1a2b")
         #expect(p["Version"] == "v1.10.1")
-        let s = try p.settings(defaults: GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 3, width: 8, height: 8))
+        let s = try p.settings(defaults: GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 3, width: 8, height: 8)).settings
         #expect(s.steps == 20)
         #expect(s.sampler == .euler)
         #expect(s.cfgScale == 7)
@@ -76,15 +76,30 @@ import Testing
         #expect(throws: A1111ParametersError.noFields) { try A1111Parameters(parsing: "just a prompt") }
         #expect(throws: A1111ParametersError.noFields) { try A1111Parameters(parsing: "") }
         let defaults = GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)
-        #expect(throws: A1111ParametersError.badValue(key: "Steps", value: "many")) {
+        #expect(throws: A1111ParametersError.badValue(key: "Steps", value: "many", expected: "a whole number in 1…1000")) {
             try A1111Parameters(parsing: "p\nSteps: many, Seed: 1, Size: 8x8").settings(defaults: defaults)
         }
-        #expect(throws: A1111ParametersError.badValue(key: "Size", value: "big")) {
+        #expect(throws: A1111ParametersError.badValue(key: "Steps", value: "0", expected: "a whole number in 1…1000")) {
+            try A1111Parameters(parsing: "p\nSteps: 0, Seed: 1, Size: 8x8").settings(defaults: defaults)
+        }
+        #expect(throws: A1111ParametersError.badValue(key: "Size", value: "big", expected: "WIDTHxHEIGHT, e.g. 64x64")) {
             try A1111Parameters(parsing: "p\nSteps: 2, Seed: 1, Size: big").settings(defaults: defaults)
         }
-        #expect(throws: A1111ParametersError.badValue(key: "Sampler", value: "DPM++ 2M")) {
-            try A1111Parameters(parsing: "p\nSteps: 2, Sampler: DPM++ 2M, Seed: 1").settings(defaults: defaults)
+        #expect(throws: A1111ParametersError.badValue(key: "Shift", value: "0", expected: "a number in 0.05…20.0")) {
+            try A1111Parameters(parsing: "p\nSteps: 2, Seed: 1, Shift: 0").settings(defaults: defaults)
         }
-        #expect(A1111ParametersError.badValue(key: "Steps", value: "many").description.contains("'Steps'"))
+        #expect(A1111ParametersError.badValue(key: "Steps", value: "many", expected: "x").description
+            == "the 'Steps' setting 'many' is not valid (expected x)")
+    }
+
+    /// An AUTOMATIC1111 image made with a sampler FlowStudio lacks still gives its prompt, seed,
+    /// steps and CFG, with a warning about the sampler.
+    @Test func anUnknownSamplerKeepsTheRestWithAWarning() throws {
+        let defaults = GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)
+        let text = "a castle\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234, Size: 8x8"
+        let (settings, warnings) = try A1111Parameters(parsing: text).settings(defaults: defaults)
+        #expect(settings.prompt == "a castle" && settings.steps == 30 && settings.cfgScale == 7 && settings.seed == 1234)
+        #expect(settings.sampler == .euler)
+        #expect(warnings == ["the sampler 'DPM++ 2M Karras' is not one FlowStudio has (Euler, Heun); using Euler"])
     }
 }

@@ -34,7 +34,7 @@ import Testing
         let png = try PNG.read(from: dir.appendingPathComponent(entry.imagePath!))
         #expect(png.image == result.image)
         let parameters = try A1111Parameters(parsing: png.text["parameters"]!)
-        #expect(try parameters.settings(defaults: result.settings) == result.settings)
+        #expect(try parameters.settings(defaults: result.settings).settings == result.settings)
         #expect(store.image(of: entry) == result.image)
         let after = try store.removeFavorite(id: entry.id, from: reloaded.entries)
         #expect(after.isEmpty)
@@ -77,9 +77,33 @@ import Testing
     @Test func wrongShapeIsAlsoCorrupt() throws {
         let dir = temporaryDirectory()
         let store = FavoritesStore(directory: dir)
-        try Data(#"{"version": 1, "favorites": [{"id": 3}]}"#.utf8).write(to: store.favoritesFile)
+        try Data(#"{"version": 1, "favorites": {"id": 3}}"#.utf8).write(to: store.favoritesFile)
         let warning = try #require(store.load().warning)
-        #expect(warning.contains("favorites"))
+        #expect(warning.contains("could not be read (wrong type at favorites)"))
+    }
+
+    /// One unusable entry (an unknown sampler, values out of range) costs only itself: the others
+    /// load, the file as it was is copied aside before anything rewrites it, and the warning
+    /// says which entries were skipped and why.
+    @Test func badEntriesAreSkippedAndTheFileIsKept() throws {
+        let dir = temporaryDirectory()
+        let store = FavoritesStore(directory: dir)
+        let good = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: [])
+        let goodJSON = String(decoding: try FavoritesStore.encoder().encode(good[0]), as: UTF8.self)
+        let badSampler = goodJSON.replacingOccurrences(of: #""sampler" : "heun""#, with: #""sampler" : "dpm""#)
+        let badSteps = goodJSON.replacingOccurrences(of: #""steps" : 5"#, with: #""steps" : 0"#)
+        #expect(badSampler != goodJSON && badSteps != goodJSON)
+        let original = #"{"version": 1, "favorites": [\#(goodJSON), \#(badSampler), 7, \#(badSteps)]}"#
+        try Data(original.utf8).write(to: store.favoritesFile)
+
+        let (entries, warning) = store.load(now: Date(timeIntervalSince1970: 0))
+        #expect(entries.map(\.id) == good.map(\.id) && entries.map(\.settings) == good.map(\.settings))
+        let w = try #require(warning)
+        #expect(w.contains("skipped 3 of 4 favorites (#2: invalid value at settings.sampler; #3: wrong type at top level; #4: steps 0 is not in 1…1000)"), "\(w)")
+        let copy = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("favorites.json.bad-entries-") })
+        #expect(w.contains(copy))
+        #expect(try String(contentsOf: dir.appendingPathComponent(copy), encoding: .utf8) == original)
+        #expect(!store.isReadOnly)
     }
 
     @Test func unwritableFolderGivesAClearError() throws {

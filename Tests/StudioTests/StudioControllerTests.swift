@@ -99,6 +99,33 @@ import Testing
         again.quit()
     }
 
+    /// A favorite that cannot be written stays in this session's list, and quitting asks first.
+    @Test func unsavedFavoriteMakesQuitAsk() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("studio-ui-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let blocker = scratch.appendingPathComponent("data")
+        try Data("a file where the data folder should be".utf8).write(to: blocker)
+        let app = Running(directory: blocker)
+        app.terminal.type("keep me")
+        app.terminal.send(.enter)
+        #expect(app.terminal.waitFor("done in"))
+        app.terminal.send(.control("s"))
+        #expect(app.terminal.waitFor("favorite not saved to disk"))
+        app.terminal.send(.control("f"))
+        #expect(app.terminal.waitFor("Favorites (1)"))
+        app.terminal.send(.escape)
+        app.terminal.send(.control("q"))
+        #expect(app.terminal.waitFor("1 favorite was not saved"))
+        app.terminal.send(.character("n"))
+        #expect(app.terminal.waitFor("not quitting"))
+        app.terminal.send(.control("q"))
+        #expect(app.terminal.waitFor("Quit?"))
+        app.terminal.send(.character("y"))
+        #expect(app.quit())  // already ended: the extra Ctrl-Q is harmless
+        #expect(try Data(contentsOf: blocker) == Data("a file where the data folder should be".utf8))
+    }
+
     @Test func tinyTerminalAsksForALargerWindowAndResizeRecovers() {
         let app = Running(rows: 10, columns: 40)
         #expect(app.terminal.waitFor("make the window larger"))
@@ -213,7 +240,7 @@ import Testing
         let settings = GenerationSettings(prompt: "from file", negativePrompt: "no", steps: 9, cfgScale: 2, seed: 77, shift: 2,
                                           sampler: .heun, width: 32, height: 32)
         let path = try store.writeImage(RGBImage(width: 4, height: 4), settings: settings, modelName: "m", modelHash: "h", folder: "outputs")
-        let restored = try StudioApp.settings(fromPNG: dir.appendingPathComponent(path).path, defaults: TestGenerator().defaultSettings)
+        let restored = try StudioApp.settings(fromPNG: dir.appendingPathComponent(path).path, defaults: TestGenerator().defaultSettings).settings
         #expect(restored == settings)
         let app = Running(initial: restored)
         #expect(app.terminal.waitFor("from file"))

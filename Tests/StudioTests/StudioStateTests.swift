@@ -43,14 +43,18 @@ import Testing
 
     @Test func unknownWordsAreShown() {
         var s = makeState()
-        s.setUnknownWords(["dog"])
+        s.setIgnoredWords(IgnoredWords(unknown: ["dog"]))
         #expect(s.message == .warning("word 'dog' is not in this model's vocabulary"))
         _ = s.handle(.enter, now: 0)
         s.apply(WorkerEvent(run: 1, kind: .finished(GenerationResult(image: RGBImage(width: 2, height: 2), settings: s.runSettings!, seconds: 0.5))), now: 0)
         #expect(s.message?.text.hasPrefix("done in 0.50s") == true)
         #expect(s.message?.text.contains("'dog'") == true)
-        s.setUnknownWords([])
-        #expect(s.unknownWords.isEmpty)
+        s.setIgnoredWords(IgnoredWords())
+        #expect(s.ignoredWords.isEmpty)
+        s.setIgnoredWords(IgnoredWords(unknown: ["cat", "dog"], pastLimit: ["and", "a", "red", "b", "c", "d"]))
+        #expect(s.message == .warning("words 'cat', 'dog' are not in this model's vocabulary; the prompt is longer than this model reads: 'and', 'a', 'red', 'b', 'c', … are ignored"))
+        s.setIgnoredWords(IgnoredWords())
+        #expect(s.message == nil)
     }
 
     @Test func tabCyclesThroughEveryField() {

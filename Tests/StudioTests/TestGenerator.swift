@@ -3,7 +3,7 @@ import Generation
 import Imaging
 
 /// A fast, deterministic `ImageGenerator` for tests: each step's picture is a flat colour from
-/// the step index and seed; `unknownWords` reports words listed in `unknown`; an optional
+/// the step index and seed; `ignoredWords` reports words listed in `unknown`; an optional
 /// delay per step keeps runs going long enough to type over them.
 final class TestGenerator: ImageGenerator, @unchecked Sendable {
     let modelName = "test-model"
@@ -21,8 +21,8 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
         self.stepDelay = stepDelay
     }
 
-    func unknownWords(in prompt: String) -> [String] {
-        prompt.lowercased().split(separator: " ").map(String.init).filter { unknown.contains($0) }
+    func ignoredWords(in prompt: String) -> IgnoredWords {
+        IgnoredWords(unknown: prompt.lowercased().split(separator: " ").map(String.init).filter { unknown.contains($0) })
     }
 
     static func picture(step: Int, seed: UInt64, width: Int, height: Int) -> RGBImage {

@@ -165,13 +165,58 @@ func temporaryDirectory() -> URL {
         #expect(rates.last! < rates.first!)
     }
 
-    @Test func rejectsBadOptions() {
+    @Test func rejectsBadOptionsNamingTheOptionAndValue() {
         var o = tinyOptions()
         o.timesteps = "lognorm:0"
         #expect(throws: (any Error).self) { try o.validate() }
-        o = tinyOptions()
-        o.resolution = 18
-        #expect(throws: TrainingError.self) { try o.validate() }
+        func message(_ change: (inout TrainingOptions) -> Void) -> String {
+            var o = tinyOptions()
+            change(&o)
+            do { try o.validate() } catch { return "\(error)" }
+            return "accepted"
+        }
+        #expect(message { $0.resolution = 18 } == "invalid training option: the resolution 18 must be a multiple of the patch size \(tinyOptions().patchSize)")
+        #expect(message { $0.patchSize = 0 } == "invalid training option: the patch size must be ≥ 1 pixel (got 0)")
+        #expect(message { $0.resolution = 0 } == "invalid training option: the resolution must be ≥ 8 pixels (got 0)")
+        #expect(message { $0.batchSize = 0 } == "invalid training option: the batch size must be ≥ 1 (got 0)")
+        #expect(message { $0.warmupSteps = -1 } == "invalid training option: warm-up steps must be ≥ 0 (got -1)")
+        #expect(message { $0.emaDecay = 2 } == "invalid training option: the EMA decay must be in [0, 1), e.g. 0.999 (got 2.0)")
+        #expect(message { $0.learningRate = .nan } == "invalid training option: the learning rate must be a number > 0 (got nan)")
+        #expect(message { _ in } == "accepted")
+    }
+
+    /// A batch far beyond the machine's memory is refused before anything is allocated; the
+    /// bundled recipe's estimate stays near what it measures (0.85 GB).
+    @Test func aBatchBeyondMemoryIsRefused() throws {
+        let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let dir = scratch.appendingPathComponent("run")
+        let recipe = TrainingOptions()
+        #expect((0.85e9...2e9).contains(Double(recipe.estimatedMemoryBytes)))
+        var o = tinyOptions()
+        o.batchSize = 100_000_000
+        #expect(throws: TrainingError.self) { try Trainer(options: o, directory: dir, resume: false) }
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+
+    /// A mistyped --out with --resume must not start a new run, and a new run must not
+    /// overwrite the model or log an earlier run left behind.
+    @Test func resumeNeedsACheckpointAndANewRunKeepsOldFiles() throws {
+        let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let dir = scratch.appendingPathComponent("run")
+        let o = tinyOptions()
+        #expect(throws: TrainingError.checkpoint("nothing to resume in \(dir.path) (no checkpoint.safetensors); drop --resume to start a new run there")) {
+            try Trainer(options: o, directory: dir, resume: true)
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let model = dir.appendingPathComponent(Trainer.modelFileName)
+        try Data("earlier model".utf8).write(to: model)
+        #expect(throws: TrainingError.self) { try Trainer(options: o, directory: dir, resume: false) }
+        #expect(throws: TrainingError.self) { try Trainer(options: o, directory: dir, resume: true) }
+        #expect(try Data(contentsOf: model) == Data("earlier model".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [Trainer.modelFileName])
     }
 
     @Test func batchesAreDeterministicAndHoldOutGreenTriangles() throws {

@@ -30,7 +30,8 @@ static inline int cn_attr_set(attr_t attrs, int pair) { return attr_set(attrs, (
 /// Key codes that are function-like macros in curses.h.
 static inline int cn_key_f(int n) { return KEY_F(n); }
 
-/// newterm(NULL, stdout, stdin) + set_term; returns 0 on success, -1 when the terminal type is unknown.
+/// newterm(NULL, stdout, stdin) + set_term; returns 0 on success, -1 when the terminal type is
+/// unknown, -2 when it cannot address the cursor (TERM=dumb; the screen is closed again).
 int cn_start_screen(void);
 
 /// get_wch: returns OK (a character in *ch), KEY_CODE_YES (a key code in *ch) or ERR.

@@ -58,7 +58,9 @@ void cpng_image_free(cpng_image *image);
 /// Writes 8-bit RGB pixels (`width * height * 3` bytes, row-major) as a non-interlaced PNG
 /// with the given text chunks (placed before the image data), atomically: the data goes to a
 /// temporary file in the destination's directory, is flushed to disk, and is renamed over
-/// `path`. On failure the temporary file is removed and `path` is untouched.
+/// `path`. On failure the temporary file is removed and `path` is untouched. A symlink is
+/// followed (its target is replaced, the link stays); a directory is refused; a device, pipe,
+/// socket or dangling symlink is written straight through (no temporary file).
 int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
                    const cpng_text *texts, int text_count,
                    char *message, size_t message_capacity);

@@ -38,7 +38,7 @@ struct Eval: ParsableCommand {
             list = ShapesEvaluation.builtInPrompts(count: count, includeHeldOut: heldOut)
         }
         let settings = sampling.applied(to: generator.defaultSettings)
-        let directory = URL(fileURLWithPath: out)
+        let directory = try fileURL(out, option: "--out")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         printError("evaluating \(generator.modelName) (\(generator.modelSummary)) on \(list.count) prompts (\(settings.steps) steps, CFG \(settings.cfgScale), shift \(settings.shift))")
         let start = Date()
@@ -72,7 +72,7 @@ struct Eval: ParsableCommand {
             var object: [String: Any] = ["overall": report.overall, "images": report.items.count,
                                          "categories": Dictionary(uniqueKeysWithValues: report.categoryScores.map { ($0.category.rawValue, $0.score) })]
             if let h = report.heldOut { object["held_out"] = h.score }
-            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: json))
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: fileURL(json, option: "--json"))
         }
     }
 }

@@ -25,7 +25,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let source: URL
         if let model {
-            source = URL(fileURLWithPath: model)
+            source = try fileURL(model, option: "--model")
             guard FileManager.default.fileExists(atPath: source.path) else { throw CLIError("no model file at \(model)") }
         } else {
             guard let bundled = DemoPipeline.bundledModelURL else {
@@ -33,7 +33,7 @@ struct Export: ParsableCommand {
             }
             source = bundled
         }
-        let summary = try DiffusersFolder.export(model: source, to: URL(fileURLWithPath: diffusers), force: force)
+        let summary = try DiffusersFolder.export(model: source, to: fileURL(diffusers, option: "--diffusers"), force: force)
         print("exported \(source.lastPathComponent) (\(summary.transformer)) to \(diffusers):")
         for file in summary.files {
             let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
@@ -49,7 +49,7 @@ extension Train {
     /// `path`, its shape options taken from the model unless given on the command line.
     func trainerFromInit(_ path: String, options: TrainingOptions) throws -> Trainer {
         guard !resume else { throw CLIError("--init starts a new run and --resume continues one; pass only one of them") }
-        let initial = try InitialModel(contentsOf: URL(fileURLWithPath: path))
+        let initial = try InitialModel(contentsOf: fileURL(path, option: "--init"))
         for warning in initial.warnings { printError("warning: " + warning) }
         var given = Set<ModelShapeOption>()
         if depth != nil { given.insert(.depth) }
@@ -57,7 +57,7 @@ extension Train {
         if patch != nil { given.insert(.patch) }
         if textLayers != nil { given.insert(.textLayers) }
         let derived = try initial.trainingOptions(from: options, given: given)
-        let trainer = try Trainer(options: derived, directory: URL(fileURLWithPath: out), initialModel: initial)
+        let trainer = try Trainer(options: derived, directory: fileURL(out, option: "--out"), initialModel: initial)
         printError("initialised from \(path): MM-DiT" + (initial.hasTextEncoder ? " and text encoder" : " (text encoder fresh)"))
         return trainer
     }

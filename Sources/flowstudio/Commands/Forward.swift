@@ -23,16 +23,16 @@ struct Forward: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let weights = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model))
+        let weights = try SafeTensorsFile(contentsOf: fileURL(model, option: "--model"))
         let network = try MMDiT(weights: diffusersView(of: weights))
-        let inputFile = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
+        let inputFile = try SafeTensorsFile(contentsOf: fileURL(inputs, option: "--inputs"))
         func input(_ name: String) throws -> Tensor {
             try inputFile.required(name, needs: "hidden_states, encoder_hidden_states, pooled_projections and timestep")
         }
         let sample = try network(latents: input("hidden_states"), context: input("encoder_hidden_states"),
                                  pooled: input("pooled_projections"), timesteps: input("timestep").scalars)
         try SafeTensors.write(["sample": sample], metadata: ["producer": "flowstudio forward", "config": network.config.description],
-                              to: URL(fileURLWithPath: out))
+                              to: try fileURL(out, option: "--out"))
         print("wrote sample \(describeShape(sample.shape)) to \(out) (model: \(network.config))")
     }
 }

@@ -16,7 +16,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Negative prompt (the unconditional branch of CFG).")
     var negative = ""
     @OptionGroup var sampling: SamplingOptions
-    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: SeedArgument.help) var seed = SeedArgument(1)
     @Option(help: "Output PNG path.") var out = "flowstudio.png"
     @Flag(help: "Also draw the image in this terminal.") var show = false
     @Option(help: "Picture protocol for --show: sixel, truecolor, 256 or ascii (default: detected).")
@@ -33,16 +33,16 @@ struct Generate: ParsableCommand {
     func run() throws {
         compute.apply()
         let generator = try modelOptions.loadGenerator()
-        let unknown = generator.unknownWords(in: prompt) + generator.unknownWords(in: negative)
-        if !unknown.isEmpty {
-            printError("warning: not in this model's vocabulary (ignored): \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
+        if let ignored = (generator.ignoredWords(in: prompt) + generator.ignoredWords(in: negative)).message {
+            printError("warning: \(ignored)")
         }
         if prompt.trimmingCharacters(in: .whitespaces).isEmpty { printError("empty prompt: generating unconditionally") }
         var settings = sampling.applied(to: generator.defaultSettings)
         settings.prompt = prompt
         settings.negativePrompt = negative
-        settings.seed = seed
-        let outURL = URL(fileURLWithPath: out)
+        settings.seed = seed.resolve()
+        if seed.fixed == nil { printError("seed \(settings.seed) (random)") }
+        let outURL = try fileURL(out, option: "--out")
         guard FileManager.default.isWritableFile(atPath: outURL.deletingLastPathComponent().path) else {
             throw CLIError("cannot write to \(outURL.deletingLastPathComponent().path): choose another --out")
         }

@@ -17,7 +17,7 @@ struct ModelOptions: ParsableArguments {
             }
             return try DemoPipeline(contentsOf: url)
         }
-        let url = URL(fileURLWithPath: path)
+        let url = try fileURL(path, option: "--model")
         guard FileManager.default.fileExists(atPath: url.path) else { throw CLIError("no model file at \(path)") }
         do {
             return try DemoPipeline(contentsOf: url)

@@ -25,8 +25,8 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let network = try MMDiT(weights: diffusersView(of: SafeTensorsFile(contentsOf: URL(fileURLWithPath: model))))
-        let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: inputs))
+        let network = try MMDiT(weights: diffusersView(of: SafeTensorsFile(contentsOf: fileURL(model, option: "--model"))))
+        let file = try SafeTensorsFile(contentsOf: fileURL(inputs, option: "--inputs"))
         func input(_ name: String) throws -> Tensor {
             try file.required(name, needs: "latents, encoder_hidden_states and pooled_projections")
         }
@@ -48,7 +48,7 @@ struct Sample: ParsableCommand {
         }
         bar.finish()
         guard let latents = outcome.latents else { throw CLIError("sampling was cancelled") }
-        try SafeTensors.write(["latents": latents], metadata: sampling.metadata, to: URL(fileURLWithPath: out))
+        try SafeTensors.write(["latents": latents], metadata: sampling.metadata, to: try fileURL(out, option: "--out"))
         print("wrote latents \(describeShape(latents.shape)) to \(out)")
     }
 }

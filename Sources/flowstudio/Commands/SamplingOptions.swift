@@ -5,9 +5,10 @@ import RectifiedFlow
 /// `--steps`, `--cfg`, `--shift`, `--sampler`: overrides of the model's default sampling settings,
 /// shared by `generate` and `eval` (`sample` has SD3's fixed defaults instead, `SD3SamplingOptions`).
 struct SamplingOptions: ParsableArguments {
-    @Option(help: "Denoising steps (default: the model's).") var steps: Int?
-    @Option(help: "CFG scale (default: the model's; guidance runs when > 1).") var cfg: Float?
-    @Option(help: "Schedule shift (default: the model's).") var shift: Double?
+    // `.unconditional` so that `--steps -1` reaches the range check instead of being read as a flag.
+    @Option(parsing: .unconditional, help: "Denoising steps, 1…1000 (default: the model's).") var steps: Int?
+    @Option(parsing: .unconditional, help: "CFG scale, 0…50; guidance runs when > 1 (default: the model's).") var cfg: Float?
+    @Option(parsing: .unconditional, help: "Schedule shift, 0.05…20 (default: the model's).") var shift: Double?
     @Option(help: "ODE solver: euler or heun (default: the model's).") var sampler: SamplerKind?
 
     func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }
@@ -23,11 +24,16 @@ struct SamplingOptions: ParsableArguments {
     }
 }
 
-/// The ranges `sample`, `generate` and `eval` accept, each refusal naming the flag.
+/// The ranges `sample`, `generate` and `eval` accept (`SamplingLimits`, as the studio's fields),
+/// each refusal naming the flag.
 func validateSampling(steps: Int?, cfg: Float?, shift: Double?) throws {
-    if let steps, !(1...SigmaSchedule.maxSteps).contains(steps) {
-        throw ValidationError("--steps must be between 1 and \(SigmaSchedule.maxSteps) (got \(steps))")
+    if let steps, !SamplingLimits.steps.contains(steps) {
+        throw ValidationError("--steps must be a whole number in \(SamplingLimits.describe(SamplingLimits.steps)) (got \(steps))")
     }
-    if let cfg, !(cfg.isFinite && cfg >= 0) { throw ValidationError("--cfg must be a finite number ≥ 0 (got \(cfg))") }
-    if let shift, !(shift.isFinite && shift > 0) { throw ValidationError("--shift must be a finite number > 0 (got \(shift))") }
+    if let cfg, !(cfg.isFinite && SamplingLimits.cfg.contains(cfg)) {
+        throw ValidationError("--cfg must be a number in 0…50, 1 meaning no guidance (got \(cfg))")
+    }
+    if let shift, !(shift.isFinite && SamplingLimits.shift.contains(shift)) {
+        throw ValidationError("--shift must be a number in 0.05…20; SD3 uses 3 (got \(shift))")
+    }
 }

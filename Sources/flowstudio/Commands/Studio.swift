@@ -47,7 +47,7 @@ struct StudioCommand: ParsableCommand {
         if let model {
             do {
                 guard FileManager.default.fileExists(atPath: model) else { throw CLIError("no such file") }
-                return (try DemoPipeline(contentsOf: URL(fileURLWithPath: model)), [])
+                return (try DemoPipeline(contentsOf: fileURL(model, option: "--model")), [])
             } catch {
                 messages.append(.error("cannot load --model \(model): \(error)"))
             }

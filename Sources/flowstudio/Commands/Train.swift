@@ -26,17 +26,19 @@ struct Train: ParsableCommand {
     @Option(help: "Image side in pixels (default 64).") var resolution: Int?
     @Option(help: "Patch side in pixels (default 8).") var patch: Int?
     @Option(help: "Text encoder layers (default 2).") var textLayers: Int?
-    @Option(help: "Batch size.") var batch = 64
-    @Option(help: "Optimiser steps in all.") var steps = 100_000
+    // The run-defining options are optional too, so that a resume can refuse a typed value the
+    // run does not have (a resume keeps the options the run was started with).
+    @Option(help: "Batch size (default 64).") var batch: Int?
+    @Option(help: "Optimiser steps in all (default 100000).") var steps: Int?
     @Option(help: "Peak learning rate (AdamW; default 3e-4). May be given with --resume to change it from there on.") var lr: Float?
-    @Option(help: "Linear warm-up steps.") var warmup = 1000
+    @Option(help: "Linear warm-up steps (default 1000).") var warmup: Int?
     @Option(help: "Cool-down: the learning rate falls linearly to zero over the last N steps (default 0: constant). May be given with --resume, e.g. on a copy of a run directory, to land a snapshot.")
     var cooldown: Int?
-    @Option(help: "EMA decay of the shipped weights.") var ema: Float = 0.999
-    @Option(help: "Timestep density: lognorm:M,S | uniform | mode:S | cosmap.") var timesteps = "lognorm:0,1"
-    @Option(help: "Seed of the data and the initialisation.") var seed: UInt64 = 0
-    @Option(help: "Validate every N steps.") var validateEvery = 500
-    @Option(help: "Checkpoint every N steps.") var checkpointEvery = 500
+    @Option(help: "EMA decay of the shipped weights (default 0.999).") var ema: Float?
+    @Option(help: "Timestep density: lognorm:M,S | uniform | mode:S | cosmap (default lognorm:0,1).") var timesteps: String?
+    @Option(help: "Seed of the data and the initialisation (default 0).") var seed: UInt64?
+    @Option(help: "Validate every N steps (default 500).") var validateEvery: Int?
+    @Option(help: "Checkpoint every N steps (default 500).") var checkpointEvery: Int?
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -46,21 +48,25 @@ struct Train: ParsableCommand {
         options.resolution = resolution ?? options.resolution
         options.patchSize = patch ?? options.patchSize
         options.textLayers = textLayers ?? options.textLayers
-        options.batchSize = batch
-        options.steps = steps
+        options.batchSize = batch ?? options.batchSize
+        options.steps = steps ?? options.steps
         options.learningRate = lr ?? options.learningRate
-        options.warmupSteps = warmup
+        options.warmupSteps = warmup ?? options.warmupSteps
         options.cooldownSteps = cooldown
-        options.emaDecay = ema
-        options.timesteps = timesteps
-        options.seed = seed
-        options.validationEvery = validateEvery
-        options.checkpointEvery = checkpointEvery
+        options.emaDecay = ema ?? options.emaDecay
+        options.timesteps = timesteps ?? options.timesteps
+        options.seed = seed ?? options.seed
+        options.validationEvery = validateEvery ?? options.validationEvery
+        options.checkpointEvery = checkpointEvery ?? options.checkpointEvery
+        if resume { try checkResumable(fileURL(out, option: "--out")) }
         let trainer = try initFrom.map { try trainerFromInit($0, options: options) }
-            ?? Trainer(options: options, directory: URL(fileURLWithPath: out), resume: resume,
-                       changing: Set([.steps] + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])))
+            ?? Trainer(options: options, directory: fileURL(out, option: "--out"), resume: resume,
+                       changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])))
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
+        guard trainer.step < o.steps else {
+            throw CLIError("the run in \(out) is already at step \(trainer.step), and --steps \(o.steps) asks for no more; give a larger --steps to continue it")
+        }
         printError("training \(o.transformerConfig) + text encoder \(o.textLayers) layers, \(trainer.model.params.count) parameters, " +
                    "\(o.resolution)² images, batch \(o.batchSize), lr \(o.learningRate), t ~ \(o.timesteps), \(Parallel.threadCount) threads; " +
                    (trainer.step > 0 ? "resuming at step \(trainer.step)" : "new run") + " in \(out)")
@@ -82,6 +88,33 @@ struct Train: ParsableCommand {
         }
         progress.finish()
         printError((stop.isSet ? "interrupted: " : "") + "checkpoint saved at step \(trainer.step) in \(out)")
+    }
+}
+
+extension Train {
+    /// A resume continues the run as it was started: a run-defining option typed with a value
+    /// the run does not have is refused (the same value is fine), rather than silently ignored.
+    func checkResumable(_ directory: URL) throws {
+        guard let stored = try Trainer.storedOptions(in: directory) else { return }
+        var conflicts: [String] = []
+        func check<T: Equatable>(_ flag: String, _ given: T?, _ run: T) {
+            if let given, given != run { conflicts.append("\(flag) \(given) (the run has \(run))") }
+        }
+        check("--depth", depth, stored.depth)
+        check("--resolution", resolution, stored.resolution)
+        check("--patch", patch, stored.patchSize)
+        check("--text-layers", textLayers, stored.textLayers)
+        check("--batch", batch, stored.batchSize)
+        check("--warmup", warmup, stored.warmupSteps)
+        check("--ema", ema, stored.emaDecay)
+        check("--timesteps", timesteps, stored.timesteps)
+        check("--seed", seed, stored.seed)
+        check("--validate-every", validateEvery, stored.validationEvery)
+        check("--checkpoint-every", checkpointEvery, stored.checkpointEvery)
+        guard conflicts.isEmpty else {
+            throw CLIError("--resume continues the run as it was started, so it cannot change " + conflicts.joined(separator: ", ") +
+                           "; only --steps, --lr and --cooldown may change on a resume. Drop those options, or start a new run in another --out")
+        }
     }
 }
 

@@ -316,6 +316,108 @@ static int encode(write_state *st, const uint8_t *pixels, uint32_t width, uint32
     return CPNG_OK;
 }
 
+// MARK: - Where a written file goes
+
+/// How to write to a destination path.
+typedef struct {
+    char *path;   ///< the file to write (malloc'd): the path, or the file its symlinks lead to
+    int direct;   ///< write straight into it (a device, a pipe, the process's own streams)
+    int exists;   ///< a regular file is there now (its permissions are kept)
+    mode_t mode;  ///< its permissions, when it exists
+} destination;
+
+/// The directory part of `path` ("." when there is none), malloc'd.
+static char *directory_of(const char *path) {
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL) return strdup(".");
+    if (slash == path) return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static int fail_with(char *message, size_t capacity, const char *what, int error) {
+    char reason[768];
+    snprintf(reason, sizeof reason, "%s (%s)", what, strerror(error));
+    set_message(message, capacity, reason);
+    return CPNG_ERR_WRITE;
+}
+
+/// Decides how to write `path`:
+/// - the process's streams and devices (/dev/..., /proc/...: /dev/stdout, /dev/fd/3) and any
+///   non-regular file (a FIFO, a tty) are written straight into, appending, so that a shell's
+///   redirection (`> f`, `>> f`, `| cmd`) gets the bytes and nothing is replaced;
+/// - a directory is refused;
+/// - everything else is written atomically (temporary file + rename) at the file the path's
+///   symlinks lead to, even when that file does not exist yet, so a link stays a link.
+/// On success `out->path` must be freed.
+static int resolve_destination(const char *path, destination *out, char *message, size_t capacity) {
+    memset(out, 0, sizeof *out);
+    if (path[0] == '\0') {
+        set_message(message, capacity, "the path is empty; give a file name such as image.png");
+        return CPNG_ERR_WRITE;
+    }
+    struct stat target;
+    int exists = stat(path, &target) == 0;
+    if (exists && S_ISDIR(target.st_mode)) {
+        set_message(message, capacity, "it is a directory; give a file name inside it, such as DIR/image.png");
+        return CPNG_ERR_WRITE;
+    }
+    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 || (exists && !S_ISREG(target.st_mode))) {
+        out->path = strdup(path);
+        out->direct = 1;
+        return out->path ? CPNG_OK : CPNG_ERR_NO_MEMORY;
+    }
+    // Follow symlinks by hand, so that a dangling one leads to the file it names.
+    char *current = strdup(path);
+    for (int hops = 0; current != NULL && hops < 40; hops++) {
+        struct stat link;
+        if (lstat(current, &link) != 0 || !S_ISLNK(link.st_mode)) break;
+        char buffer[4096];
+        ssize_t n = readlink(current, buffer, sizeof buffer - 1);
+        if (n < 0) {
+            free(current);
+            return fail_with(message, capacity, "cannot read the symbolic link", errno);
+        }
+        buffer[n] = '\0';
+        char *next;
+        if (buffer[0] == '/') {
+            next = strdup(buffer);
+        } else {  // relative to the link's own directory
+            char *dir = directory_of(current);
+            size_t size = (dir ? strlen(dir) : 0) + (size_t)n + 2;
+            next = dir ? (char *)malloc(size) : NULL;
+            if (next) snprintf(next, size, "%s/%s", dir, buffer);
+            free(dir);
+        }
+        free(current);
+        current = next;
+    }
+    if (current == NULL) return CPNG_ERR_NO_MEMORY;
+    out->path = current;
+    out->exists = exists;
+    out->mode = exists ? (target.st_mode & 07777) : 0644;
+    return CPNG_OK;
+}
+
+int cpng_check_destination(const char *path, char *message, size_t message_capacity) {
+    set_message(message, message_capacity, "");
+    destination d;
+    int status = resolve_destination(path, &d, message, message_capacity);
+    if (status != CPNG_OK) return status;
+    char *place = d.direct ? strdup(d.path) : directory_of(d.path);
+    if (place == NULL) {
+        free(d.path);
+        return CPNG_ERR_NO_MEMORY;
+    }
+    if (access(place, W_OK) != 0) {
+        char what[640];
+        snprintf(what, sizeof what, d.direct ? "cannot write to %s" : "cannot create a file in the directory %s", place);
+        status = fail_with(message, message_capacity, what, errno);
+    }
+    free(place);
+    free(d.path);
+    return status;
+}
+
 int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
                    const cpng_text *texts, int text_count,
                    char *message, size_t message_capacity) {
@@ -324,50 +426,26 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         set_message(message, message_capacity, "the image has zero width or height");
         return CPNG_ERR_INVALID;
     }
-
-    if (path[0] == '\0') {
-        set_message(message, message_capacity, "the path is empty; give a file name such as image.png");
-        return CPNG_ERR_WRITE;
+    destination d;
+    int resolved = resolve_destination(path, &d, message, message_capacity);
+    if (resolved != CPNG_OK) {
+        if (resolved == CPNG_ERR_NO_MEMORY) set_message(message, message_capacity, "out of memory");
+        return resolved;
     }
-    // Where the bytes go. A symlink is followed, so the file it points to is replaced and the
-    // link stays. A directory is refused. A device, pipe or socket (e.g. /dev/stdout) and a
-    // dangling symlink are written straight through: there is no file there to keep whole.
-    // Everything else is written atomically: a temporary file beside the destination,
-    // renamed over it once complete.
-    struct stat target;
-    int direct = 0;
-    char *resolved = NULL;
-    if (stat(path, &target) == 0) {
-        if (S_ISDIR(target.st_mode)) {
-            set_message(message, message_capacity, "it is a directory; give a file name inside it, such as DIR/image.png");
-            return CPNG_ERR_WRITE;
-        }
-        if (!S_ISREG(target.st_mode)) {
-            direct = 1;
-        } else {
-            resolved = realpath(path, NULL);  // the symlink's target (or the path itself)
-            if (resolved == NULL) {
-                char reason[512];
-                snprintf(reason, sizeof reason, "cannot resolve the path (%s)", strerror(errno));
-                set_message(message, message_capacity, reason);
-                return CPNG_ERR_WRITE;
-            }
-            path = resolved;
-        }
-    } else {
-        struct stat link;
-        if (lstat(path, &link) == 0 && S_ISLNK(link.st_mode)) direct = 1;
-    }
+    int direct = d.direct;
+    path = d.path;
 
     char *temp = NULL;
     FILE *file = NULL;
     if (direct) {
-        file = fopen(path, "wb");
+        // Appending: a redirected stream keeps what is already there and nothing is truncated.
+        int fd = open(path, O_WRONLY | O_APPEND);
+        file = fd < 0 ? NULL : fdopen(fd, "ab");
         if (file == NULL) {
-            char reason[512];
-            snprintf(reason, sizeof reason, "cannot open it for writing (%s)", strerror(errno));
-            set_message(message, message_capacity, reason);
-            return CPNG_ERR_WRITE;
+            int error = errno;
+            if (fd >= 0) close(fd);
+            free(d.path);
+            return fail_with(message, message_capacity, "cannot open it for writing", error);
         }
     } else {
         // The temporary file sits beside the destination so that rename() is atomic: ".name.tmp-XXXXXX".
@@ -378,28 +456,31 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         temp = (char *)malloc(temp_length);
         if (temp == NULL) {
             set_message(message, message_capacity, "out of memory");
-            free(resolved);
+            free(d.path);
             return CPNG_ERR_NO_MEMORY;
         }
         memcpy(temp, path, dir_length);
         snprintf(temp + dir_length, temp_length - dir_length, ".%s.tmp-XXXXXX", base);
         int fd = mkstemp(temp);
         if (fd < 0) {
-            char reason[512];
-            snprintf(reason, sizeof reason, "cannot create a file in the directory (%s)", strerror(errno));
-            set_message(message, message_capacity, reason);
+            int error = errno;
+            char *dir = directory_of(path);
+            char what[640];
+            snprintf(what, sizeof what, "cannot create a file in the directory %s", dir ? dir : "");
+            free(dir);
             free(temp);
-            free(resolved);
-            return CPNG_ERR_WRITE;
+            free(d.path);
+            return fail_with(message, message_capacity, what, error);
         }
-        (void)fchmod(fd, 0644);  // mkstemp creates 0600; a picture is for sharing
+        // mkstemp creates 0600: a new picture is for sharing (0644); a replaced file keeps its mode.
+        (void)fchmod(fd, d.mode);
         file = fdopen(fd, "wb");
         if (file == NULL) {
             set_message(message, message_capacity, strerror(errno));
             close(fd);
             unlink(temp);
             free(temp);
-            free(resolved);
+            free(d.path);
             return CPNG_ERR_WRITE;
         }
     }
@@ -442,6 +523,6 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         if (!direct) unlink(temp);
     }
     free(temp);
-    free(resolved);
+    free(d.path);
     return status;
 }

@@ -115,7 +115,8 @@ public struct A1111Parameters: Equatable, Sendable {
             if let kind = A1111Parameters.samplerKind(v) {
                 s.sampler = kind
             } else {
-                warnings.append("the sampler '\(v)' is not one FlowStudio has (Euler, Heun); using \(A1111Parameters.samplerName(s.sampler))")
+                let known = SamplerKind.allCases.map(A1111Parameters.samplerName).joined(separator: ", ")
+                warnings.append("the sampler '\(v)' is not one FlowStudio has (\(known)); using \(A1111Parameters.samplerName(s.sampler))")
             }
         }
         if let v = self["CFG scale"] {

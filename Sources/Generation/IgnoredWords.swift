@@ -11,11 +11,6 @@ public struct IgnoredWords: Equatable, Sendable {
 
     public var isEmpty: Bool { unknown.isEmpty && pastLimit.isEmpty }
 
-    /// Both lists of `self`, then of `other` (a prompt and its negative prompt).
-    public static func + (lhs: IgnoredWords, rhs: IgnoredWords) -> IgnoredWords {
-        IgnoredWords(unknown: lhs.unknown + rhs.unknown, pastLimit: lhs.pastLimit + rhs.pastLimit)
-    }
-
     /// "word 'dog' is not in this model's vocabulary", "the prompt is longer than this model
     /// reads: 'and', 'a', … are ignored", both joined by "; ", or nil when nothing is ignored.
     public var message: String? {

@@ -23,8 +23,21 @@ public enum SamplingLimits {
         return nil
     }
 
-    /// `1…1000`, `0.05…20`.
-    public static func describe<T: Comparable & CustomStringConvertible>(_ range: ClosedRange<T>) -> String {
-        "\(range.lowerBound)…\(range.upperBound)"
+    /// `1…1000`.
+    public static func describe(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound)…\(range.upperBound)" }
+    /// `0…50`.
+    public static func describe(_ range: ClosedRange<Float>) -> String {
+        "\(format(Double(range.lowerBound)))…\(format(Double(range.upperBound)))"
+    }
+    /// `0.05…20`.
+    public static func describe(_ range: ClosedRange<Double>) -> String { "\(format(range.lowerBound))…\(format(range.upperBound))" }
+
+    /// A setting as people write it: `7`, `4.5`, `0.25` (at most four decimals).
+    public static func format(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        var s = String(format: "%.4f", v)
+        while s.hasSuffix("0") { s.removeLast() }
+        if s.hasSuffix(".") { s.removeLast() }
+        return s
     }
 }

@@ -13,8 +13,9 @@ public enum PNG {
     ///
     /// The data is written to a temporary file beside the destination, flushed to disk and then
     /// renamed over `url`, so readers never see a half-written file and on error nothing is left
-    /// behind (an existing file at `url` stays as it was). A symlink's target is replaced (the link
-    /// stays); a directory is refused; a device or pipe (`/dev/stdout`) is written straight through.
+    /// behind (an existing file at `url` stays as it was). Symlinks are followed (the link stays; a
+    /// replaced file keeps its permissions); a directory is refused; a device, a pipe or a path
+    /// under /dev or /proc (`/dev/stdout`) is written straight into, appending.
     ///
     /// Each text pair becomes a chunk before the image data: `tEXt` when the value is ASCII,
     /// `iTXt` (UTF-8) otherwise; values over `compressTextAbove` bytes are compressed (`zTXt` /
@@ -67,6 +68,18 @@ public enum PNG {
         case CPNG_ERR_INVALID: throw PNGError.invalidImage(path: path, reason: reason)
         default: throw PNGError.cannotWrite(path: path, reason: reason)
         }
+    }
+
+    /// Checks that `write(_:to:)` could write `url` (not a directory; the folder, or the device,
+    /// writable), without writing, so that a long computation is not wasted on a bad path.
+    public static func checkDestination(_ url: URL) throws {
+        guard url.isFileURL else { throw PNGError.cannotWrite(path: url.absoluteString, reason: "not a file URL") }
+        var message = [CChar](repeating: 0, count: 1024)
+        let status = url.withUnsafeFileSystemRepresentation { cPath in
+            cpng_check_destination(cPath, &message, message.count)
+        }
+        guard cpng_status(rawValue: UInt32(status)) != CPNG_OK else { return }
+        throw PNGError.cannotWrite(path: url.path, reason: message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
     }
 
     /// Reads any PNG as 8-bit RGB, with its text chunks.

@@ -73,8 +73,8 @@ public final class FavoritesStore: @unchecked Sendable {
     }
 
     /// Reads the favorites. A missing file is an empty list. A file that cannot be read at all is
-    /// moved aside; one whose entries are partly unusable gives the usable ones and is copied
-    /// aside first (the next save rewrites it). The warning says which entries and where the copy is.
+    /// moved aside; one whose entries are partly unusable is copied aside and rewritten with the
+    /// usable ones. The warning says which entries were skipped and where the copy is.
     public func load(now: Date = Date()) -> (entries: [FavoriteEntry], warning: String?) {
         let url = favoritesFile
         guard FileManager.default.fileExists(atPath: url.path) else { return ([], nil) }
@@ -90,9 +90,10 @@ public final class FavoritesStore: @unchecked Sendable {
             }
             guard !problems.isEmpty else { return (entries, nil) }
             let skipped = "skipped \(problems.count) of \(contents.favorites.count) favorites (\(problems.joined(separator: "; ")))"
-            let copy = directory.appendingPathComponent("favorites.json.bad-entries-\(Self.stamp(now))")
+            let copy = asideURL("favorites.json.bad-entries", now: now)
             do {
                 try FileManager.default.copyItem(at: url, to: copy)
+                try? save(entries)  // so the next start does not copy it again
                 return (entries, "favorites.json: \(skipped); the file as it was is kept as \(copy.path)")
             } catch {
                 isReadOnly = true
@@ -103,7 +104,7 @@ public final class FavoritesStore: @unchecked Sendable {
         } catch {
             why = (error as NSError).localizedDescription
         }
-        let aside = directory.appendingPathComponent("favorites.json.corrupt-\(Self.stamp(now))")
+        let aside = asideURL("favorites.json.corrupt", now: now)
         do {
             try FileManager.default.moveItem(at: url, to: aside)
             return ([], "favorites.json could not be read (\(why)); moved it to \(aside.path) and started a new list")
@@ -199,6 +200,17 @@ public final class FavoritesStore: @unchecked Sendable {
             unlink(temp.path)
             throw StoreError.cannotWrite(url.path, reason)
         }
+    }
+
+    /// `<directory>/<prefix>-<time>`, with `-2`, `-3`… when that name is taken.
+    func asideURL(_ prefix: String, now: Date) -> URL {
+        var url = directory.appendingPathComponent("\(prefix)-\(Self.stamp(now))")
+        var n = 2
+        while FileManager.default.fileExists(atPath: url.path) {
+            url = directory.appendingPathComponent("\(prefix)-\(Self.stamp(now))-\(n)")
+            n += 1
+        }
+        return url
     }
 
     static func stamp(_ date: Date) -> String {

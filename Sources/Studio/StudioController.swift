@@ -81,7 +81,7 @@ public final class StudioController {
         if let first = messages.first {
             state.message = messages.count == 1 ? first : first.replacingText(first.text + " (and \(messages.count - 1) more in the preview pane)")
         }
-        refreshUnknownWords()
+        refreshIgnoredWords()
     }
 
     /// Runs until the user quits. Returns after the worker was told to stop.
@@ -120,7 +120,7 @@ public final class StudioController {
             perform(state.handle(key, now: now))
         }
         if running { perform(state.tick(now: clock())) }
-        refreshUnknownWords()
+        refreshIgnoredWords()
         if running { draw() }
     }
 
@@ -130,7 +130,7 @@ public final class StudioController {
         if let rendering { preview = rendering }
     }
 
-    func refreshUnknownWords() {
+    func refreshIgnoredWords() {
         let text = state.prompt.text
         guard text != lastPromptText else { return }
         lastPromptText = text
@@ -153,6 +153,7 @@ public final class StudioController {
             case let .deleteFavorite(id):
                 do {
                     state.favorites = try store.removeFavorite(id: id, from: state.favorites)
+                    state.unsavedFavoriteIDs = []  // the list on disk now holds every one
                     state.message = .info("removed the favorite (its PNG stays in \(store.directory.path)/favorites)")
                 } catch {
                     state.favorites.removeAll { $0.id == id }
@@ -192,6 +193,7 @@ public final class StudioController {
         do {
             state.favorites = try store.addFavorite(result, seedMode: state.seedMode, modelName: generator.modelName,
                                                     modelHash: generator.modelHash, to: state.favorites)
+            state.unsavedFavoriteIDs = []  // the list on disk now holds every one (earlier ones without their PNG)
             let path = state.favorites.last?.imagePath ?? ""
             state.message = .info("saved favorite → \(store.directory.appendingPathComponent(path).path)")
         } catch {

@@ -56,51 +56,40 @@ public enum FieldLimits {
 
     public static func parseSteps(_ text: String) throws(FieldError) -> Int {
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard let n = Int(t) else {
-            throw FieldError(field: .steps, reason: "steps must be a whole number from \(steps.lowerBound) to \(steps.upperBound); '\(t)' is not one")
-        }
-        guard steps.contains(n) else {
-            throw FieldError(field: .steps, reason: "steps must be from \(steps.lowerBound) to \(steps.upperBound); \(n) is out of range")
-        }
+        let range = SamplingLimits.describe(steps)
+        guard let n = Int(t) else { throw FieldError(field: .steps, reason: "steps must be a whole number in \(range); '\(t)' is not one") }
+        guard steps.contains(n) else { throw FieldError(field: .steps, reason: "steps must be in \(range); \(n) is out of range") }
         return n
     }
 
     public static func parseCFG(_ text: String) throws(FieldError) -> Float {
         let t = text.trimmingCharacters(in: .whitespaces)
+        let range = SamplingLimits.describe(cfg)
         guard let g = Float(t), g.isFinite else {
-            throw FieldError(field: .cfg, reason: "CFG scale must be a number from 0 to 50 (1 = no guidance); '\(t)' is not one")
+            throw FieldError(field: .cfg, reason: "CFG scale must be a number in \(range) (1 = no guidance); '\(t)' is not one")
         }
-        guard cfg.contains(g) else {
-            throw FieldError(field: .cfg, reason: "CFG scale must be from 0 to 50; \(t) is out of range")
-        }
+        guard cfg.contains(g) else { throw FieldError(field: .cfg, reason: "CFG scale must be in \(range); \(t) is out of range") }
         return g
     }
 
     public static func parseSeed(_ text: String) throws(FieldError) -> UInt64 {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let s = UInt64(t) else {
-            throw FieldError(field: .seed, reason: "the seed must be a whole number from 0 to \(UInt64.max); '\(t)' is not one")
+            throw FieldError(field: .seed, reason: "the seed must be a whole number in 0…\(UInt64.max); '\(t)' is not one")
         }
         return s
     }
 
     public static func parseShift(_ text: String) throws(FieldError) -> Double {
         let t = text.trimmingCharacters(in: .whitespaces)
+        let range = SamplingLimits.describe(shift)
         guard let s = Double(t), s.isFinite else {
-            throw FieldError(field: .shift, reason: "shift must be a number from 0.05 to 20 (SD3 uses 3); '\(t)' is not one")
+            throw FieldError(field: .shift, reason: "shift must be a number in \(range) (SD3 uses 3); '\(t)' is not one")
         }
-        guard shift.contains(s) else {
-            throw FieldError(field: .shift, reason: "shift must be from 0.05 to 20; \(t) is out of range")
-        }
+        guard shift.contains(s) else { throw FieldError(field: .shift, reason: "shift must be in \(range); \(t) is out of range") }
         return s
     }
 
     /// A number the way a field shows it: `7`, `4.5`, `0.25`.
-    public static func format(_ v: Double) -> String {
-        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-        var s = String(format: "%.4f", v)
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-        return s
-    }
+    public static func format(_ v: Double) -> String { SamplingLimits.format(v) }
 }

@@ -27,7 +27,8 @@ extension StudioState {
             return [.repaint]
         case .confirmQuit:
             if key == .resize { return [] }
-            if key == .character("y") || key == .character("Y") {
+            // y, or asking to quit again (also where the question cannot be drawn: a tiny window).
+            if [.character("y"), .character("Y"), .control("q"), .control("c"), .function(10)].contains(key) {
                 unsavedFavoriteIDs = []
                 return quit()
             }
@@ -189,7 +190,7 @@ extension StudioState {
                 return []
             }
             fieldInput = (fieldInput ?? "") + String(c)
-            if case .error? = message { message = nil }  // the refused key's complaint is answered
+            if case .error(let text)? = message, text.contains("takes a number") { message = nil }  // answered
             return []
         case let .paste(text) where focus.isNumeric:
             fieldInput = (fieldInput ?? "") + text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -43,7 +43,8 @@ public struct StudioState: Sendable {
     /// Startup notices (model, theme, data folder problems), shown in full in the empty
     /// preview pane until the first image arrives.
     public var notices: [StatusMessage] = []
-    /// Words of the prompt the model does not know (refreshed by the controller as you type).
+    /// Words of the prompt the model does not read: unknown, or past its length (refreshed by
+    /// the controller as you type).
     public var ignoredWords = IgnoredWords()
     public var previewProtocol: PreviewProtocol = .truecolor
     public var themeName = "default"

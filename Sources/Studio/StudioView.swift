@@ -72,9 +72,9 @@ public enum StudioView {
         let count = state.unsavedFavoriteIDs.count
         canvas.fill(rect, role: .help)
         canvas.box(rect, title: "Quit?", role: .help, titleRole: .helpKey)
-        canvas.put("\(count) favorite\(count == 1 ? " was" : "s were") not saved (the data folder is not writable)",
+        canvas.put("\(count) favorite\(count == 1 ? " was" : "s were") not saved to disk and will be lost.",
                    row: rect.row + 1, column: rect.column + 2, role: .help, limit: rect.columns - 4)
-        canvas.put("and will be lost. y quits, any other key stays", row: rect.row + 2, column: rect.column + 2,
+        canvas.put("y or Ctrl-Q quits, any other key stays", row: rect.row + 2, column: rect.column + 2,
                    role: .helpKey, limit: rect.columns - 4)
     }
 

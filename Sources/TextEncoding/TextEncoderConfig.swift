@@ -29,9 +29,9 @@ public struct TextEncoderConfig: Codable, Equatable, Sendable {
         guard vocabularySize >= 3 else { throw fail("the vocabulary must have at least 3 tokens (got \(vocabularySize))") }
         guard length >= 2 else { throw fail("the sequence length must be at least 2 (got \(length))") }
         guard layers >= 0 else { throw fail("the layer count must not be negative (got \(layers))") }
-        guard width >= 1, heads >= 1, width % heads == 0 else {
-            throw fail("width \(width) is not divisible by \(heads) heads")
-        }
+        guard width >= 1 else { throw fail("the width must be positive (got \(width))") }
+        guard heads >= 1 else { throw fail("the number of attention heads must be positive (got \(heads))") }
+        guard width % heads == 0 else { throw fail("width \(width) is not divisible by \(heads) heads") }
         guard mlpWidth >= 1 else { throw fail("the MLP width must be positive (got \(mlpWidth))") }
     }
 

@@ -64,18 +64,19 @@ public final class Trainer {
         if !exists && !leftovers.isEmpty {
             throw TrainingError.checkpoint("\(directory.path) holds \(leftovers.joined(separator: " and ")) of an earlier run but no checkpoint to resume; choose another --out, or move those files away")
         }
-        if exists {
-            var stored = try Checkpoint.options(in: checkpointURL)
+        if exists, var stored = try Trainer.storedOptions(in: directory) {
             if changing.contains(.steps) { stored.steps = options.steps }
             if changing.contains(.learningRate) { stored.learningRate = options.learningRate }
             if changing.contains(.cooldown) { stored.cooldownSteps = options.cooldownSteps }
             options = stored
         }
         try options.validate()
-        let needed = options.estimatedMemoryBytes, physical = ProcessInfo.processInfo.physicalMemory
-        if needed > physical * 4 / 5 {
-            let gib = { (bytes: UInt64) in String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
-            throw TrainingError.invalidOption("batch \(options.batchSize) at depth \(options.depth) needs about \(gib(needed)), more than this machine can give (\(gib(physical)) in all); use a smaller --batch")
+        // A new run that cannot fit is refused before anything is allocated. A resumed run keeps
+        // its batch, and the estimate is rough, so it is left to try.
+        let needed = options.estimatedMemoryBytes, physical = Double(ProcessInfo.processInfo.physicalMemory)
+        if !exists && needed > 0.8 * physical {
+            let gib = { (bytes: Double) in bytes < 1e15 ? String(format: "%.1f GiB", bytes / Double(1 << 30)) : "far more memory" }
+            throw TrainingError.invalidOption("batch \(options.batchSize) at depth \(options.depth) and \(options.resolution)² pixels needs about \(gib(needed)), more than this machine has (\(gib(physical))); use a smaller --batch")
         }
         if let why = FileSystem.createDirectories(directory) {
             throw TrainingError.invalidOption("cannot create the run directory \(directory.path) (\(why)); choose another --out")

@@ -94,18 +94,20 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         _ = try density()
     }
 
-    /// A rough upper estimate of a training process's memory: five float32 copies of the
-    /// parameters (weights, gradients, two Adam moments, EMA) and the activations the backward
-    /// pass keeps, about 24 floats per hidden unit, token and block plus the attention maps
-    /// (the bundled recipe, batch 64 at depth 4, is estimated at 1.3 GB and measures 0.85 GB).
-    public var estimatedMemoryBytes: UInt64 {
-        let hidden = UInt64(64 * depth), blocks = UInt64(depth + textLayers)
-        let tokens = UInt64((resolution / max(patchSize, 1)) * (resolution / max(patchSize, 1)) + textLength)
+    /// A rough upper estimate of a training process's memory in bytes: five float32 copies of
+    /// the parameters (weights, gradients, two Adam moments, EMA) and the activations the
+    /// backward pass keeps, about 24 floats per hidden unit, token and block plus the attention
+    /// maps (the bundled recipe, batch 64 at depth 4, is estimated at 1.4 GB and measures
+    /// 0.85 GB). In floating point, so that absurd options give a huge number, not an overflow.
+    public var estimatedMemoryBytes: Double {
+        let hidden = Double(64 * depth), blocks = Double(depth + textLayers)
+        let side = Double(resolution / max(patchSize, 1))
+        let tokens = side * side + Double(textLength)
         // A joint block: two streams of attention (4h²), MLP (8h²) and AdaLN (6h²); a text layer 12h².
-        let parameters = (36 * UInt64(depth) + 12 * UInt64(textLayers)) * hidden * hidden
-            + hidden * UInt64(patchSize * patchSize * 3) * 2
-        let perSample = blocks * tokens * (24 * hidden + 2 * UInt64(depth) * tokens) * 4
-        return 5 * 4 * parameters + UInt64(batchSize) * perSample + (256 << 20)
+        let parameters = (36 * Double(depth) + 12 * Double(textLayers)) * hidden * hidden
+            + hidden * Double(patchSize * patchSize * 3) * 2
+        let perSample = blocks * tokens * (24 * hidden + 2 * Double(depth) * tokens) * 4
+        return 5 * 4 * parameters + Double(batchSize) * perSample + Double(256 << 20)
     }
 }
 

@@ -104,10 +104,12 @@ mkdir -p "$WORK/leftover" && printf 'earlier' > "$WORK/leftover/model.safetensor
 expect "new run over an earlier run's model" "earlier run" -- train --out "$WORK/leftover" --steps 1
 expect "batch beyond memory" "smaller --batch" -- train --out "$WORK/run" --batch 100000000 --steps 1
 expect "negative warm-up" "warm-up" -- train --out "$WORK/run" --warmup=-1 --steps 1
+expect "absurd resolution" "smaller --batch" -- train --out "$WORK/run" --resolution 65536 --steps 1
 tiny=(--depth 1 --resolution 16 --patch 4 --batch 2 --threads 1)
 if "$BIN" train --out "$WORK/tiny" --steps 1 "${tiny[@]}" >/dev/null 2>&1; then
     expect "resume changing the batch" "cannot change --batch 4 \(the run has 2\)" -- train --out "$WORK/tiny" --resume --batch 4 --steps 2
-    expect "resume with no steps left" "already at step 1" -- train --out "$WORK/tiny" --resume --steps 1
+    expect "resume with no steps left" "already at step 1 of its 1" -- train --out "$WORK/tiny" --resume --steps 1
+    expect "resume keeps the run's steps and accepts its own options" "already at step 1 of its 1" -- train --out "$WORK/tiny" --resume --batch 2 --timesteps lognorm:0.0,1.0
 else
     echo "FAIL a one-step training run for the resume cases"; failed=$((failed + 1))
 fi

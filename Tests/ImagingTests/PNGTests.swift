@@ -186,11 +186,12 @@ import Testing
         #expect(try PNG.read(from: target).image == RGBImage(width: 2, height: 2, fill: .blue))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["link.png", "target.png"])
 
-        // A dangling link is written through: its target is created.
+        // A dangling link leads to the file it names, which is created (atomically); the link stays.
         let dangling = dir.appendingPathComponent("dangling.png")
         try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "new.png")
         try PNG.write(RGBImage(width: 1, height: 1, fill: .green), to: dangling)
         #expect(try PNG.read(from: dir.appendingPathComponent("new.png")).image == RGBImage(width: 1, height: 1, fill: .green))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dangling.path) == "new.png")
     }
 
     @Test func pipeIsWrittenThroughNotReplaced() throws {
@@ -213,6 +214,54 @@ import Testing
         let copy = dir.appendingPathComponent("copy.png")
         try received.write(to: copy)
         #expect(try PNG.read(from: copy).image == image)
+    }
+
+    /// `--out /dev/stdout >> file`: the process's own streams are appended to, never replaced.
+    @Test func ownStreamIsAppendedToNotReplaced() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("all.bin")
+        try Data("HEAD".utf8).write(to: log)
+        let handle = try FileHandle(forWritingTo: log)
+        defer { try? handle.close() }
+        let stream = URL(fileURLWithPath: "/proc/self/fd/\(handle.fileDescriptor)")
+        let image = RGBImage.testPattern(width: 3, height: 2)
+        try PNG.checkDestination(stream)
+        try PNG.write(image, to: stream)
+        let bytes = [UInt8](try Data(contentsOf: log))
+        #expect(Array(bytes.prefix(8)) == Array("HEAD".utf8) + [0x89, 0x50, 0x4E, 0x47])
+        let copy = dir.appendingPathComponent("copy.png")
+        try Data(bytes.dropFirst(4)).write(to: copy)
+        #expect(try PNG.read(from: copy).image == image)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["all.bin", "copy.png"])
+    }
+
+    @Test func aReplacedFileKeepsItsPermissions() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("private.png")
+        try PNG.write(RGBImage(width: 1, height: 1), to: url)
+        #expect(chmod(url.path, 0o600) == 0)
+        try PNG.write(RGBImage(width: 2, height: 2), to: url)
+        var attributes = stat()
+        #expect(stat(url.path, &attributes) == 0 && attributes.st_mode & 0o777 == 0o600)
+        let fresh = dir.appendingPathComponent("fresh.png")
+        try PNG.write(RGBImage(width: 1, height: 1), to: fresh)
+        #expect(stat(fresh.path, &attributes) == 0 && attributes.st_mode & 0o777 == 0o644)
+    }
+
+    @Test func checkDestinationRefusesWithoutWriting() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: PNGError.cannotWrite(path: dir.path, reason: "it is a directory; give a file name inside it, such as DIR/image.png")) {
+            try PNG.checkDestination(dir)
+        }
+        let missing = dir.appendingPathComponent("no-such-dir/out.png")
+        #expect(throws: PNGError.cannotWrite(path: missing.path, reason: "cannot create a file in the directory \(dir.path)/no-such-dir (No such file or directory)")) {
+            try PNG.checkDestination(missing)
+        }
+        try PNG.checkDestination(dir.appendingPathComponent("fine.png"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
     @Test func directoryAndFullDeviceAreClearErrors() throws {

@@ -85,7 +85,7 @@ import Testing
         #expect(throws: A1111ParametersError.badValue(key: "Size", value: "big", expected: "WIDTHxHEIGHT, e.g. 64x64")) {
             try A1111Parameters(parsing: "p\nSteps: 2, Seed: 1, Size: big").settings(defaults: defaults)
         }
-        #expect(throws: A1111ParametersError.badValue(key: "Shift", value: "0", expected: "a number in 0.05…20.0")) {
+        #expect(throws: A1111ParametersError.badValue(key: "Shift", value: "0", expected: "a number in 0.05…20")) {
             try A1111Parameters(parsing: "p\nSteps: 2, Seed: 1, Shift: 0").settings(defaults: defaults)
         }
         #expect(A1111ParametersError.badValue(key: "Steps", value: "many", expected: "x").description

@@ -104,6 +104,9 @@ import Testing
         #expect(w.contains(copy))
         #expect(try String(contentsOf: dir.appendingPathComponent(copy), encoding: .utf8) == original)
         #expect(!store.isReadOnly)
+        // The file now holds the usable entries, so the next start has nothing to complain about.
+        let again = FavoritesStore(directory: dir).load(now: Date(timeIntervalSince1970: 0))
+        #expect(again.warning == nil && again.entries.map(\.id) == good.map(\.id))
     }
 
     @Test func unwritableFolderGivesAClearError() throws {

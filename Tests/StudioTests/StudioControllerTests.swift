@@ -121,8 +121,7 @@ import Testing
         #expect(app.terminal.waitFor("not quitting"))
         app.terminal.send(.control("q"))
         #expect(app.terminal.waitFor("Quit?"))
-        app.terminal.send(.character("y"))
-        #expect(app.quit())  // already ended: the extra Ctrl-Q is harmless
+        #expect(app.quit())  // Ctrl-Q again confirms (it works where the question cannot be drawn)
         #expect(try Data(contentsOf: blocker) == Data("a file where the data folder should be".utf8))
     }
 

@@ -89,7 +89,7 @@ import Testing
         #expect(s.handle(.enter, now: 0).isEmpty)  // no generation
         #expect(s.steps == 4)
         #expect(s.fieldInput == "0")  // kept for correcting
-        #expect(s.message == .error("steps must be from 1 to 1000; 0 is out of range"))
+        #expect(s.message == .error("steps must be in 1…1000; 0 is out of range"))
         _ = s.handle(.tab, now: 0)
         #expect(s.focus == .steps)  // cannot leave with a refused value
         _ = s.handle(.escape, now: 0)
@@ -99,7 +99,7 @@ import Testing
         s.focus = .cfg
         _ = type("99", into: &s)
         do { let r = s.commitInput(); #expect(!r) }
-        #expect(s.message?.text.contains("CFG scale must be from 0 to 50") == true)
+        #expect(s.message?.text.contains("CFG scale must be in 0…50") == true)
         _ = s.handle(.escape, now: 0)
 
         s.focus = .shift

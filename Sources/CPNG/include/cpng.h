@@ -58,12 +58,18 @@ void cpng_image_free(cpng_image *image);
 /// Writes 8-bit RGB pixels (`width * height * 3` bytes, row-major) as a non-interlaced PNG
 /// with the given text chunks (placed before the image data), atomically: the data goes to a
 /// temporary file in the destination's directory, is flushed to disk, and is renamed over
-/// `path`. On failure the temporary file is removed and `path` is untouched. A symlink is
-/// followed (its target is replaced, the link stays); a directory is refused; a device, pipe,
-/// socket or dangling symlink is written straight through (no temporary file).
+/// `path`. On failure the temporary file is removed and `path` is untouched. Symlinks are
+/// followed (the file they lead to is written, the links stay; a replaced file keeps its
+/// permissions); a directory is refused; a device, a pipe and any path under /dev or /proc
+/// (/dev/stdout) are written straight into, appending, with no temporary file.
 int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
                    const cpng_text *texts, int text_count,
                    char *message, size_t message_capacity);
+
+/// Whether cpng_write_rgb could write `path`, checked without writing: CPNG_OK, or
+/// CPNG_ERR_WRITE with the reason (an empty path, a directory, a folder or device that is not
+/// writable). For checking before expensive work.
+int cpng_check_destination(const char *path, char *message, size_t message_capacity);
 
 /// libpng's version as a number, e.g. 10639 for 1.6.39.
 int cpng_version_number(void);

@@ -33,9 +33,8 @@ struct Generate: ParsableCommand {
     func run() throws {
         compute.apply()
         let generator = try modelOptions.loadGenerator()
-        if let ignored = (generator.ignoredWords(in: prompt) + generator.ignoredWords(in: negative)).message {
-            printError("warning: \(ignored)")
-        }
+        if let ignored = generator.ignoredWords(in: prompt).message { printError("warning: \(ignored)") }
+        if let ignored = generator.ignoredWords(in: negative).message { printError("warning: negative prompt: \(ignored)") }
         if prompt.trimmingCharacters(in: .whitespaces).isEmpty { printError("empty prompt: generating unconditionally") }
         var settings = sampling.applied(to: generator.defaultSettings)
         settings.prompt = prompt
@@ -43,8 +42,10 @@ struct Generate: ParsableCommand {
         settings.seed = seed.resolve()
         if seed.fixed == nil { printError("seed \(settings.seed) (random)") }
         let outURL = try fileURL(out, option: "--out")
-        guard FileManager.default.isWritableFile(atPath: outURL.deletingLastPathComponent().path) else {
-            throw CLIError("cannot write to \(outURL.deletingLastPathComponent().path): choose another --out")
+        do {
+            try PNG.checkDestination(outURL)
+        } catch {
+            throw CLIError("\(error); choose another --out")
         }
         let bar = ProgressLine()
         let result = try generator.generate(settings) { progress in

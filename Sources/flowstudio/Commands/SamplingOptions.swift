@@ -6,9 +6,12 @@ import RectifiedFlow
 /// shared by `generate` and `eval` (`sample` has SD3's fixed defaults instead, `SD3SamplingOptions`).
 struct SamplingOptions: ParsableArguments {
     // `.unconditional` so that `--steps -1` reaches the range check instead of being read as a flag.
-    @Option(parsing: .unconditional, help: "Denoising steps, 1…1000 (default: the model's).") var steps: Int?
-    @Option(parsing: .unconditional, help: "CFG scale, 0…50; guidance runs when > 1 (default: the model's).") var cfg: Float?
-    @Option(parsing: .unconditional, help: "Schedule shift, 0.05…20 (default: the model's).") var shift: Double?
+    @Option(parsing: .unconditional, help: "Denoising steps, \(SamplingLimits.describe(SamplingLimits.steps)) (default: the model's).")
+    var steps: Int?
+    @Option(parsing: .unconditional, help: "CFG scale, \(SamplingLimits.describe(SamplingLimits.cfg)); guidance runs when > 1 (default: the model's).")
+    var cfg: Float?
+    @Option(parsing: .unconditional, help: "Schedule shift, \(SamplingLimits.describe(SamplingLimits.shift)) (default: the model's).")
+    var shift: Double?
     @Option(help: "ODE solver: euler or heun (default: the model's).") var sampler: SamplerKind?
 
     func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }
@@ -31,9 +34,9 @@ func validateSampling(steps: Int?, cfg: Float?, shift: Double?) throws {
         throw ValidationError("--steps must be a whole number in \(SamplingLimits.describe(SamplingLimits.steps)) (got \(steps))")
     }
     if let cfg, !(cfg.isFinite && SamplingLimits.cfg.contains(cfg)) {
-        throw ValidationError("--cfg must be a number in 0…50, 1 meaning no guidance (got \(cfg))")
+        throw ValidationError("--cfg must be a number in \(SamplingLimits.describe(SamplingLimits.cfg)), 1 meaning no guidance (got \(cfg))")
     }
     if let shift, !(shift.isFinite && SamplingLimits.shift.contains(shift)) {
-        throw ValidationError("--shift must be a number in 0.05…20; SD3 uses 3 (got \(shift))")
+        throw ValidationError("--shift must be a number in \(SamplingLimits.describe(SamplingLimits.shift)); SD3 uses 3 (got \(shift))")
     }
 }

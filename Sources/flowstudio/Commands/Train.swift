@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import FlowCore
+import RectifiedFlow
 import Training
 
 /// `flowstudio train`: trains the demo model on the Shapes world.
@@ -29,7 +30,7 @@ struct Train: ParsableCommand {
     // The run-defining options are optional too, so that a resume can refuse a typed value the
     // run does not have (a resume keeps the options the run was started with).
     @Option(help: "Batch size (default 64).") var batch: Int?
-    @Option(help: "Optimiser steps in all (default 100000).") var steps: Int?
+    @Option(help: "Optimiser steps in all (default 100000; a resume keeps the run's unless given).") var steps: Int?
     @Option(help: "Peak learning rate (AdamW; default 3e-4). May be given with --resume to change it from there on.") var lr: Float?
     @Option(help: "Linear warm-up steps (default 1000).") var warmup: Int?
     @Option(help: "Cool-down: the learning rate falls linearly to zero over the last N steps (default 0: constant). May be given with --resume, e.g. on a copy of a run directory, to land a snapshot.")
@@ -58,14 +59,14 @@ struct Train: ParsableCommand {
         options.seed = seed ?? options.seed
         options.validationEvery = validateEvery ?? options.validationEvery
         options.checkpointEvery = checkpointEvery ?? options.checkpointEvery
-        if resume { try checkResumable(fileURL(out, option: "--out")) }
+        if resume && initFrom == nil { try checkResumable(fileURL(out, option: "--out")) }
         let trainer = try initFrom.map { try trainerFromInit($0, options: options) }
             ?? Trainer(options: options, directory: fileURL(out, option: "--out"), resume: resume,
                        changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])))
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         guard trainer.step < o.steps else {
-            throw CLIError("the run in \(out) is already at step \(trainer.step), and --steps \(o.steps) asks for no more; give a larger --steps to continue it")
+            throw CLIError("the run in \(out) is already at step \(trainer.step) of its \(o.steps); give a larger --steps to continue it")
         }
         printError("training \(o.transformerConfig) + text encoder \(o.textLayers) layers, \(trainer.model.params.count) parameters, " +
                    "\(o.resolution)² images, batch \(o.batchSize), lr \(o.learningRate), t ~ \(o.timesteps), \(Parallel.threadCount) threads; " +
@@ -107,7 +108,10 @@ extension Train {
         check("--batch", batch, stored.batchSize)
         check("--warmup", warmup, stored.warmupSteps)
         check("--ema", ema, stored.emaDecay)
-        check("--timesteps", timesteps, stored.timesteps)
+        // Densities compare by value: lognorm:0.0,1.0 is the run's lognorm:0,1.
+        if let timesteps, (try? TimestepDensity(parsing: timesteps)) != (try? TimestepDensity(parsing: stored.timesteps)) {
+            conflicts.append("--timesteps \(timesteps) (the run has \(stored.timesteps))")
+        }
         check("--seed", seed, stored.seed)
         check("--validate-every", validateEvery, stored.validationEvery)
         check("--checkpoint-every", checkpointEvery, stored.checkpointEvery)

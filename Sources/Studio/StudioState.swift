@@ -149,6 +149,9 @@ public struct StudioState: Sendable {
         shift = s.shift
         sampler = s.sampler
         fieldInput = nil
+        if s.prompt.count > prompt.maxLength || s.negativePrompt.count > negative.maxLength {
+            message = .warning("the restored prompt was cut to the editor's \(prompt.maxLength) characters")
+        }
         if let i = supportedSizes.firstIndex(where: { $0.width == s.width && $0.height == s.height }) {
             sizeIndex = i
             return true

@@ -319,6 +319,15 @@ import Testing
         #expect(s.message?.text.contains("cannot make 512×512") == true)
     }
 
+    @Test func restoringAnOverlongPromptSaysItWasCut() {
+        var s = makeState()
+        var settings = s.settings
+        settings.prompt = String(repeating: "a red circle ", count: 2000)
+        do { let r = s.restore(settings); #expect(r) }
+        #expect(s.prompt.text.count == s.prompt.maxLength)
+        #expect(s.message == .warning("the restored prompt was cut to the editor's \(s.prompt.maxLength) characters"))
+    }
+
     @Test func saveAndExportNeedAnImage() {
         var s = makeState()
         do { let r = s.handle(.control("s"), now: 0); #expect(r.isEmpty) }

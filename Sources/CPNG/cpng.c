@@ -322,8 +322,7 @@ static int encode(write_state *st, const uint8_t *pixels, uint32_t width, uint32
 typedef struct {
     char *path;   ///< the file to write (malloc'd): the path, or the file its symlinks lead to
     int direct;   ///< write straight into it (a device, a pipe, the process's own streams)
-    int exists;   ///< a regular file is there now (its permissions are kept)
-    mode_t mode;  ///< its permissions, when it exists
+    mode_t mode;  ///< the permissions to give it: those of the file it replaces, else 0644
 } destination;
 
 /// The directory part of `path` ("." when there is none), malloc'd.
@@ -393,7 +392,6 @@ static int resolve_destination(const char *path, destination *out, char *message
     }
     if (current == NULL) return CPNG_ERR_NO_MEMORY;
     out->path = current;
-    out->exists = exists;
     out->mode = exists ? (target.st_mode & 07777) : 0644;
     return CPNG_OK;
 }

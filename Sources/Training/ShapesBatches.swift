@@ -19,8 +19,9 @@ public struct ShapesBatches: Sendable {
         var config = SceneGeneratorConfig()
         config.dropProbability = options.captionPartDropout
         config.separationSizes = Array(Set([32, 64, options.resolution]))
-        generator = try SceneGenerator(seed: options.seed, config: config)
         validationGenerator = try SceneGenerator(seed: options.seed &+ 1_000_003, config: config)
+        options.sceneMix?.apply(to: &config)
+        generator = try SceneGenerator(seed: options.seed, config: config)
         density = try options.density()
     }
 

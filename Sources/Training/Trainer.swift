@@ -68,6 +68,7 @@ public final class Trainer {
             if changing.contains(.steps) { stored.steps = options.steps }
             if changing.contains(.learningRate) { stored.learningRate = options.learningRate }
             if changing.contains(.cooldown) { stored.cooldownSteps = options.cooldownSteps }
+            if changing.contains(.sceneMix) { stored.sceneMix = options.sceneMix }
             options = stored
         }
         try options.validate()

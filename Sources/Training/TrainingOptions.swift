@@ -36,6 +36,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var captionDropout = 0.1
     /// Probability of dropping each optional caption part.
     public var captionPartDropout = 0.5
+    /// How often training draws each kind of scene; nil is `SceneMix.standard` (optional so that
+    /// checkpoints written before it existed still load). The validation set always uses the
+    /// standard mix, so runs with different mixes stay comparable.
+    public var sceneMix: SceneMix?
     /// Validation every this many steps, on this many held-out examples.
     public var validationEvery = 500
     public var validationSize = 256
@@ -91,6 +95,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try require(validationEvery >= 1, "validation every N steps needs N ≥ 1 (got \(validationEvery))")
         try require(checkpointEvery >= 1, "a checkpoint every N steps needs N ≥ 1 (got \(checkpointEvery))")
         try require(validationSize >= 1, "the validation set needs ≥ 1 example (got \(validationSize))")
+        try sceneMix?.validate()
         _ = try density()
     }
 
@@ -111,10 +116,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     }
 }
 
-/// The options a resumed run may change (how far to go, how fast, how to land); everything
-/// else defines the run and comes from its checkpoint.
+/// The options a resumed run may change (how far to go, how fast, how to land, what data to
+/// weight); everything else defines the run and comes from its checkpoint.
 public enum ResumableOption: Sendable, CaseIterable {
-    case steps, learningRate, cooldown
+    case steps, learningRate, cooldown, sceneMix
 }
 
 /// Training failures.

@@ -152,6 +152,7 @@ func temporaryDirectory() -> URL {
         more.steps = 6
         more.cooldownSteps = 3
         more.learningRate = 1e-3
+        more.sceneMix = SceneMix(oneObject: 0, twoObjects: 1, count: 1)
         more.depth = 3  // ignored: the run's shape comes from the checkpoint
         let unchanged = try Trainer(options: more, directory: dir, resume: true)
         #expect(unchanged.options.steps == 6 && unchanged.options.cooldownSteps == nil)
@@ -159,6 +160,7 @@ func temporaryDirectory() -> URL {
         let resumed = try Trainer(options: more, directory: dir, resume: true, changing: Set(ResumableOption.allCases))
         #expect(resumed.options.steps == 6 && resumed.options.cooldownSteps == 3)
         #expect(resumed.options.learningRate == 1e-3 && resumed.options.depth == o.depth)
+        #expect(unchanged.options.sceneMix == nil && resumed.options.sceneMix == more.sceneMix)
         var rates: [Float] = []
         try resumed.run(shouldStop: { false }) { rates.append($0.learningRate) }
         #expect(rates.count == 4)
@@ -217,6 +219,22 @@ func temporaryDirectory() -> URL {
         #expect(throws: TrainingError.self) { try Trainer(options: o, directory: dir, resume: true) }
         #expect(try Data(contentsOf: model) == Data("earlier model".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == [Trainer.modelFileName])
+    }
+
+    /// The scene mix weights the training data only: a count-only mix draws count scenes, and
+    /// the validation set is the standard one whatever the mix.
+    @Test func sceneMixWeightsTrainingDataButNotValidation() throws {
+        var counting = tinyOptions()
+        counting.sceneMix = try SceneMix(parsing: "0, 0, 1")
+        let weighted = try ShapesBatches(options: counting), standard = try ShapesBatches(options: tinyOptions())
+        #expect((0..<64).allSatisfy { weighted.generator.example(at: $0).scene.kind == .count })
+        #expect(Set((0..<64).map { standard.generator.example(at: $0).scene.kind }) == Set(SceneKind.allCases))
+        let a = weighted.validationBatches(), b = standard.validationBatches()
+        #expect(a.map(\.images) == b.map(\.images) && a.map(\.tokens) == b.map(\.tokens))
+        #expect(SceneMix.standard.description == "0.5,0.25,0.25")
+        for bad in ["1,2", "a,b,c", "0,0,0", "-1,1,1", "1,,1", "1,nan,1"] {
+            #expect(throws: TrainingError.self, "'\(bad)'") { try SceneMix(parsing: bad) }
+        }
     }
 
     @Test func batchesAreDeterministicAndHoldOutGreenTriangles() throws {

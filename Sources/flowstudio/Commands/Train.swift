@@ -12,7 +12,7 @@ struct Train: ParsableCommand {
         discussion: """
         Writes to --out: checkpoint.safetensors (resumable state), model.safetensors (the EMA weights, \
         what ships) and log.csv (training and validation loss). Ctrl-C saves a checkpoint and exits; \
-        --resume continues a run with the options it was started with (only --steps, --lr and --cooldown may change).
+        --resume continues a run with the options it was started with (only --steps, --lr, --cooldown and --scene-mix may change).
         """)
 
     @Option(help: "Run directory.")
@@ -35,6 +35,8 @@ struct Train: ParsableCommand {
     @Option(help: "Linear warm-up steps (default 1000).") var warmup: Int?
     @Option(help: "Cool-down: the learning rate falls linearly to zero over the last N steps (default 0: constant). May be given with --resume, e.g. on a copy of a run directory, to land a snapshot.")
     var cooldown: Int?
+    @Option(help: "Relative weights of one-object, two-object and count scenes in the training data, ONE,TWO,COUNT (default 0.5,0.25,0.25). May be given with --resume to change the data from there on; validation always uses the default mix.")
+    var sceneMix: String?
     @Option(help: "EMA decay of the shipped weights (default 0.999).") var ema: Float?
     @Option(help: "Timestep density: lognorm:M,S | uniform | mode:S | cosmap (default lognorm:0,1).") var timesteps: String?
     @Option(help: "Seed of the data and the initialisation (default 0).") var seed: UInt64?
@@ -54,6 +56,7 @@ struct Train: ParsableCommand {
         options.learningRate = lr ?? options.learningRate
         options.warmupSteps = warmup ?? options.warmupSteps
         options.cooldownSteps = cooldown
+        options.sceneMix = try sceneMix.map { try SceneMix(parsing: $0) }
         options.emaDecay = ema ?? options.emaDecay
         options.timesteps = timesteps ?? options.timesteps
         options.seed = seed ?? options.seed
@@ -62,14 +65,15 @@ struct Train: ParsableCommand {
         if resume && initFrom == nil { try checkResumable(fileURL(out, option: "--out")) }
         let trainer = try initFrom.map { try trainerFromInit($0, options: options) }
             ?? Trainer(options: options, directory: fileURL(out, option: "--out"), resume: resume,
-                       changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])))
+                       changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])
+                                     + (sceneMix != nil ? [.sceneMix] : [])))
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         guard trainer.step < o.steps else {
             throw CLIError("the run in \(out) is already at step \(trainer.step) of its \(o.steps); give a larger --steps to continue it")
         }
         printError("training \(o.transformerConfig) + text encoder \(o.textLayers) layers, \(trainer.model.params.count) parameters, " +
-                   "\(o.resolution)² images, batch \(o.batchSize), lr \(o.learningRate), t ~ \(o.timesteps), \(Parallel.threadCount) threads; " +
+                   "\(o.resolution)² images, batch \(o.batchSize), lr \(o.learningRate), t ~ \(o.timesteps), scenes \(o.sceneMix ?? .standard), \(Parallel.threadCount) threads; " +
                    (trainer.step > 0 ? "resuming at step \(trainer.step)" : "new run") + " in \(out)")
 
         let stop = StopFlag()
@@ -117,7 +121,7 @@ extension Train {
         check("--checkpoint-every", checkpointEvery, stored.checkpointEvery)
         guard conflicts.isEmpty else {
             throw CLIError("--resume continues the run as it was started, so it cannot change " + conflicts.joined(separator: ", ") +
-                           "; only --steps, --lr and --cooldown may change on a resume. Drop those options, or start a new run in another --out")
+                           "; only --steps, --lr, --cooldown and --scene-mix may change on a resume. Drop those options, or start a new run in another --out")
         }
     }
 }

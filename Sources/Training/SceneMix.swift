@@ -1,0 +1,56 @@
+import Foundation
+import ShapesWorld
+
+/// How often the training data draws each kind of Shapes scene (relative weights of one-object,
+/// two-object and count scenes). Written `ONE,TWO,COUNT`, e.g. `0.5,0.25,0.25` (the default).
+public struct SceneMix: Codable, Equatable, Sendable, CustomStringConvertible {
+    public var oneObject: Double
+    public var twoObjects: Double
+    public var count: Double
+
+    /// The Shapes world's default mix: half one-object scenes, a quarter each of the others.
+    public static let standard = SceneMix(oneObject: 0.5, twoObjects: 0.25, count: 0.25)
+
+    public init(oneObject: Double, twoObjects: Double, count: Double) {
+        self.oneObject = oneObject
+        self.twoObjects = twoObjects
+        self.count = count
+    }
+
+    /// Parses `ONE,TWO,COUNT`; the error says what is wrong and gives an example.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 3, let one = parts[0], let two = parts[1], let count = parts[2] else {
+            throw TrainingError.invalidOption("the scene mix must be three weights ONE,TWO,COUNT for one-object, two-object and count scenes, e.g. 0.5,0.25,0.25 (got '\(text)')")
+        }
+        self.init(oneObject: one, twoObjects: two, count: count)
+        try validate()
+    }
+
+    /// Weights must be finite, non-negative and not all zero.
+    public func validate() throws {
+        let weights = [oneObject, twoObjects, count]
+        guard weights.allSatisfy({ $0.isFinite && $0 >= 0 }), weights.reduce(0, +) > 0 else {
+            throw TrainingError.invalidOption("the scene mix weights must be numbers ≥ 0, not all zero (got \(self))")
+        }
+    }
+
+    /// `ONE,TWO,COUNT`, the form `--scene-mix` takes.
+    public var description: String {
+        [oneObject, twoObjects, count].map(Self.format).joined(separator: ",")
+    }
+
+    /// `0.5` rather than `0.5000000`, and `1` rather than `1.0`.
+    private static func format(_ weight: Double) -> String {
+        let text = "\(weight)"
+        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+    }
+
+    /// Applies the weights to a generator configuration.
+    func apply(to config: inout SceneGeneratorConfig) {
+        config.oneObjectWeight = oneObject
+        config.twoObjectsWeight = twoObjects
+        config.countWeight = count
+    }
+}

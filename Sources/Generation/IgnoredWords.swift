@@ -15,6 +15,7 @@ public struct IgnoredWords: Equatable, Sendable {
     /// reads: 'and', 'a', … are ignored", both joined by "; ", or nil when nothing is ignored.
     public var message: String? {
         var parts: [String] = []
+        let unknown = Self.unique(self.unknown), pastLimit = Self.unique(self.pastLimit)
         if !unknown.isEmpty {
             let quoted = Self.quote(unknown)
             parts.append(unknown.count == 1 ? "word \(quoted) is not in this model's vocabulary"
@@ -24,6 +25,12 @@ public struct IgnoredWords: Equatable, Sendable {
             parts.append("the prompt is longer than this model reads: \(Self.quote(pastLimit)) \(pastLimit.count == 1 ? "is" : "are") ignored")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+
+    /// Each word once, in order of first appearance.
+    static func unique(_ words: [String]) -> [String] {
+        var seen = Set<String>()
+        return words.filter { seen.insert($0).inserted }
     }
 
     static func quote(_ words: [String]) -> String {

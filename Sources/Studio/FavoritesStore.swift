@@ -147,25 +147,45 @@ public final class FavoritesStore: @unchecked Sendable {
         return "\(folder)/\(name).png"
     }
 
-    /// Saves `result` as a favorite: its PNG, then the list with the new entry appended.
-    /// Returns the new list. When the PNG cannot be written nothing is saved.
+    /// Saves `result` as a favorite: its PNG, then the list with the new entry appended. The
+    /// list is read back from disk first (under a lock), so favorites another studio saved to
+    /// the same folder meanwhile are kept; `entries` contributes only the ones in `unsaved`
+    /// (kept in memory after an earlier failed save). Returns the new list and any warning
+    /// from reading the file. When the PNG cannot be written nothing is saved.
     public func addFavorite(_ result: GenerationResult, seedMode: SeedMode, modelName: String, modelHash: String,
-                            to entries: [FavoriteEntry], now: Date = Date()) throws -> [FavoriteEntry] {
+                            to entries: [FavoriteEntry], unsaved: Set<String> = [],
+                            now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
         guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
         let path = try writeImage(result.image, settings: result.settings, modelName: modelName, modelHash: modelHash,
                                   folder: "favorites", now: now)
         let entry = FavoriteEntry(settings: result.settings, seedMode: seedMode, modelName: modelName,
                                   modelHash: modelHash, created: now, imagePath: path)
-        let updated = entries + [entry]
-        try save(updated)
-        return updated
+        return try update(entries, unsaved: unsaved, now: now) { $0 + [entry] }
     }
 
-    /// Removes a favorite from the list (its PNG stays on disk). Returns the new list.
-    public func removeFavorite(id: String, from entries: [FavoriteEntry]) throws -> [FavoriteEntry] {
-        let updated = entries.filter { $0.id != id }
+    /// Removes a favorite from the list (its PNG stays on disk), re-reading the list from disk
+    /// as `addFavorite` does. Returns the new list and any warning from reading the file.
+    public func removeFavorite(id: String, from entries: [FavoriteEntry], unsaved: Set<String> = [],
+                               now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
+        try update(entries, unsaved: unsaved, now: now) { $0.filter { $0.id != id } }
+    }
+
+    /// Read–modify–write of the list under an exclusive lock on the data folder (flock on its
+    /// descriptor; no lock file): the entries on disk, plus this session's unsaved ones, changed
+    /// by `change`, written atomically.
+    func update(_ entries: [FavoriteEntry], unsaved: Set<String>, now: Date,
+                _ change: ([FavoriteEntry]) -> [FavoriteEntry]) throws -> (entries: [FavoriteEntry], warning: String?) {
+        try makeDirectory(directory)
+        let lock = open(directory.path, O_RDONLY | O_DIRECTORY)
+        guard lock >= 0 else { throw StoreError.cannotWrite(directory.path, String(cString: strerror(errno))) }
+        defer { close(lock) }  // closing releases the lock
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        let (onDisk, warning) = load(now: now)
+        guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
+        let known = Set(onDisk.map(\.id))
+        let updated = change(onDisk + entries.filter { unsaved.contains($0.id) && !known.contains($0.id) })
         try save(updated)
-        return updated
+        return (updated, warning)
     }
 
     /// The favorite's PNG, when it has one that reads.

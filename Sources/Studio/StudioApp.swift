@@ -6,8 +6,10 @@ import Imaging
 
 /// How the studio is started (the `flowstudio studio` options).
 public struct StudioOptions: Sendable {
-    /// A theme name from the themes folder, or a path to a theme file.
-    public var theme: String = "default"
+    /// A theme name from the themes folder, or a path to a theme file; nil chooses by the
+    /// terminal: "default", or "sixteen" on a terminal with fewer than 16 colours (where the
+    /// other themes' RGB colours collapse onto too few).
+    public var theme: String?
     /// Forces a preview protocol instead of probing the terminal.
     public var preview: PreviewProtocol?
     /// A PNG whose A1111 `parameters` chunk gives the starting settings.
@@ -38,13 +40,13 @@ public enum StudioApp {
         messages += (restored?.warnings ?? []).map { .warning($0) }
         if let why = checkWritable(dataDirectory) { messages.append(.error(why)) }
 
-        let library = ThemeLibrary.standard(dataDirectory: dataDirectory, environment: environment)
-        let (theme, themeWarning) = library.load(options.theme)
-        if let themeWarning { messages.append(.warning(themeWarning)) }
-
         let probe = options.preview == nil ? TerminalProbe.run() : TerminalProbe()
         let terminal = try CursesTerminal()
         defer { terminal.shutdown() }
+
+        let library = ThemeLibrary.standard(dataDirectory: dataDirectory, environment: environment)
+        let (theme, themeWarning) = library.load(options.theme ?? ((8..<16).contains(terminal.colorCount) ? "sixteen" : "default"))
+        if let themeWarning { messages.append(.warning(themeWarning)) }
         let chosen = probe.choose(override: options.preview, colorCount: terminal.colorCount, environment: environment)
         if terminal.colorCount < 8 && options.preview == nil {
             messages.append(.info("this terminal shows no colours: previews are ASCII shades"))

@@ -72,10 +72,13 @@ public final class StudioController {
         state.previewProtocol = c.previewProtocol
         state.themeName = c.theme.name
         terminal.setTheme(c.theme)
-        if let s = c.initialSettings { state.restore(s) }
+        var messages = c.startupMessages
+        if let s = c.initialSettings {
+            state.restore(s)
+            if let problem = state.message { messages.append(problem) }  // a size it cannot make, a cut prompt
+        }
         let (entries, warning) = store.load()
         state.favorites = entries
-        var messages = c.startupMessages
         if let warning { messages.append(.warning(warning)) }
         state.notices = messages
         if let first = messages.first {
@@ -152,9 +155,12 @@ public final class StudioController {
                 export()
             case let .deleteFavorite(id):
                 do {
-                    state.favorites = try store.removeFavorite(id: id, from: state.favorites)
+                    let (entries, warning) = try store.removeFavorite(id: id, from: state.favorites,
+                                                                      unsaved: state.unsavedFavoriteIDs)
+                    state.favorites = entries
                     state.unsavedFavoriteIDs = []  // the list on disk now holds every one
-                    state.message = .info("removed the favorite (its PNG stays in \(store.directory.path)/favorites)")
+                    state.message = warning.map { .warning($0) }
+                        ?? .info("removed the favorite (its PNG stays in \(store.directory.path)/favorites)")
                 } catch {
                     state.favorites.removeAll { $0.id == id }
                     state.message = .error("\(error); removed for this session only")
@@ -191,11 +197,14 @@ public final class StudioController {
     func saveFavorite() {
         guard let result = state.result else { return }
         do {
-            state.favorites = try store.addFavorite(result, seedMode: state.seedMode, modelName: generator.modelName,
-                                                    modelHash: generator.modelHash, to: state.favorites)
+            let (entries, warning) = try store.addFavorite(result, seedMode: state.seedMode, modelName: generator.modelName,
+                                                           modelHash: generator.modelHash, to: state.favorites,
+                                                           unsaved: state.unsavedFavoriteIDs)
+            state.favorites = entries
             state.unsavedFavoriteIDs = []  // the list on disk now holds every one (earlier ones without their PNG)
             let path = state.favorites.last?.imagePath ?? ""
-            state.message = .info("saved favorite → \(store.directory.appendingPathComponent(path).path)")
+            state.message = warning.map { .warning($0) }
+                ?? .info("saved favorite → \(store.directory.appendingPathComponent(path).path)")
         } catch {
             // Nothing lost: keep it in this session's list.
             state.favorites.append(FavoriteEntry(settings: result.settings, seedMode: state.seedMode,

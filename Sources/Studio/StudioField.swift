@@ -75,7 +75,8 @@ public enum FieldLimits {
     public static func parseSeed(_ text: String) throws(FieldError) -> UInt64 {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let s = UInt64(t) else {
-            throw FieldError(field: .seed, reason: "the seed must be a whole number in 0…\(UInt64.max); '\(t)' is not one")
+            let random = t.hasPrefix("-") ? " (for a random seed press Ctrl-R, or set the seed mode to random)" : ""
+            throw FieldError(field: .seed, reason: "the seed must be a whole number in 0…\(UInt64.max); '\(t)' is not one" + random)
         }
         return s
     }

@@ -51,7 +51,21 @@ extension StudioState {
         return effects
     }
 
+    /// Why Ctrl-S / Ctrl-E (`verb`) has no finished image to work on, or nil when it has one.
+    func nothingToSave(_ verb: String) -> String? {
+        switch runPhase {
+        case .running:
+            return "nothing to \(verb) yet: the run is still going (Esc cancels it); Ctrl-S and Ctrl-E work on finished images"
+        case .cancelled, .failed:
+            return "nothing to \(verb): the last run did not finish; press Enter to generate the image"
+        case .idle, .finished:
+            return result == nil ? "nothing to \(verb) yet: press Enter to generate an image first" : nil
+        }
+    }
+
     mutating func handleMain(_ key: Key, now: Double) -> [StudioEffect] {
+        let sign = pendingSign
+        pendingSign = nil
         switch key {
         case .resize:
             return []
@@ -61,14 +75,14 @@ extension StudioState {
         case .control("q"), .function(10), .control("c"):
             return quit()
         case .control("s"):
-            guard result != nil else {
-                message = .warning("nothing to save yet: press Enter to generate an image first")
+            if let why = nothingToSave("save") {
+                message = .warning(why)
                 return []
             }
             return [.saveFavorite]
         case .control("e"):
-            guard result != nil else {
-                message = .warning("nothing to export yet: press Enter to generate an image first")
+            if let why = nothingToSave("export") {
+                message = .warning(why)
                 return []
             }
             return [.export]
@@ -121,7 +135,7 @@ extension StudioState {
             break
         }
         if focus.isText { return handleText(key, now: now) }
-        return handleSetting(key, now: now)
+        return handleSetting(key, now: now, after: sign)
     }
 
     // MARK: Text fields
@@ -167,7 +181,8 @@ extension StudioState {
 
     // MARK: Settings fields
 
-    mutating func handleSetting(_ key: Key, now: Double) -> [StudioEffect] {
+    /// `sign` is the `-`/`+` pressed just before this key, if any.
+    mutating func handleSetting(_ key: Key, now: Double, after sign: (field: StudioField, sign: Character, before: GenerationSettings)? = nil) -> [StudioEffect] {
         switch key {
         case .left:
             return scrub(by: -1)
@@ -178,16 +193,30 @@ extension StudioState {
             return []
         case .up, .character("+"), .character("="):
             guard commitInput() else { return [] }
+            rememberSign(key, now: now)
             return adjust(by: 1, now: now)
         case .down, .character("-"), .character("_"):
             guard commitInput() else { return [] }
+            rememberSign(key, now: now)
             return adjust(by: -1, now: now)
+        case .character where focus == .size && supportedSizes.count == 1:
+            message = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
+            return []
         case .character(" ") where !focus.isNumeric:
             return adjust(by: 1, now: now)
         case let .character(c) where focus.isNumeric:
             guard c.isNumber || c == "." || c == "e" || c == "E" else {
                 message = .error("\(focus.label) takes a number; '\(c)' is not part of one")
                 return []
+            }
+            if fieldInput == nil, let sign, sign.field == focus, c.isNumber || c == "." {
+                // "-1" typed: not one step down and then a 1, but a signed number (refused or
+                // accepted when it is committed, like any typed value).
+                steps = sign.before.steps
+                cfgScale = sign.before.cfgScale
+                seed = sign.before.seed
+                shift = sign.before.shift
+                fieldInput = String(sign.sign)
             }
             fieldInput = (fieldInput ?? "") + String(c)
             if case .error(let text)? = message, text.contains("takes a number") { message = nil }  // answered
@@ -206,6 +235,12 @@ extension StudioState {
         default:
             return []
         }
+    }
+
+    /// Remembers a `-` or `+` pressed on a numeric field with nothing typed, for `handleSetting`.
+    mutating func rememberSign(_ key: Key, now: Double) {
+        guard focus.isNumeric, case let .character(c) = key, c == "-" || c == "+" else { return }
+        pendingSign = (focus, c, settings)
     }
 
     /// Accepts the typed value of the focused field, or refuses it with the reason (the text
@@ -249,6 +284,10 @@ extension StudioState {
         case .sampler:
             sampler = Self.cycle(sampler, d)
         case .size:
+            guard supportedSizes.count > 1 else {
+                message = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
+                return []
+            }
             sizeIndex = (sizeIndex + d + supportedSizes.count) % supportedSizes.count
         case .preview:
             previewSource = Self.cycle(previewSource, d)
@@ -341,10 +380,11 @@ extension StudioState {
             if isRunning { message = .info("wait for the run to finish (or Esc) to scrub through its steps") }
             return []
         }
-        let last = result != nil && result?.settings == runSettings ? frames.count : frames.count - 1
-        let current = scrubIndex ?? last
-        let next = min(max(current + delta, 0), last)
-        scrubIndex = next == last && result != nil ? nil : next
+        // The newest step is where nil stands (the result, after a finished run, is that step's
+        // picture), so the first ← always shows a different step.
+        let last = frames.count - 1
+        let next = min(max((scrubIndex ?? last) + delta, 0), last)
+        scrubIndex = next == last ? nil : next
         return []
     }
 

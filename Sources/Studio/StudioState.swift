@@ -33,6 +33,10 @@ public struct StudioState: Sendable {
     public var focus: StudioField = .prompt
     /// Text typed into a numeric field, not yet accepted.
     public var fieldInput: String?
+    /// The `-` or `+` just pressed on a numeric field (one step down or up), with the settings
+    /// before it: a digit typed right after it means a signed number was being typed, so the
+    /// step is undone and the sign becomes the start of `fieldInput`.
+    var pendingSign: (field: StudioField, sign: Character, before: GenerationSettings)?
     /// Columns of the prompt editors (set from the layout; Home/End/Up/Down wrap to it).
     public var promptWidth = 40
     public var negativeWidth = 40

@@ -8,8 +8,8 @@ import Imaging
 public enum StudioView {
     /// The keys the footer lists, in order of importance (the footer drops what does not fit).
     static let footerKeys: [(key: String, action: String)] = [
-        ("Enter", "generate"), ("Esc", "cancel"), ("Tab", "next field"), ("F1", "help"), ("^S", "save"),
-        ("^F", "favorites"), ("^P", "history"), ("^R", "seed"), ("^E", "export"), ("^T", "theme"), ("^Q", "quit"),
+        ("Enter", "generate"), ("Esc", "cancel"), ("Tab", "next field"), ("F1", "help"), ("^Q", "quit"), ("^S", "save"),
+        ("^F", "favorites"), ("^P", "history"), ("^R", "seed"), ("^E", "export"), ("^T", "theme"),
     ]
 
     /// The help overlay's lines: key, what it does.
@@ -50,8 +50,8 @@ public enum StudioView {
             drawList(&canvas, state, layout)
         }
         let overlay = drawPreview(&canvas, state, layout, preview: preview)
-        drawStatus(&canvas, state, layout)
         drawFooter(&canvas, state, layout)
+        drawStatus(&canvas, state, layout)  // after the footer: a long message continues over it
         if state.mode == .help {
             drawHelp(&canvas, layout)
             canvas.cursor = nil
@@ -123,18 +123,20 @@ public enum StudioView {
         }
     }
 
-    static func hint(_ field: StudioField, _ state: StudioState) -> String {
+    /// A field's hint, longest form first: the first that fits is shown, and none when none fits
+    /// (a cut hint would mislead: "1–100" for 1–1000).
+    static func hints(_ field: StudioField, _ state: StudioState) -> [String] {
         switch field {
-        case .steps: "1–1000"
-        case .cfg: "0–50, 1 = off"
-        case .seed: "^R random"
-        case .seedMode: "fixed/random/increment"
-        case .shift: "SD3: 3"
-        case .sampler: "Euler/Heun"
-        case .size: state.supportedSizes.count > 1 ? "\(state.supportedSizes.count) sizes" : "fixed by model"
-        case .preview: "shown each step"
-        case .live: "^G; re-run on edit"
-        default: ""
+        case .steps: ["1–1000"]
+        case .cfg: ["0–50, 1 = off", "0–50"]
+        case .seed: ["^R random", "^R"]
+        case .seedMode: ["fixed/random/increment", "3 modes"]
+        case .shift: ["0.05–20, SD3: 3", "0.05–20"]
+        case .sampler: ["Euler/Heun"]
+        case .size: state.supportedSizes.count > 1 ? ["\(state.supportedSizes.count) sizes"] : ["fixed by model", "fixed"]
+        case .preview: ["shown each step", "each step"]
+        case .live: ["^G; re-run on edit", "^G"]
+        default: []
         }
     }
 
@@ -151,9 +153,11 @@ public enum StudioView {
             let valueColumn = area.column + labelWidth + 1
             let used = canvas.put(value, row: row, column: valueColumn, role: focused ? .focus : .value,
                                   limit: area.right - valueColumn)
-            let hintColumn = valueColumn + max(used, 14) + 1
-            if hintColumn < area.right - 4 {
-                canvas.put(hint(field, state), row: row, column: hintColumn, role: .dim, limit: area.right - hintColumn)
+            // Hints line up in a column after the values when there is room; in a narrow
+            // window they move right, up to the edge, rather than be cut.
+            let column = valueColumn + max(used, 14) + 1, earliest = valueColumn + used + 2
+            if let hint = hints(field, state).first(where: { DisplayWidth.of($0) <= area.right - earliest }) {
+                canvas.put(hint, row: row, column: min(column, area.right - DisplayWidth.of(hint)), role: .dim)
             }
         }
     }
@@ -289,24 +293,48 @@ public enum StudioView {
         }
     }
 
+    /// The status line's text and colour role: the message, else the run's progress, else "ready".
+    static func status(_ state: StudioState) -> (text: String, role: StyleRole) {
+        guard let message = state.message else {
+            if state.isRunning, let settings = state.runSettings {
+                return ("generating… step \(state.frames.count)/\(settings.steps)", .status)
+            }
+            return ("ready", .status)
+        }
+        switch message {
+        case .info: return (message.text, .status)
+        case .warning: return (message.text, .statusWarning)
+        case .error: return (message.text, .statusError)
+        case .done: return (message.text, .statusDone)
+        }
+    }
+
+    /// The status text in lines of at most `columns`: one line, or two (broken at a space) when
+    /// it does not fit; the second then takes the footer's row, so that a long message (an error,
+    /// the words the model ignores) can be read whole. Beyond two lines it is cut with "…".
+    static func statusLines(_ text: String, columns: Int) -> [String] {
+        guard DisplayWidth.of(text) > columns, columns > 0 else { return [text] }
+        var first = "", used = 0, lastSpace: String.Index?
+        var index = text.startIndex
+        while index < text.endIndex {
+            let w = DisplayWidth.of(text[index])
+            if used + w > columns { break }
+            if text[index] == " " { lastSpace = index }
+            first.append(text[index])
+            used += w
+            index = text.index(after: index)
+        }
+        if let lastSpace, lastSpace > text.startIndex, text.distance(from: lastSpace, to: index) < columns / 3 {
+            first = String(text[..<lastSpace])
+            index = text.index(after: lastSpace)
+        }
+        return [first, DisplayWidth.truncate(String(text[index...]), to: columns)]
+    }
+
     static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let area = layout.status
         canvas.fill(area, role: .status)
-        var role = StyleRole.status
-        var text = ""
-        if let message = state.message {
-            text = message.text
-            switch message {
-            case .info: role = .status
-            case .warning: role = .statusWarning
-            case .error: role = .statusError
-            case .done: role = .statusDone
-            }
-        } else if state.isRunning, let settings = state.runSettings {
-            text = "generating… step \(state.frames.count)/\(settings.steps)"
-        } else {
-            text = "ready"
-        }
+        let (text, role) = status(state)
         // The model / protocol / live summary on the right gives way to a message that needs the room.
         let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") "
         var rightWidth = min(DisplayWidth.of(right), area.columns / 2)
@@ -314,7 +342,12 @@ public enum StudioView {
         if rightWidth > 0 {
             canvas.put(DisplayWidth.truncate(right, to: rightWidth), row: area.row, column: area.right - rightWidth, role: .status)
         }
-        canvas.put(" " + DisplayWidth.truncate(text, to: area.columns - rightWidth - 2), row: area.row, column: 0, role: role)
+        let lines = statusLines(text, columns: area.columns - rightWidth - 2)
+        canvas.put(" " + lines[0], row: area.row, column: 0, role: role)
+        if lines.count > 1 {
+            canvas.fill(layout.footer, role: role)
+            canvas.put(" " + lines[1], row: layout.footer.row, column: 0, role: role)
+        }
     }
 
     static func drawFooter(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {

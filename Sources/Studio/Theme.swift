@@ -154,12 +154,17 @@ public struct Theme: Equatable, Sendable {
         let fg = s.foreground.resolved(colors: colors)
         var bg = s.background.resolved(colors: colors)
         var reverse = s.reverse
-        // A background that degrades to the same colour as the foreground would hide the text.
-        if fg.number == bg.number && fg.number != -1 {
+        var bold = s.bold || fg.needsBold
+        // A background that degrades to the same colour as the foreground would hide the text
+        // (unless bold makes the foreground the bright variant, on 8-colour terminals).
+        if fg.number == bg.number && fg.number != -1 && !fg.needsBold {
             bg = (-1, false)
             reverse = true
         }
-        return ResolvedStyle(foreground: fg.number, background: bg.number, bold: s.bold || fg.needsBold,
+        // On 8 colours, bold black is drawn as grey (bold means bright there): dark text on a
+        // light bar would lose its contrast.
+        if colors < 16 && fg.number == 0 && !fg.needsBold { bold = false }
+        return ResolvedStyle(foreground: fg.number, background: bg.number, bold: bold,
                              underline: s.underline, reverse: reverse)
     }
 

@@ -140,7 +140,10 @@ check_exit 0 "Ctrl-C mid-run"
 
 # 5. SIGTERM (the crash-signal path: the handler restores the terminal, then dies by the signal).
 start_studio --no-live
-PID=$(pgrep -n -f "$BIN" || true)
+# The studio is the pane shell's child (matching its path with pgrep -f would also find this
+# script, whose command line may hold the same path).
+PANE=$("${T[@]}" display-message -p -t studio '#{pane_pid}')
+PID=$(pgrep -P "$PANE" | head -1 || true)
 [[ -n "$PID" ]] || fail "cannot find the studio's process"
 kill -TERM "$PID"
 check_exit 143 "SIGTERM"

@@ -20,7 +20,7 @@ import Testing
         let dir = temporaryDirectory().appendingPathComponent("not/yet/there")
         let store = FavoritesStore(directory: dir)
         #expect(store.load().entries.isEmpty)
-        let list = try store.addFavorite(result, seedMode: .increment, modelName: "m", modelHash: "h", to: [])
+        let list = try store.addFavorite(result, seedMode: .increment, modelName: "m", modelHash: "h", to: []).entries
         #expect(list.count == 1)
         let reloaded = FavoritesStore(directory: dir).load()
         #expect(reloaded.warning == nil)
@@ -36,7 +36,7 @@ import Testing
         let parameters = try A1111Parameters(parsing: png.text["parameters"]!)
         #expect(try parameters.settings(defaults: result.settings).settings == result.settings)
         #expect(store.image(of: entry) == result.image)
-        let after = try store.removeFavorite(id: entry.id, from: reloaded.entries)
+        let after = try store.removeFavorite(id: entry.id, from: reloaded.entries).entries
         #expect(after.isEmpty)
         #expect(FavoritesStore(directory: dir).load().entries.isEmpty)
     }
@@ -45,7 +45,7 @@ import Testing
         let dir = temporaryDirectory()
         let store = FavoritesStore(directory: dir)
         var list: [FavoriteEntry] = []
-        for _ in 0..<3 { list = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: list) }
+        for _ in 0..<3 { list = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: list).entries }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         #expect(files.sorted() == ["favorites", "favorites.json"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("favorites").path).count == 3)
@@ -54,6 +54,21 @@ import Testing
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         #expect(object?["version"] as? Int == 1)
         #expect((object?["favorites"] as? [Any])?.count == 3)
+    }
+
+    /// Two studios on one data folder: each save and removal re-reads the list, so neither
+    /// loses the other's favorites; unsaved entries of this session are kept too.
+    @Test func twoStudiosSharingAFolderKeepEachOthersFavorites() throws {
+        let dir = temporaryDirectory()
+        let a = FavoritesStore(directory: dir), b = FavoritesStore(directory: dir)
+        let listA = try a.addFavorite(result, seedMode: .fixed, modelName: "a", modelHash: "h", to: a.load().entries).entries
+        let listB = try b.addFavorite(result, seedMode: .fixed, modelName: "b", modelHash: "h", to: []).entries
+        #expect(listB.map(\.modelName) == ["a", "b"])
+        let unsaved = FavoriteEntry(settings: result.settings, seedMode: .fixed, modelName: "memory", modelHash: "h", imagePath: nil)
+        let afterRemoval = try a.removeFavorite(id: listA[0].id, from: listA + [unsaved], unsaved: [unsaved.id]).entries
+        #expect(afterRemoval.map(\.modelName) == ["b", "memory"])
+        #expect(FavoritesStore(directory: dir).load().entries.map(\.modelName) == ["b", "memory"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["favorites", "favorites.json"])
     }
 
     @Test func corruptFileIsMovedAsideWithAWarning() throws {
@@ -88,7 +103,7 @@ import Testing
     @Test func badEntriesAreSkippedAndTheFileIsKept() throws {
         let dir = temporaryDirectory()
         let store = FavoritesStore(directory: dir)
-        let good = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: [])
+        let good = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: []).entries
         let goodJSON = String(decoding: try FavoritesStore.encoder().encode(good[0]), as: UTF8.self)
         let badSampler = goodJSON.replacingOccurrences(of: #""sampler" : "heun""#, with: #""sampler" : "dpm""#)
         let badSteps = goodJSON.replacingOccurrences(of: #""steps" : 5"#, with: #""steps" : 0"#)

@@ -246,6 +246,12 @@ import Testing
         #expect(app.screen.contains("Heun"))
         #expect(app.screen.contains("32×32"))
         app.quit()
+        // A size the model cannot make (an A1111 512×768 image) is said, not dropped silently.
+        var large = settings
+        (large.width, large.height) = (512, 768)
+        let other = Running(initial: large, messages: [.info("settings restored from a.png")])
+        #expect(other.terminal.waitFor("this model cannot make 512×768"))
+        other.quit()
         // A PNG without the chunk, and a missing file, are refused with the reason.
         try PNG.write(RGBImage(width: 2, height: 2), to: dir.appendingPathComponent("plain.png"))
         #expect(throws: StudioStartError.self) { try StudioApp.settings(fromPNG: dir.appendingPathComponent("plain.png").path, defaults: settings) }

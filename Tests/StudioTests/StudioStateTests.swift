@@ -55,6 +55,8 @@ import Testing
         #expect(s.message == .warning("words 'cat', 'dog' are not in this model's vocabulary; the prompt is longer than this model reads: 'and', 'a', 'red', 'b', 'c', … are ignored"))
         s.setIgnoredWords(IgnoredWords())
         #expect(s.message == nil)
+        s.setIgnoredWords(IgnoredWords(unknown: ["big", "next", "big", "to", "next"]))
+        #expect(s.message == .warning("words 'big', 'next', 'to' are not in this model's vocabulary"))
     }
 
     @Test func tabCyclesThroughEveryField() {
@@ -147,6 +149,44 @@ import Testing
         s.focus = .live
         _ = s.handle(.up, now: 0)
         #expect(s.live == true)
+    }
+
+    /// "-1" typed into a numeric field is a signed number (refused with the reason when out of
+    /// range), not one step down followed by a 1; "--" is still two steps down.
+    @Test func aTypedSignStartsANumber() {
+        var s = makeState()
+        s.focus = .cfg
+        let before = s.cfgScale
+        _ = type("-1", into: &s)
+        #expect(s.cfgScale == before && s.fieldInput == "-1")
+        #expect(s.handle(.enter, now: 0).isEmpty)
+        #expect(s.message?.text.contains("CFG scale must be in 0…50") == true)
+        _ = s.handle(.escape, now: 0)
+        s.focus = .steps
+        _ = type("--", into: &s)
+        #expect(s.steps == 2 && s.fieldInput == nil)
+        _ = type("+7", into: &s)
+        #expect(s.steps == 2 && s.fieldInput == "+7")
+        do { let r = s.commitInput(); #expect(r) }
+        #expect(s.steps == 7)
+        _ = s.handle(.character("-"), now: 0)
+        _ = s.handle(.tab, now: 0)  // another key in between: the step down stays
+        s.focus = .steps
+        _ = type("5", into: &s)
+        #expect(s.steps == 6 && s.fieldInput == "5")
+    }
+
+    /// A model with one size: the size field says so instead of re-running for nothing.
+    @Test func aFixedSizeCannotChange() {
+        var s = makeState(live: true)
+        s.supportedSizes = [s.supportedSizes[0]]
+        s.sizeIndex = 0
+        s.focus = .size
+        for key in [Key.up, .character("+"), .character("-"), .character("1")] {
+            #expect(s.handle(key, now: 0).isEmpty)
+            #expect(s.liveDeadline == nil)
+            #expect(s.message?.text.contains("the size cannot change") == true)
+        }
     }
 
     @Test func backspaceEditsTheShownValue() {
@@ -250,9 +290,9 @@ import Testing
         finishedRun(&s)
         #expect(s.displayedImage?.key == "run1-final")
         s.focus = .steps
-        _ = s.handle(.left, now: 0)
-        #expect(s.scrubIndex == 3)
-        #expect(s.displayedImage?.key == "run1-step3-predicted")
+        _ = s.handle(.left, now: 0)  // the result is the last step's picture: ← shows the step before
+        #expect(s.scrubIndex == 2)
+        #expect(s.displayedImage?.key == "run1-step2-predicted")
         for _ in 0..<10 { _ = s.handle(.left, now: 0) }
         #expect(s.scrubIndex == 0)
         _ = s.handle(.shiftRight, now: 0)
@@ -336,6 +376,13 @@ import Testing
         finishedRun(&s)
         do { let r = s.handle(.control("s"), now: 0); #expect(r == [.saveFavorite]) }
         do { let r = s.handle(.control("e"), now: 0); #expect(r == [.export]) }
+        // Not while a run is going, nor after one was cancelled: the screen shows its steps.
+        _ = s.handle(.enter, now: 0)
+        do { let r = s.handle(.control("s"), now: 0); #expect(r.isEmpty) }
+        #expect(s.message?.text.contains("the run is still going") == true)
+        s.apply(WorkerEvent(run: s.runID, kind: .cancelled(stepsDone: 1)), now: 0)
+        do { let r = s.handle(.control("e"), now: 0); #expect(r.isEmpty) }
+        #expect(s.message?.text.contains("the last run did not finish") == true)
     }
 
     @Test func helpOverlayOpensAndAnyKeyCloses() {

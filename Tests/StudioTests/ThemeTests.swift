@@ -105,4 +105,15 @@ import Testing
         #expect(s.background == -1)
         #expect(s.reverse)
     }
+
+    /// On 8 colours a grey that bold makes bright stays on its dark bar (it is not "the same
+    /// colour"), and black text is not made bold (which would draw it grey on a light bar).
+    @Test func eightColourTerminalsKeepBarsReadable() throws {
+        let footer = Theme.builtIn.resolved(.footer, colors: 8)
+        #expect(!footer.reverse && footer.bold && footer.foreground == 0 && footer.background == 0)
+        let highContrast = try ThemeLibrary(directories: [Self.themesFolder]).theme("high-contrast")
+        let title = highContrast.resolved(.title, colors: 8)
+        #expect(title.foreground == 0 && title.background == 7 && !title.bold)
+        #expect(highContrast.resolved(.title, colors: 256).bold)
+    }
 }

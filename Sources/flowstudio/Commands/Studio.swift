@@ -17,8 +17,8 @@ struct StudioCommand: ParsableCommand {
 
     @Option(help: "A demo-model file (.safetensors) made by `flowstudio train` (default: the bundled model; `random` runs an untrained stand-in for UI development).")
     var model: String?
-    @Option(help: "Theme name from the themes folder (default, light, high-contrast, sixteen) or a path to a .toml file.")
-    var theme: String = "default"
+    @Option(help: "Theme name from the themes folder (default, light, high-contrast, sixteen) or a path to a .toml file (default: default, or sixteen on a terminal with fewer than 16 colours).")
+    var theme: String?
     @Option(help: "Preview protocol: sixel, truecolor, 256 or ascii (default: ask the terminal).")
     var preview: String?
     @Option(help: "Start from the settings in a PNG's 'parameters' chunk (FlowStudio or AUTOMATIC1111 images).")

@@ -13,6 +13,7 @@ public struct IgnoredWords: Equatable, Sendable {
 
     /// "word 'dog' is not in this model's vocabulary", "the prompt is longer than this model
     /// reads: 'and', 'a', … are ignored", both joined by "; ", or nil when nothing is ignored.
+    /// Each word is listed once, at most five of each kind.
     public var message: String? {
         var parts: [String] = []
         let unknown = Self.unique(self.unknown), pastLimit = Self.unique(self.pastLimit)

@@ -131,9 +131,19 @@ public final class FavoritesStore: @unchecked Sendable {
                            folder: String, now: Date = Date()) throws -> String {
         let dir = directory.appendingPathComponent(folder)
         try makeDirectory(dir)
+        // The name is reserved by creating the file exclusively, so two studios saving the same
+        // seed in the same second never write one file.
         var name = "\(Self.stamp(now))-\(settings.seed)"
         var n = 2
-        while FileManager.default.fileExists(atPath: dir.appendingPathComponent(name + ".png").path) {
+        while true {
+            let fd = open(dir.appendingPathComponent(name + ".png").path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                close(fd)
+                break
+            }
+            guard errno == EEXIST else {
+                throw StoreError.cannotWrite(dir.appendingPathComponent(name + ".png").path, String(cString: strerror(errno)))
+            }
             name = "\(Self.stamp(now))-\(settings.seed)-\(n)"
             n += 1
         }
@@ -142,6 +152,7 @@ public final class FavoritesStore: @unchecked Sendable {
         do {
             try PNG.write(image, to: url, text: [("parameters", parameters.encoded)])
         } catch {
+            unlink(url.path)
             throw StoreError.cannotWrite(url.path, "\(error)")
         }
         return "\(folder)/\(name).png"
@@ -150,40 +161,48 @@ public final class FavoritesStore: @unchecked Sendable {
     /// Saves `result` as a favorite: its PNG, then the list with the new entry appended. The
     /// list is read back from disk first (under a lock), so favorites another studio saved to
     /// the same folder meanwhile are kept; `entries` contributes only the ones in `unsaved`
-    /// (kept in memory after an earlier failed save). Returns the new list and any warning
-    /// from reading the file. When the PNG cannot be written nothing is saved.
+    /// (kept in memory after an earlier failed save), and ids in `removed` (removals that could
+    /// not be written) are dropped. Returns the new list and any warning from reading the file.
+    /// When the PNG cannot be written nothing is saved.
     public func addFavorite(_ result: GenerationResult, seedMode: SeedMode, modelName: String, modelHash: String,
-                            to entries: [FavoriteEntry], unsaved: Set<String> = [],
+                            to entries: [FavoriteEntry], unsaved: Set<String> = [], removed: Set<String> = [],
                             now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
         guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
         let path = try writeImage(result.image, settings: result.settings, modelName: modelName, modelHash: modelHash,
                                   folder: "favorites", now: now)
         let entry = FavoriteEntry(settings: result.settings, seedMode: seedMode, modelName: modelName,
                                   modelHash: modelHash, created: now, imagePath: path)
-        return try update(entries, unsaved: unsaved, now: now) { $0 + [entry] }
+        return try update(entries, unsaved: unsaved, removed: removed, now: now) { $0 + [entry] }
     }
 
     /// Removes a favorite from the list (its PNG stays on disk), re-reading the list from disk
     /// as `addFavorite` does. Returns the new list and any warning from reading the file.
     public func removeFavorite(id: String, from entries: [FavoriteEntry], unsaved: Set<String> = [],
-                               now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
-        try update(entries, unsaved: unsaved, now: now) { $0.filter { $0.id != id } }
+                               removed: Set<String> = [], now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
+        try update(entries, unsaved: unsaved, removed: removed.union([id]), now: now) { $0 }
     }
 
-    /// Read–modify–write of the list under an exclusive lock on the data folder (flock on its
-    /// descriptor; no lock file): the entries on disk, plus this session's unsaved ones, changed
-    /// by `change`, written atomically.
-    func update(_ entries: [FavoriteEntry], unsaved: Set<String>, now: Date,
+    /// Read–modify–write of the list under an exclusive lock (flock on `.favorites.lock`): the
+    /// entries on disk, plus this session's unsaved ones, minus `removed`, changed by `change`,
+    /// written atomically.
+    func update(_ entries: [FavoriteEntry], unsaved: Set<String>, removed: Set<String>, now: Date,
                 _ change: ([FavoriteEntry]) -> [FavoriteEntry]) throws -> (entries: [FavoriteEntry], warning: String?) {
+        guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
         try makeDirectory(directory)
-        let lock = open(directory.path, O_RDONLY | O_DIRECTORY)
-        guard lock >= 0 else { throw StoreError.cannotWrite(directory.path, String(cString: strerror(errno))) }
+        let lockPath = directory.appendingPathComponent(".favorites.lock").path
+        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw StoreError.cannotWrite(lockPath, String(cString: strerror(errno))) }
         defer { close(lock) }  // closing releases the lock
-        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        var locked = flock(lock, LOCK_EX)
+        while locked != 0 && errno == EINTR { locked = flock(lock, LOCK_EX) }
+        guard locked == 0 else {
+            throw StoreError.cannotWrite(favoritesFile.path, "cannot lock \(lockPath): \(String(cString: strerror(errno)))")
+        }
         let (onDisk, warning) = load(now: now)
         guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
         let known = Set(onDisk.map(\.id))
-        let updated = change(onDisk + entries.filter { unsaved.contains($0.id) && !known.contains($0.id) })
+        let merged = onDisk + entries.filter { unsaved.contains($0.id) && !known.contains($0.id) }
+        let updated = change(merged.filter { !removed.contains($0.id) })
         try save(updated)
         return (updated, warning)
     }

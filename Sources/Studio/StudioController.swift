@@ -74,8 +74,7 @@ public final class StudioController {
         terminal.setTheme(c.theme)
         var messages = c.startupMessages
         if let s = c.initialSettings {
-            state.restore(s)
-            if let problem = state.message { messages.append(problem) }  // a size it cannot make, a cut prompt
+            messages += state.restore(s).map { .warning($0) }  // a size it cannot make, a cut prompt
         }
         let (entries, warning) = store.load()
         state.favorites = entries
@@ -156,13 +155,16 @@ public final class StudioController {
             case let .deleteFavorite(id):
                 do {
                     let (entries, warning) = try store.removeFavorite(id: id, from: state.favorites,
-                                                                      unsaved: state.unsavedFavoriteIDs)
+                                                                      unsaved: state.unsavedFavoriteIDs,
+                                                                      removed: state.unsavedRemovalIDs)
                     state.favorites = entries
                     state.unsavedFavoriteIDs = []  // the list on disk now holds every one
-                    state.message = warning.map { .warning($0) }
-                        ?? .info("removed the favorite (its PNG stays in \(store.directory.path)/favorites)")
+                    state.unsavedRemovalIDs = []
+                    let done = "removed the favorite (its PNG stays in \(store.directory.path)/favorites)"
+                    state.message = warning.map { .warning(done + "; " + $0) } ?? .info(done)
                 } catch {
                     state.favorites.removeAll { $0.id == id }
+                    state.unsavedRemovalIDs.insert(id)
                     state.message = .error("\(error); removed for this session only")
                 }
                 state.unsavedFavoriteIDs.remove(id)
@@ -199,12 +201,13 @@ public final class StudioController {
         do {
             let (entries, warning) = try store.addFavorite(result, seedMode: state.seedMode, modelName: generator.modelName,
                                                            modelHash: generator.modelHash, to: state.favorites,
-                                                           unsaved: state.unsavedFavoriteIDs)
+                                                           unsaved: state.unsavedFavoriteIDs, removed: state.unsavedRemovalIDs)
             state.favorites = entries
             state.unsavedFavoriteIDs = []  // the list on disk now holds every one (earlier ones without their PNG)
+            state.unsavedRemovalIDs = []
             let path = state.favorites.last?.imagePath ?? ""
-            state.message = warning.map { .warning($0) }
-                ?? .info("saved favorite → \(store.directory.appendingPathComponent(path).path)")
+            let done = "saved favorite → \(store.directory.appendingPathComponent(path).path)"
+            state.message = warning.map { .warning(done + "; " + $0) } ?? .info(done)
         } catch {
             // Nothing lost: keep it in this session's list.
             state.favorites.append(FavoriteEntry(settings: result.settings, seedMode: state.seedMode,

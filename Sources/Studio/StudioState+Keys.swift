@@ -56,8 +56,10 @@ extension StudioState {
         switch runPhase {
         case .running:
             return "nothing to \(verb) yet: the run is still going (Esc cancels it); Ctrl-S and Ctrl-E work on finished images"
-        case .cancelled, .failed:
-            return "nothing to \(verb): the last run did not finish; press Enter to generate the image"
+        case .cancelled:
+            return "nothing to \(verb): the last run was cancelled; press Enter to generate the image"
+        case .failed:
+            return "nothing to \(verb): the last run failed (see its error); change the settings, then press Enter"
         case .idle, .finished:
             return result == nil ? "nothing to \(verb) yet: press Enter to generate an image first" : nil
         }
@@ -182,7 +184,7 @@ extension StudioState {
     // MARK: Settings fields
 
     /// `sign` is the `-`/`+` pressed just before this key, if any.
-    mutating func handleSetting(_ key: Key, now: Double, after sign: (field: StudioField, sign: Character, before: GenerationSettings)? = nil) -> [StudioEffect] {
+    mutating func handleSetting(_ key: Key, now: Double, after sign: PendingSign? = nil) -> [StudioEffect] {
         switch key {
         case .left:
             return scrub(by: -1)
@@ -192,12 +194,14 @@ extension StudioState {
             fieldInput! += "-"  // an exponent's sign (1e-3), not "one step down"
             return []
         case .up, .character("+"), .character("="):
+            let typed = fieldInput != nil
             guard commitInput() else { return [] }
-            rememberSign(key, now: now)
+            if !typed { rememberSign(key, now: now) }  // "12-5" is 12, then one step down, then 5
             return adjust(by: 1, now: now)
         case .down, .character("-"), .character("_"):
+            let typed = fieldInput != nil
             guard commitInput() else { return [] }
-            rememberSign(key, now: now)
+            if !typed { rememberSign(key, now: now) }
             return adjust(by: -1, now: now)
         case .character where focus == .size && supportedSizes.count == 1:
             message = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
@@ -209,13 +213,16 @@ extension StudioState {
                 message = .error("\(focus.label) takes a number; '\(c)' is not part of one")
                 return []
             }
-            if fieldInput == nil, let sign, sign.field == focus, c.isNumber || c == "." {
+            if fieldInput == nil, let sign, sign.field == focus, now - sign.at <= PendingSign.window, c.isNumber || c == "." {
                 // "-1" typed: not one step down and then a 1, but a signed number (refused or
                 // accepted when it is committed, like any typed value).
-                steps = sign.before.steps
-                cfgScale = sign.before.cfgScale
-                seed = sign.before.seed
-                shift = sign.before.shift
+                switch focus {
+                case .steps: steps = sign.before.steps
+                case .cfg: cfgScale = sign.before.cfgScale
+                case .seed: seed = sign.before.seed
+                case .shift: shift = sign.before.shift
+                default: break
+                }
                 fieldInput = String(sign.sign)
             }
             fieldInput = (fieldInput ?? "") + String(c)
@@ -237,10 +244,10 @@ extension StudioState {
         }
     }
 
-    /// Remembers a `-` or `+` pressed on a numeric field with nothing typed, for `handleSetting`.
+    /// Remembers a `-` or `+` pressed on a numeric field, for `handleSetting`.
     mutating func rememberSign(_ key: Key, now: Double) {
         guard focus.isNumeric, case let .character(c) = key, c == "-" || c == "+" else { return }
-        pendingSign = (focus, c, settings)
+        pendingSign = PendingSign(field: focus, sign: c, before: settings, at: now)
     }
 
     /// Accepts the typed value of the focused field, or refuses it with the reason (the text
@@ -344,6 +351,7 @@ extension StudioState {
     /// Starts a run with the current settings (after applying the seed mode).
     mutating func startRun() -> [StudioEffect] {
         liveDeadline = nil
+        pendingSign = nil
         if seedMode == .random { seed = seedSource.next() }
         let s = settings
         runID += 1
@@ -427,15 +435,12 @@ extension StudioState {
             listSelection = max(0, count - 1)
         case .enter:
             guard count > 0 else { return closeList() }
-            if mode == .history {
-                let entry = history[listSelection]
-                restore(entry.settings)
-                message = .info("restored generation #\(entry.number); seed mode set to fixed so Enter makes it again")
-            } else {
-                let entry = favorites[listSelection]
-                restore(entry.settings)
-                message = .info("restored favorite '\(DisplayWidth.truncate(entry.settings.prompt, to: 30))'; seed mode set to fixed so Enter makes it again")
-            }
+            let settings = mode == .history ? history[listSelection].settings : favorites[listSelection].settings
+            let what = mode == .history ? "generation #\(history[listSelection].number)"
+                                        : "favorite '\(DisplayWidth.truncate(settings.prompt, to: 30))'"
+            let problems = restore(settings)
+            let text = "restored \(what); seed mode set to fixed so Enter makes it again"
+            message = problems.isEmpty ? .info(text) : .warning(([text] + problems).joined(separator: "; "))
             seedMode = .fixed
             mode = .main
             focus = .prompt

@@ -33,10 +33,22 @@ public struct StudioState: Sendable {
     public var focus: StudioField = .prompt
     /// Text typed into a numeric field, not yet accepted.
     public var fieldInput: String?
-    /// The `-` or `+` just pressed on a numeric field (one step down or up), with the settings
-    /// before it: a digit typed right after it means a signed number was being typed, so the
-    /// step is undone and the sign becomes the start of `fieldInput`.
-    var pendingSign: (field: StudioField, sign: Character, before: GenerationSettings)?
+    /// The `-` or `+` just pressed on a numeric field with nothing typed (one step down or up):
+    /// a digit typed right after it means a signed number was being typed, so the step is
+    /// undone and the sign starts `fieldInput`.
+    var pendingSign: PendingSign?
+
+    /// See `pendingSign`.
+    struct PendingSign: Sendable {
+        /// How soon the digit must follow the sign (seconds).
+        static let window = 0.5
+        var field: StudioField
+        var sign: Character
+        /// The settings before the step.
+        var before: GenerationSettings
+        /// When the sign was pressed.
+        var at: Double
+    }
     /// Columns of the prompt editors (set from the layout; Home/End/Up/Down wrap to it).
     public var promptWidth = 40
     public var negativeWidth = 40
@@ -72,6 +84,9 @@ public struct StudioState: Sendable {
     /// Favorites that could not be written to the data folder: they live only in this session,
     /// so quitting asks first.
     public var unsavedFavoriteIDs: Set<String> = []
+    /// Favorites removed in this session whose removal could not be written yet (the next
+    /// successful write of the list drops them).
+    public var unsavedRemovalIDs: Set<String> = []
     /// PNGs of favorites, loaded on demand by the controller.
     public var favoriteImages: [String: RGBImage] = [:]
     public var listSelection = 0
@@ -141,10 +156,10 @@ public struct StudioState: Sendable {
 
     public var isRunning: Bool { runPhase == .running }
 
-    /// Sets every setting from `s`; a size the model cannot make is refused with a message
-    /// (the rest is still applied). Returns false in that case.
+    /// Sets every setting from `s`. Returns what could not be taken over as it was (a size the
+    /// model cannot make, a prompt longer than the editor holds), which is also the message.
     @discardableResult
-    public mutating func restore(_ s: GenerationSettings) -> Bool {
+    public mutating func restore(_ s: GenerationSettings) -> [String] {
         prompt.setText(s.prompt)
         negative.setText(s.negativePrompt)
         steps = min(max(s.steps, FieldLimits.steps.lowerBound), FieldLimits.steps.upperBound)
@@ -153,15 +168,17 @@ public struct StudioState: Sendable {
         shift = s.shift
         sampler = s.sampler
         fieldInput = nil
+        var problems: [String] = []
         if s.prompt.count > prompt.maxLength || s.negativePrompt.count > negative.maxLength {
-            message = .warning("the restored prompt was cut to the editor's \(prompt.maxLength) characters")
+            problems.append("the restored prompt was cut to the editor's \(prompt.maxLength) characters")
         }
         if let i = supportedSizes.firstIndex(where: { $0.width == s.width && $0.height == s.height }) {
             sizeIndex = i
-            return true
+        } else {
+            problems.append("this model cannot make \(s.width)×\(s.height); kept \(supportedSizes[sizeIndex].description)")
         }
-        message = .warning("this model cannot make \(s.width)×\(s.height); kept \(supportedSizes[sizeIndex].description)")
-        return false
+        if !problems.isEmpty { message = .warning(problems.joined(separator: "; ")) }
+        return problems
     }
 
 }

@@ -126,17 +126,20 @@ public enum StudioView {
     /// A field's hint, longest form first: the first that fits is shown, and none when none fits
     /// (a cut hint would mislead: "1–100" for 1–1000).
     static func hints(_ field: StudioField, _ state: StudioState) -> [String] {
+        // "1–1000" for SamplingLimits' "1…1000".
+        func range(_ described: String) -> String { described.replacingOccurrences(of: "…", with: "–") }
+        let cfg = range(SamplingLimits.describe(FieldLimits.cfg)), shift = range(SamplingLimits.describe(FieldLimits.shift))
         switch field {
-        case .steps: ["1–1000"]
-        case .cfg: ["0–50, 1 = off", "0–50"]
-        case .seed: ["^R random", "^R"]
-        case .seedMode: ["fixed/random/increment", "3 modes"]
-        case .shift: ["0.05–20, SD3: 3", "0.05–20"]
-        case .sampler: ["Euler/Heun"]
-        case .size: state.supportedSizes.count > 1 ? ["\(state.supportedSizes.count) sizes"] : ["fixed by model", "fixed"]
-        case .preview: ["shown each step", "each step"]
-        case .live: ["^G; re-run on edit", "^G"]
-        default: []
+        case .steps: return [range(SamplingLimits.describe(FieldLimits.steps))]
+        case .cfg: return ["\(cfg), 1 = off", cfg]
+        case .seed: return ["^R random", "^R"]
+        case .seedMode: return ["fixed/random/increment", "3 modes"]
+        case .shift: return ["\(shift), SD3: 3", shift]
+        case .sampler: return ["Euler/Heun"]
+        case .size: return state.supportedSizes.count > 1 ? ["\(state.supportedSizes.count) sizes"] : ["fixed by model", "fixed"]
+        case .preview: return ["shown each step", "each step"]
+        case .live: return ["^G; re-run on edit", "^G"]
+        default: return []
         }
     }
 
@@ -309,26 +312,17 @@ public enum StudioView {
         }
     }
 
-    /// The status text in lines of at most `columns`: one line, or two (broken at a space) when
-    /// it does not fit; the second then takes the footer's row, so that a long message (an error,
-    /// the words the model ignores) can be read whole. Beyond two lines it is cut with "…".
+    /// The status text in lines of at most `columns`: one line, or two (word-wrapped like the
+    /// prompt) when it does not fit; the second then takes the footer's row, so that a long
+    /// message (an error, the words the model ignores) can be read whole. What does not fit in
+    /// two lines is cut with "…".
     static func statusLines(_ text: String, columns: Int) -> [String] {
-        guard DisplayWidth.of(text) > columns, columns > 0 else { return [text] }
-        var first = "", used = 0, lastSpace: String.Index?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let w = DisplayWidth.of(text[index])
-            if used + w > columns { break }
-            if text[index] == " " { lastSpace = index }
-            first.append(text[index])
-            used += w
-            index = text.index(after: index)
-        }
-        if let lastSpace, lastSpace > text.startIndex, text.distance(from: lastSpace, to: index) < columns / 3 {
-            first = String(text[..<lastSpace])
-            index = text.index(after: lastSpace)
-        }
-        return [first, DisplayWidth.truncate(String(text[index...]), to: columns)]
+        guard columns > 0 else { return [""] }
+        guard DisplayWidth.of(text) > columns else { return [text] }
+        let editor = PromptEditor(text.replacingOccurrences(of: "\n", with: " "), maxLength: text.count)
+        let first = editor.wrap(width: columns + 1)[0]  // wrap keeps a cursor cell: +1 for the full width
+        let rest = String(editor.characters[first.next...])
+        return [String(editor.characters[first.start..<first.end]), DisplayWidth.truncate(rest, to: columns)]
     }
 
     static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {

@@ -151,15 +151,20 @@ public struct Theme: Equatable, Sendable {
             return ResolvedStyle(foreground: -1, background: -1, bold: bold, underline: s.underline || role == .editor && false,
                                  reverse: reverse)
         }
-        let fg = s.foreground.resolved(colors: colors)
+        var fg = s.foreground.resolved(colors: colors)
         var bg = s.background.resolved(colors: colors)
         var reverse = s.reverse
         var bold = s.bold || fg.needsBold
-        // A background that degrades to the same colour as the foreground would hide the text
-        // (unless bold makes the foreground the bright variant, on 8-colour terminals).
-        if fg.number == bg.number && fg.number != -1 && !fg.needsBold {
-            bg = (-1, false)
-            reverse = true
+        // A background that degrades to the same colour as the foreground would hide the text.
+        if fg.number == bg.number && fg.number != -1 {
+            if fg.needsBold {
+                // A bright colour on its dark variant (grey on black): many terminals do not
+                // brighten bold text, so use the plain colour that stands out instead.
+                fg.number = bg.number == 7 ? 0 : 7
+            } else {
+                bg = (-1, false)
+                reverse = true
+            }
         }
         // On 8 colours, bold black is drawn as grey (bold means bright there): dark text on a
         // light bar would lose its contrast.

@@ -8,8 +8,12 @@ public struct SceneMix: Codable, Equatable, Sendable, CustomStringConvertible {
     public var twoObjects: Double
     public var count: Double
 
-    /// The Shapes world's default mix: half one-object scenes, a quarter each of the others.
-    public static let standard = SceneMix(oneObject: 0.5, twoObjects: 0.25, count: 0.25)
+    /// The Shapes world's default mix (`SceneGeneratorConfig`'s): half one-object scenes, a
+    /// quarter each of the others.
+    public static let standard: SceneMix = {
+        let config = SceneGeneratorConfig()
+        return SceneMix(oneObject: config.oneObjectWeight, twoObjects: config.twoObjectsWeight, count: config.countWeight)
+    }()
 
     public init(oneObject: Double, twoObjects: Double, count: Double) {
         self.oneObject = oneObject
@@ -31,8 +35,9 @@ public struct SceneMix: Codable, Equatable, Sendable, CustomStringConvertible {
     /// Weights must be finite, non-negative and not all zero.
     public func validate() throws {
         let weights = [oneObject, twoObjects, count]
-        guard weights.allSatisfy({ $0.isFinite && $0 >= 0 }), weights.reduce(0, +) > 0 else {
-            throw TrainingError.invalidOption("the scene mix weights must be numbers ≥ 0, not all zero (got \(self))")
+        let sum = weights.reduce(0, +)
+        guard weights.allSatisfy({ $0.isFinite && $0 >= 0 }), sum > 0, sum.isFinite else {
+            throw TrainingError.invalidOption("--scene-mix takes three weights ≥ 0, not all zero, e.g. 0.5,0.25,0.25 (got \(self))")
         }
     }
 

@@ -4,8 +4,8 @@ import ShapesWorld
 import TextEncoding
 
 /// Turns the Shapes world into training batches, deterministically: item `i` (image, caption,
-/// caption dropout, noise and t) depends only on the seed and `i`, so a resumed run sees the
-/// same data as an uninterrupted one.
+/// caption dropout, noise and t) depends only on the seed, the scene mix and `i`, so a resumed
+/// run sees the same data as an uninterrupted one. The validation set depends on the seed only.
 public struct ShapesBatches: Sendable {
     public let options: TrainingOptions
     public let tokenizer: WordTokenizer
@@ -20,8 +20,9 @@ public struct ShapesBatches: Sendable {
         config.dropProbability = options.captionPartDropout
         config.separationSizes = Array(Set([32, 64, options.resolution]))
         validationGenerator = try SceneGenerator(seed: options.seed &+ 1_000_003, config: config)
-        options.sceneMix?.apply(to: &config)
-        generator = try SceneGenerator(seed: options.seed, config: config)
+        var trainingConfig = config
+        options.sceneMix?.apply(to: &trainingConfig)
+        generator = try SceneGenerator(seed: options.seed, config: trainingConfig)
         density = try options.density()
     }
 

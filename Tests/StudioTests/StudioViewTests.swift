@@ -26,23 +26,31 @@ import Testing
     @Test func statusLinesBreakAtASpaceAndCutWhatIsLeft() {
         #expect(StudioView.statusLines("short", columns: 10) == ["short"])
         #expect(StudioView.statusLines("aaaa bbbb cccc", columns: 10) == ["aaaa bbbb", "cccc"])
-        let lines = StudioView.statusLines(String(repeating: "x", count: 30), columns: 10)
-        #expect(lines == ["xxxxxxxxxx", "xxxxxxxxx…"])
+        #expect(StudioView.statusLines("aaaa bbbbb cccc", columns: 10) == ["aaaa bbbbb", "cccc"])  // full exactly at a space
+        #expect(StudioView.statusLines(String(repeating: "x", count: 30), columns: 10) == ["xxxxxxxxxx", "xxxxxxxxx…"])
+        #expect(StudioView.statusLines("日本語の 言葉です", columns: 8) == ["日本語の", "言葉です"])  // wide: 2 columns each
+        #expect(StudioView.statusLines("anything", columns: 0) == [""])
     }
 
-    /// Hints are shown whole or in a shorter form, never cut ("1–100" for 1…1000).
+    /// Each setting's hint is shown whole, in one of its forms, or not at all: never cut
+    /// ("1–100" for 1…1000), at any width.
     @Test func hintsAreNeverCut() {
         var state = StudioState(generator: TestGenerator(), live: false)
         state.steps = 600
-        for columns in [60, 80, 100, 120, 160] {
-            let text = screen(state, rows: 30, columns: columns).text
-            #expect(!text.contains("1–100 ") && !text.contains("increm "), "at \(columns) columns")
-            for field in StudioField.settings {
-                let shown = StudioView.hints(field, state).contains { text.contains($0) }
-                let room = columns >= 100
-                #expect(shown || !room, "no hint for \(field) at \(columns) columns")
+        for columns in [60, 72, 80, 100, 120, 160] {
+            let layout = Layout(rows: 30, columns: columns)
+            let canvas = StudioView.render(state, layout: layout, preview: nil).canvas
+            var shown = 0
+            for (i, field) in StudioField.settings.enumerated() {
+                // What follows the label (11 columns and a space) and the value: a whole hint or nothing.
+                let row = Array(canvas.text(row: layout.settings.row + i))
+                let after = layout.settings.column + 12 + state.value(of: field).count
+                let hint = String(row[min(after, layout.settings.right)..<layout.settings.right]).trimmingCharacters(in: .whitespaces)
+                #expect(hint.isEmpty || StudioView.hints(field, state).contains(hint),
+                        "\(field) at \(columns) columns shows '\(hint)'")
+                if !hint.isEmpty { shown += 1 }
             }
+            if columns >= 100 { #expect(shown == StudioField.settings.count, "at \(columns) columns") }
         }
-        #expect(screen(state, rows: 40, columns: 120).text.contains("0.05–20"))
     }
 }

@@ -232,7 +232,11 @@ func temporaryDirectory() -> URL {
         let a = weighted.validationBatches(), b = standard.validationBatches()
         #expect(a.map(\.images) == b.map(\.images) && a.map(\.tokens) == b.map(\.tokens))
         #expect(SceneMix.standard.description == "0.5,0.25,0.25")
-        for bad in ["1,2", "a,b,c", "0,0,0", "-1,1,1", "1,,1", "1,nan,1"] {
+        var explicit = tinyOptions()
+        explicit.sceneMix = .standard
+        let same = try ShapesBatches(options: explicit)
+        #expect((0..<32).allSatisfy { same.generator.example(at: $0) == standard.generator.example(at: $0) })
+        for bad in ["1,2", "a,b,c", "0,0,0", "-1,1,1", "1,,1", "1,nan,1", "1e308,1e308,1"] {
             #expect(throws: TrainingError.self, "'\(bad)'") { try SceneMix(parsing: bad) }
         }
     }

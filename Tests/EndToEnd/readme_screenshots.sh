@@ -51,8 +51,9 @@ import -window "$WINDOW" "$OUT/studio-ansi.png"
 echo "wrote $OUT/studio-ansi.png"
 stop_xterm
 
-# 2. xterm as a VT340: sixel. No tmux, so wait on time instead of the status line.
-start_xterm "${COMMON[@]}" -ti vt340 -xrm 'XTerm*numColorRegisters: 256' \
+# 2. xterm as a VT340: sixel. No tmux, so wait on time instead of the status line. TERM is
+# xterm-256color (xterm's own default, "xterm", says 8 colours, which picks the 16-colour theme).
+start_xterm "${COMMON[@]}" -ti vt340 -tn xterm-256color -xrm 'XTerm*numColorRegisters: 256' \
     -e env XDG_DATA_HOME="$WORK/data" COLORTERM= "$BIN" --no-live
 xdotool type --delay 20 "$PROMPT"
 xdotool key Return

@@ -46,6 +46,9 @@ expect "NaN CFG" "cfg" -- sample --model "$FIX/forward_b.weights.safetensors" --
 expect "shift 0" "shift" -- sample --model "$FIX/forward_b.weights.safetensors" --inputs "$FIX/sample_b.io.safetensors" --out "$WORK/o.safetensors" --shift 0
 expect "unknown timestep density" "density|timestep|unknown" -- train --out "$WORK/run" --timesteps gaussian --steps 1
 expect "malformed lognorm" "lognorm|number|parameter" -- train --out "$WORK/run" --timesteps lognorm:0 --steps 1
+expect "defaults of the bundled model need a file" "--model FILE" -- defaults --cfg 2
+expect "defaults out of range" "cfg" -- defaults --model "$FIX/forward_a.io.safetensors" --cfg 99
+expect "defaults of a non-model file" "not a FlowStudio demo model|SD3 MM-DiT" -- defaults --model "$FIX/forward_a.io.safetensors" --cfg 2
 expect "malformed scene mix" "scene mix.*ONE,TWO,COUNT" -- train --out "$WORK/run" --scene-mix 1,2 --steps 1
 expect "unwritable output" "write|permission|directory" -- train --out /proc/flowstudio-run --steps 1
 expect "generate with a non-model file" "not a FlowStudio demo model|SD3 MM-DiT" -- generate "a red circle" --model "$FIX/forward_a.io.safetensors" --out "$WORK/x.png"

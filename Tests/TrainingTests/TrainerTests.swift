@@ -121,6 +121,33 @@ func temporaryDirectory() -> URL {
         #expect(try DemoPipeline(contentsOf: url).defaultSettings.shift == 3)
     }
 
+    /// `flowstudio defaults`: a file's sampling defaults change, its weights, their storage type
+    /// and the rest of its metadata do not; a file that is no demo model is refused untouched.
+    @Test func changingAModelsDefaultsKeepsItsWeights() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let trainer = try Trainer(options: tinyOptions(), directory: directory, resume: false)
+        let url = directory.appendingPathComponent("model.safetensors")
+        try trainer.exportModel(to: url)
+        let before = try SafeTensorsFile(contentsOf: url)
+        let updated = try DemoModelDefaults.update(in: url, steps: 8, guidance: 2)
+        #expect(updated.defaultSteps == 8 && updated.defaultGuidance == 2)
+        let after = try SafeTensorsFile(contentsOf: url)
+        #expect(try after.allTensors() == before.allTensors())
+        #expect(after.names.allSatisfy { after.dtype(of: $0) == .f16 })
+        var expected = try #require(try DemoModelDescription.read(from: before))
+        (expected.defaultSteps, expected.defaultGuidance) = (8, 2)
+        #expect(try DemoModelDescription.read(from: after) == expected)
+        let defaults = try DemoPipeline(contentsOf: url).defaultSettings
+        #expect(defaults.steps == 8 && defaults.cfgScale == 2 && defaults.shift == expected.defaultShift)
+
+        let plain = directory.appendingPathComponent("plain.safetensors")
+        try SafeTensors.write(["x": Tensor(shape: [2], scalars: [1, 2])], to: plain)
+        let bytes = try Data(contentsOf: plain)
+        #expect(throws: DemoPipelineError.self) { try DemoModelDefaults.update(in: plain, guidance: 2) }
+        #expect(try Data(contentsOf: plain) == bytes)
+    }
+
     /// Warm-up, constant, then a linear cool-down that ends just above zero.
     @Test func learningRateScheduleWarmsUpHoldsAndCoolsDown() throws {
         var o = TrainingOptions()

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Generation
+
+/// `flowstudio defaults`: shows, or changes, the sampling settings a demo-model file carries.
+struct Defaults: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show or change a demo model's default sampling settings (steps, CFG scale, shift).",
+        discussion: """
+        The defaults are what `generate`, `eval` and the studio use when no option says otherwise. \
+        With --steps, --cfg or --shift the model file given by --model is rewritten (atomically; the \
+        weights are copied unchanged), e.g. after `flowstudio eval --cfg 2` scored better than the default.
+        """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(parsing: .unconditional, help: "New default denoising steps, \(SamplingLimits.describe(SamplingLimits.steps)).")
+    var steps: Int?
+    @Option(parsing: .unconditional, help: "New default CFG scale, \(SamplingLimits.describe(SamplingLimits.cfg)); 1 means no guidance.")
+    var cfg: Float?
+    @Option(parsing: .unconditional, help: "New default schedule shift, \(SamplingLimits.describe(SamplingLimits.shift)).")
+    var shift: Double?
+
+    func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }
+
+    func run() throws {
+        let pipeline = try modelOptions.loadGenerator()  // one clear error for a missing or foreign file
+        guard steps != nil || cfg != nil || shift != nil else {
+            print(Self.summary(pipeline.description))
+            return
+        }
+        guard let path = modelOptions.model else {
+            throw CLIError("name the file to change with --model FILE (the bundled model is changed by replacing Sources/Generation/Resources/shapes-demo.safetensors)")
+        }
+        let updated = try DemoModelDefaults.update(in: fileURL(path, option: "--model"), steps: steps, guidance: cfg, shift: shift)
+        print("\(path): " + Self.summary(updated))
+    }
+
+    static func summary(_ d: DemoModelDescription) -> String {
+        "\(d.name): steps \(d.defaultSteps), CFG \(SamplingLimits.format(Double(d.defaultGuidance))), shift \(SamplingLimits.format(d.defaultShift))"
+    }
+}

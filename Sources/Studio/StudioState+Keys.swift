@@ -204,7 +204,7 @@ extension StudioState {
             if !typed { rememberSign(key, now: now) }
             return adjust(by: -1, now: now)
         case .character where focus == .size && supportedSizes.count == 1:
-            message = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
+            sayTheSizeIsFixed()
             return []
         case .character(" ") where !focus.isNumeric:
             return adjust(by: 1, now: now)
@@ -242,6 +242,11 @@ extension StudioState {
         default:
             return []
         }
+    }
+
+    /// The size field of a model with one size: typing or stepping it only says so.
+    mutating func sayTheSizeIsFixed() {
+        message = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
     }
 
     /// Remembers a `-` or `+` pressed on a numeric field, for `handleSetting`.
@@ -292,7 +297,7 @@ extension StudioState {
             sampler = Self.cycle(sampler, d)
         case .size:
             guard supportedSizes.count > 1 else {
-                message = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
+                sayTheSizeIsFixed()
                 return []
             }
             sizeIndex = (sizeIndex + d + supportedSizes.count) % supportedSizes.count

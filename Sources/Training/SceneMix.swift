@@ -1,4 +1,5 @@
 import Foundation
+import Generation
 import ShapesWorld
 
 /// How often the training data draws each kind of Shapes scene (relative weights of one-object,
@@ -43,13 +44,7 @@ public struct SceneMix: Codable, Equatable, Sendable, CustomStringConvertible {
 
     /// `ONE,TWO,COUNT`, the form `--scene-mix` takes.
     public var description: String {
-        [oneObject, twoObjects, count].map(Self.format).joined(separator: ",")
-    }
-
-    /// `0.5` rather than `0.5000000`, and `1` rather than `1.0`.
-    private static func format(_ weight: Double) -> String {
-        let text = "\(weight)"
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
+        [oneObject, twoObjects, count].map(SamplingLimits.format).joined(separator: ",")
     }
 
     /// Applies the weights to a generator configuration.

@@ -11,13 +11,7 @@ public enum DemoModelDefaults {
     public static func update(in url: URL, steps: Int? = nil, guidance: Float? = nil,
                               shift: Double? = nil) throws -> DemoModelDescription {
         let file = try SafeTensorsFile(contentsOf: url)
-        let description: DemoModelDescription
-        do {
-            guard let read = try DemoModelDescription.read(from: file) else { throw DemoPipelineError.notADemoModel(url.path) }
-            description = read
-        } catch let error as DecodingError {
-            throw DemoPipelineError.unreadableDescription(url.path, error.phrase())
-        }
+        let description = try DemoModelDescription.required(in: file, at: url)
         let dtypes = Set(file.names.compactMap(file.dtype(of:)))
         guard dtypes.count == 1, let dtype = dtypes.first else {
             throw DemoPipelineError.unreadableDescription(url.path, "its tensors are stored as \(dtypes.map(\.rawValue).sorted().joined(separator: " and ")); one type is expected")

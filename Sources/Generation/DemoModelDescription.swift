@@ -46,6 +46,19 @@ public struct DemoModelDescription: Codable, Equatable, Sendable {
         guard let json = file.metadata[metadataKey] else { return nil }
         return try JSONDecoder().decode(DemoModelDescription.self, from: Data(json.utf8))
     }
+
+    /// The description a demo-model file must carry; the errors name the file at `url` and say
+    /// what is wrong with it.
+    static func required(in file: SafeTensorsFile, at url: URL) throws -> DemoModelDescription {
+        let found: DemoModelDescription?
+        do {
+            found = try read(from: file)
+        } catch {
+            throw DemoPipelineError.unreadableDescription(url.path, (error as? DecodingError)?.phrase() ?? "\(error)")
+        }
+        guard let found else { throw DemoPipelineError.notADemoModel(url.path) }
+        return found
+    }
 }
 
 /// Tensors under a key prefix, with the prefix removed (e.g. the `transformer.` part of a demo model).

@@ -22,13 +22,7 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
     /// Loads a demo-model file; errors say what is wrong with it.
     public init(contentsOf url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url)
-        let found: DemoModelDescription?
-        do {
-            found = try DemoModelDescription.read(from: file)
-        } catch {
-            throw DemoPipelineError.unreadableDescription(url.path, (error as? DecodingError)?.phrase() ?? "\(error)")
-        }
-        guard let description = found else { throw DemoPipelineError.notADemoModel(url.path) }
+        let description = try DemoModelDescription.required(in: file, at: url)
         let prefixes = ["transformer.", TextEncoderConfig.prefix]
         if let stray = file.names.first(where: { name in !prefixes.contains { name.hasPrefix($0) } }) {
             throw DemoPipelineError.unexpectedTensor(url.path, stray)

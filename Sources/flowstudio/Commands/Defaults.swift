@@ -23,14 +23,16 @@ struct Defaults: ParsableCommand {
     func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }
 
     func run() throws {
-        let pipeline = try modelOptions.loadGenerator()  // one clear error for a missing or foreign file
         guard steps != nil || cfg != nil || shift != nil else {
-            print(Self.summary(pipeline.description))
+            print(Self.summary(try modelOptions.loadGenerator().description))
             return
         }
         guard let path = modelOptions.model else {
             throw CLIError("name the file to change with --model FILE (the bundled model is changed by replacing Sources/Generation/Resources/shapes-demo.safetensors)")
         }
+        // The whole model must load (one clear error for a missing, foreign or broken file)
+        // before the file is rewritten.
+        _ = try modelOptions.loadGenerator()
         let updated = try DemoModelDefaults.update(in: fileURL(path, option: "--model"), steps: steps, guidance: cfg, shift: shift)
         print("\(path): " + Self.summary(updated))
     }

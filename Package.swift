@@ -35,23 +35,32 @@ let package = Package(
         // training; Debian's OpenBLAS is built without one. Optimised even in debug builds.
         .target(name: "CBFloat16", cSettings: [.unsafeFlags(["-O3"])]),
 
-        // Numeric core: Tensor, BLAS ops, threading, RNG, safetensors.
+        // Numeric core: Tensor, BLAS ops, threading, RNG, safetensors, the RGB image type.
         .target(name: "FlowCore", dependencies: ["CBLAS", "CBFloat16"], swiftSettings: vectorISA),
-        // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading.
+        // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading, key maps, config.json.
         .target(name: "MMDiT", dependencies: ["FlowCore"], swiftSettings: vectorISA),
-        // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
-        .target(name: "RectifiedFlow", dependencies: ["MMDiT", "FlowCore"], swiftSettings: vectorISA),
-        // The demo model's word tokenizer and small text transformer.
+        // Text encoders: the demo model's word tokenizer and small text transformer.
         .target(name: "TextEncoding", dependencies: ["FlowCore"]),
-        // Backward passes, AdamW, EMA, the trainer and checkpoints for the bundled demo model.
-        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "Generation", "Imaging"], swiftSettings: vectorISA),
+        // Latents to pictures: the latent→RGB linear preview (the SD3 VAE decoder comes here).
+        .target(name: "VAE", dependencies: ["FlowCore"], swiftSettings: vectorISA),
+        // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
+        // Knows the `VelocityModel` protocol, not the MM-DiT.
+        .target(name: "RectifiedFlow", dependencies: ["FlowCore"], swiftSettings: vectorISA),
+        // The demo model's file formats: the single safetensors file with its description, and
+        // the diffusers folder it exports to and imports from.
+        .target(name: "DemoModelFormat", dependencies: ["FlowCore", "MMDiT", "TextEncoding"]),
         // The Shapes world: scene generator, renderer, captions and the image checker.
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
-        // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
+        // PNG (libpng), sixel, ANSI half-blocks, resizing, contact sheets.
         .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
         // Prompt → image: the text encoder, MM-DiT, sampler and decoder behind one protocol.
-        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "TextEncoding"],
+        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "VAE", "DemoModelFormat"],
                 resources: [.copy("Resources/shapes-demo.safetensors")]),
+        // GenEval-style prompt-following scores of any `ImageGenerator` on the Shapes world.
+        .target(name: "Evaluation", dependencies: ["Generation", "ShapesWorld", "Imaging", "FlowCore"]),
+        // Backward passes, AdamW, EMA, the trainer and checkpoints for the demo model.
+        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "DemoModelFormat"],
+                swiftSettings: vectorISA),
         // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
         .target(name: "Studio", dependencies: [
             "Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses",
@@ -61,7 +70,8 @@ let package = Package(
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Imaging", "Studio", "Training", "ShapesWorld", "TextEncoding",
+                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Evaluation", "Imaging", "Studio", "Training",
+                "ShapesWorld", "TextEncoding", "DemoModelFormat", "VAE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -70,10 +80,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["FlowCore"], path: "Tests/TestSupport"),
         .testTarget(name: "FlowCoreTests", dependencies: ["FlowCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
-        .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
+        .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "Generation", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoding", "FlowCore", "TestSupport",
-                                                         "Generation", "Imaging", "ShapesWorld"]),
+                                                         "Generation", "DemoModelFormat", "ShapesWorld"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]

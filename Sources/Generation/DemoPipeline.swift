@@ -1,6 +1,7 @@
+import DemoModelFormat
 import Foundation
 import FlowCore
-import Imaging
+import VAE
 import MMDiT
 import RectifiedFlow
 import TextEncoding
@@ -25,7 +26,7 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         let description = try DemoModelDescription.required(in: file, at: url)
         let prefixes = ["transformer.", TextEncoderConfig.prefix]
         if let stray = file.names.first(where: { name in !prefixes.contains { name.hasPrefix($0) } }) {
-            throw DemoPipelineError.unexpectedTensor(url.path, stray)
+            throw DemoModelFileError.unexpectedTensor(url.path, stray)
         }
         self.description = description
         self.url = url
@@ -59,55 +60,32 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         guard settings.width == r, settings.height == r else {
             throw DemoPipelineError.unsupportedSize(settings.width, settings.height, r)
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let sampler = try FlowSampler(schedule: SigmaSchedule(steps: settings.steps, shift: settings.shift),
-                                      guidanceScale: settings.cfgScale, kind: settings.sampler)
         let encoded = textEncoder.encode(prompts: [settings.prompt, settings.negativePrompt])
         let e = description.textEncoder.width, l = description.textEncoder.length
         func item(_ i: Int) -> TextConditioning {
             TextConditioning(context: Tensor(shape: [1, l, e], scalars: Array(encoded.context.scalars[(i * l * e)..<((i + 1) * l * e)])),
                              pooled: Tensor(shape: [1, e], scalars: Array(encoded.pooled.scalars[(i * e)..<((i + 1) * e)])))
         }
-        let noise = Noise.gaussian(shape: [1, 3, r, r], seed: settings.seed)  // [1, 3, H, W]
-        let imageShape = [3, r, r]
-        let outcome = try sampler.sample(model: network, noise: noise, positive: item(0), negative: item(1)) { step in
-            onStep(GenerationProgress(step: step.index, stepCount: step.count, sigma: step.sigma, elapsed: elapsed(),
-                                      predicted: LatentPreview.pixelSpace(step.predictedClean.reshaped(imageShape)),
-                                      noisy: LatentPreview.pixelSpace(step.latents.reshaped(imageShape))))
-        }
-        guard let final = outcome.latents else { return nil }
-        return GenerationResult(image: LatentPreview.pixelSpace(final.reshaped(imageShape)), settings: settings, seconds: elapsed())
+        return try PixelSpaceSampling.generate(model: network, settings: settings, positive: item(0), negative: item(1),
+                                               onStep: onStep)
     }
 
     /// A short fingerprint of the file's bytes (FNV-1a 64 over the file, as 10 hex digits).
     static func fingerprint(of url: URL) -> String {
         guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "unknown" }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        data.withUnsafeBytes { bytes in
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        }
+        let h = data.withUnsafeBytes { FNV1a.hash($0) }
         return String(String(h, radix: 16).prefix(10))
     }
 }
 
-/// Why a demo-model file cannot be used.
+/// Why the demo pipeline cannot run a request (the file's own problems are `DemoModelFileError`s).
 public enum DemoPipelineError: Error, CustomStringConvertible {
-    case notADemoModel(String)
-    case unexpectedTensor(String, String)
     case unsupportedSize(Int, Int, Int)
-    case unreadableDescription(String, String)
 
     public var description: String {
         switch self {
-        case let .notADemoModel(path):
-            "\(path) is not a FlowStudio demo model (no '\(DemoModelDescription.metadataKey)' metadata); train one with `flowstudio train`"
-        case let .unexpectedTensor(path, name):
-            "\(path) holds a tensor '\(name)' that belongs to neither the transformer nor the text encoder"
         case let .unsupportedSize(w, h, r):
             "this model generates \(r)×\(r) images only (asked for \(w)×\(h))"
-        case let .unreadableDescription(path, why):
-            "\(path) has a model description ('\(DemoModelDescription.metadataKey)' metadata) that cannot be read: \(why); the file is damaged or was edited by hand"
         }
     }
 }

@@ -1,5 +1,4 @@
 import FlowCore
-import Imaging
 import RectifiedFlow
 
 /// Which picture the per-step preview shows.

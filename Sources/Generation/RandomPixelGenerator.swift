@@ -1,6 +1,6 @@
 import Foundation
 import FlowCore
-import Imaging
+import TextEncoding
 import MMDiT
 import RectifiedFlow
 
@@ -47,29 +47,14 @@ public final class RandomPixelGenerator: ImageGenerator, @unchecked Sendable {
 
     public func ignoredWords(in prompt: String) -> IgnoredWords { IgnoredWords() }
 
-    /// The words the text embedding sees.
-    static func words(_ prompt: String) -> [String] {
-        prompt.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
-    }
-
-    /// 64-bit FNV-1a of the word's UTF-8 bytes.
-    static func hash(_ word: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in word.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x100_0000_01b3
-        }
-        return h
-    }
-
     /// The conditioning of one prompt: context [1, L, 64] and pooled [1, 64].
     func encode(_ prompt: String) -> TextConditioning {
         let d = config.contextDim
         var context = Tensor(zeros: [1, contextTokens, d])  // [1, L, D]
         var pooled = Tensor(zeros: [1, config.pooledDim])    // [1, D]
-        let words = Self.words(prompt).prefix(contextTokens)
+        let words = WordTokenizer.words(of: prompt).prefix(contextTokens)
         for (t, word) in words.enumerated() {
-            let v = Noise.gaussian(shape: [1, d], seed: Self.hash(word))
+            let v = Noise.gaussian(shape: [1, d], seed: FNV1a.hash(word.utf8))
             for j in 0..<d {
                 context.scalars[t * d + j] = v.scalars[j]
                 pooled.scalars[j] += v.scalars[j] / Float(words.count)
@@ -83,24 +68,8 @@ public final class RandomPixelGenerator: ImageGenerator, @unchecked Sendable {
             throw RandomPixelGeneratorError.unsupportedSize(width: settings.width, height: settings.height,
                                                   supported: supportedSizes.map { "\($0.width)x\($0.height)" })
         }
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let sampler = try FlowSampler(schedule: SigmaSchedule(steps: settings.steps, shift: settings.shift),
-                                      guidanceScale: settings.cfgScale, kind: settings.sampler)
-        let noise = Noise.gaussian(shape: [1, 3, settings.height, settings.width], seed: settings.seed)  // [1, 3, H, W]
-        let positive = encode(settings.prompt)
-        let negative = encode(settings.negativePrompt)
-        let imageShape = [3, settings.height, settings.width]
-        let outcome = try sampler.sample(model: network, noise: noise, positive: positive, negative: negative) { step in
-            let progress = GenerationProgress(
-                step: step.index, stepCount: step.count, sigma: step.sigma, elapsed: elapsed(),
-                predicted: LatentPreview.pixelSpace(step.predictedClean.reshaped(imageShape)),
-                noisy: LatentPreview.pixelSpace(step.latents.reshaped(imageShape)))
-            return onStep(progress)
-        }
-        guard let final = outcome.latents else { return nil }
-        return GenerationResult(image: LatentPreview.pixelSpace(final.reshaped(imageShape)), settings: settings,
-                                seconds: elapsed())
+        return try PixelSpaceSampling.generate(model: network, settings: settings, positive: encode(settings.prompt),
+                                               negative: encode(settings.negativePrompt), onStep: onStep)
     }
 }
 

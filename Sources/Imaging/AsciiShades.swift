@@ -4,6 +4,8 @@
 /// terminal cell; its brightness is the mean Rec. 601 luma `(299r + 587g + 114b) / 1000` of
 /// the two pixels (only the top one on an odd last row). The default ramp runs dark to
 /// bright for a dark terminal background; pass the ramp reversed for a light one.
+
+import FlowCore
 public enum AsciiShades {
     /// Characters from darkest to brightest.
     public static let defaultRamp: [Character] = Array(" .:-=+*#%@")

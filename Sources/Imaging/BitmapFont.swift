@@ -3,6 +3,8 @@
 /// Glyphs are the classic 5×7 LCD font (printable ASCII 32–126) on a 5×8 cell whose last row
 /// holds descenders (g, j, p, q, y, comma). Text advances 6 pixels per character and 9 pixels
 /// per line, times `scale`. Characters outside printable ASCII are drawn as `?`.
+
+import FlowCore
 public enum BitmapFont {
     /// Glyph cell width and height in font pixels (before scaling).
     public static let glyphWidth = 5

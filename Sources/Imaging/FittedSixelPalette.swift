@@ -6,6 +6,8 @@
 /// along their longest side at the pixel-weighted median, the box with the largest
 /// side × pixel count first, until there are `maxRegisters` boxes or every box is one cell.
 /// A register's colour is the mean of its pixels; every pixel takes its cell's register.
+
+import FlowCore
 public struct FittedSixelPalette: SixelColorMap {
     public let colors: [RGB]
     public let percents: [(r: Int, g: Int, b: Int)]

@@ -4,6 +4,8 @@
 /// SGR sequences are emitted only when a colour differs from the previous cell's; every line
 /// ends with `ESC[0m`, so lines are independent. With an odd height the last line's bottom
 /// half uses the terminal's default background (`ESC[49m`).
+
+import FlowCore
 public enum HalfBlocks {
     /// How colours are written.
     public enum ColorMode: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import FlowCore
 import CPNG
 import Foundation
 

@@ -1,5 +1,7 @@
 /// The xterm 256-colour palette's fixed part: the 6×6×6 cube (16–231) and the grey ramp
 /// (232–255). Indices 0–15 are never produced: users theme them, so they are not a fixed colour.
+
+import FlowCore
 public enum Palette256 {
     /// The cube's levels per channel.
     public static let cubeLevels: [UInt8] = [0, 95, 135, 175, 215, 255]

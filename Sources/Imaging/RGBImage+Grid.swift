@@ -1,3 +1,5 @@
+import FlowCore
+
 extension RGBImage {
     /// A contact sheet: the images laid out left to right, top to bottom in `columns` columns.
     ///

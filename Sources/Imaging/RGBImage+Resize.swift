@@ -1,3 +1,5 @@
+import FlowCore
+
 extension RGBImage {
     /// The image resampled to `width × height`, each axis on its own: an axis that shrinks is
     /// area-averaged (each output pixel is the mean of the source area it covers, partial pixels

@@ -1,3 +1,5 @@
+import FlowCore
+
 extension RGBImage {
     /// A deterministic test picture: a hue sweep left to right fading to black at the bottom,
     /// a grey ramp across the top eighth, colour bars across the bottom eighth and a white ring

@@ -1,5 +1,7 @@
 /// The colour registers of a sixel image and the register of every pixel: the fixed cube
 /// `SixelPalette` or a `FittedSixelPalette` made for one image.
+
+import FlowCore
 public protocol SixelColorMap: Sendable {
     /// The colour of each register, as a sixel decoder reproduces it.
     var colors: [RGB] { get }

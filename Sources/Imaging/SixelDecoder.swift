@@ -5,6 +5,8 @@
 /// repeats (`!count<byte>`), carriage return (`$`), next band (`-`) and the terminator
 /// (`ESC \` or 0x9C). Percentages become bytes as `p · 255 / 100`, truncated (as notcurses,
 /// whose golden vector the tests check). HLS colours (`#n;1;…`) are rejected.
+
+import FlowCore
 public enum SixelDecoder {
     /// A decoded picture.
     public struct Picture: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import FlowCore
+
 extension SixelEncoder {
     /// The plain twin of `encode`: the same bytes, built column by column with no buffers
     /// kept between colours. Slow; the tests use it as the oracle for the fast encoder.

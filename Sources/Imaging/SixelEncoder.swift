@@ -10,6 +10,8 @@
 /// ```
 /// A data byte is 0x3F + a 6-bit column (bit 0 = top row of the band); runs of 4 or more equal
 /// bytes are written `!count<byte>`; trailing empty columns of a colour are not written.
+
+import FlowCore
 public struct SixelEncoder: Sendable {
     /// Where the registers' colours come from.
     public enum Colors: Sendable, Equatable {

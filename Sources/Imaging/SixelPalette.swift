@@ -9,6 +9,8 @@
 ///
 /// Dithering is anchored to image coordinates (`x mod 8`, `y mod 8`), so an unchanged pixel
 /// gets the same register in every frame: previews do not shimmer while the sampler runs.
+
+import FlowCore
 public struct SixelPalette: Sendable, Equatable {
     /// Levels per channel.
     public let levelsR: Int, levelsG: Int, levelsB: Int

@@ -10,6 +10,10 @@ public enum MMDiTError: Error, CustomStringConvertible, Equatable {
     case weightsDoNotMatch(source: String, problems: [String])
     /// A forward input has the wrong shape for this model.
     case inputShape(String)
+    /// A diffusers `config.json` (at `source`) describes no model FlowStudio can build.
+    case diffusersConfig(source: String, reason: String)
+    /// The model cannot be written as a diffusers config (diffusers has no way to say it).
+    case notExpressibleInDiffusers(String)
 
     public var description: String {
         switch self {
@@ -23,6 +27,10 @@ public enum MMDiTError: Error, CustomStringConvertible, Equatable {
             return "the weights in \(source) do not match the model (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n\(shown)\(more)"
         case let .inputShape(why):
             return "wrong input shape: \(why)"
+        case let .diffusersConfig(source, reason):
+            return "\(source): \(reason)"
+        case let .notExpressibleInDiffusers(why):
+            return "not supported: \(why)"
         }
     }
 }

@@ -1,17 +1,10 @@
 import FlowCore
-import MMDiT
 
 /// A network that predicts the rectified-flow velocity `v = ε − x₀` at noise level σ.
 public protocol VelocityModel {
     /// `latents` [B, C, H, W], `context` [B, L, Dctx], `pooled` [B, Dpool], `timesteps` [B]
     /// (σ·1000) → velocity [B, C, H, W].
     func velocity(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float]) throws -> Tensor
-}
-
-extension MMDiT: VelocityModel {
-    public func velocity(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float]) throws -> Tensor {
-        try self(latents: latents, context: context, pooled: pooled, timesteps: timesteps)
-    }
 }
 
 /// The text conditioning of a batch: tokens and pooled vector, as an SD3 model takes them.

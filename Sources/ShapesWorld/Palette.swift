@@ -1,47 +1,23 @@
 // The Shapes world's colours: 8 object colours, 4 backgrounds, and the contrast rule that keeps
 // every object visible on its background (docs: /work/shared/shapes-world.md, "Palette").
 
-/// An sRGB colour with 8-bit channels.
-public struct RGBColor: Hashable, Sendable, CustomStringConvertible {
-    public var r: UInt8
-    public var g: UInt8
-    public var b: UInt8
-
-    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) {
-        self.r = r
-        self.g = g
-        self.b = b
-    }
-
-    /// Euclidean distance in RGB space (channels 0–255).
-    public func distance(to other: RGBColor) -> Double {
-        Self.distance(Double(r), Double(g), Double(b), other)
-    }
-
-    /// Euclidean distance from a real-valued colour (e.g. a region's mean) to `other`.
-    public static func distance(_ r: Double, _ g: Double, _ b: Double, _ other: RGBColor) -> Double {
-        let dr = r - Double(other.r), dg = g - Double(other.g), db = b - Double(other.b)
-        return (dr * dr + dg * dg + db * db).squareRoot()
-    }
-
-    public var description: String { "(\(r), \(g), \(b))" }
-}
+import FlowCore
 
 /// The eight colours an object can have.
 public enum ObjectColor: String, CaseIterable, Hashable, Sendable, CustomStringConvertible {
     case red, orange, yellow, green, cyan, blue, purple, white
 
     /// The exact sRGB value drawn for this colour.
-    public var rgb: RGBColor {
+    public var rgb: RGB {
         switch self {
-        case .red: RGBColor(220, 40, 40)
-        case .orange: RGBColor(245, 140, 20)
-        case .yellow: RGBColor(240, 220, 30)
-        case .green: RGBColor(40, 170, 60)
-        case .cyan: RGBColor(40, 200, 220)
-        case .blue: RGBColor(40, 70, 220)
-        case .purple: RGBColor(150, 60, 200)
-        case .white: RGBColor(245, 245, 245)
+        case .red: RGB(220, 40, 40)
+        case .orange: RGB(245, 140, 20)
+        case .yellow: RGB(240, 220, 30)
+        case .green: RGB(40, 170, 60)
+        case .cyan: RGB(40, 200, 220)
+        case .blue: RGB(40, 70, 220)
+        case .purple: RGB(150, 60, 200)
+        case .white: RGB(245, 245, 245)
         }
     }
 
@@ -51,7 +27,7 @@ public enum ObjectColor: String, CaseIterable, Hashable, Sendable, CustomStringC
 
     /// The palette entry nearest to a (mean) colour.
     public static func nearest(r: Double, g: Double, b: Double) -> ObjectColor {
-        allCases.min { RGBColor.distance(r, g, b, $0.rgb) < RGBColor.distance(r, g, b, $1.rgb) }!
+        allCases.min { RGB.distance(r, g, b, $0.rgb) < RGB.distance(r, g, b, $1.rgb) }!
     }
 }
 
@@ -60,12 +36,12 @@ public enum BackgroundColor: String, CaseIterable, Hashable, Sendable, CustomStr
     case black, gray, navy, beige
 
     /// The exact sRGB value drawn for this background.
-    public var rgb: RGBColor {
+    public var rgb: RGB {
         switch self {
-        case .black: RGBColor(15, 15, 15)
-        case .gray: RGBColor(128, 128, 128)
-        case .navy: RGBColor(20, 25, 70)
-        case .beige: RGBColor(225, 210, 170)
+        case .black: RGB(15, 15, 15)
+        case .gray: RGB(128, 128, 128)
+        case .navy: RGB(20, 25, 70)
+        case .beige: RGB(225, 210, 170)
         }
     }
 
@@ -75,7 +51,7 @@ public enum BackgroundColor: String, CaseIterable, Hashable, Sendable, CustomStr
 
     /// The background entry nearest to a colour.
     public static func nearest(r: Double, g: Double, b: Double) -> BackgroundColor {
-        allCases.min { RGBColor.distance(r, g, b, $0.rgb) < RGBColor.distance(r, g, b, $1.rgb) }!
+        allCases.min { RGB.distance(r, g, b, $0.rgb) < RGB.distance(r, g, b, $1.rgb) }!
     }
 }
 

@@ -1,5 +1,7 @@
 // Reads a scene back from pixels with plain image analysis, and scores evaluation prompts.
 
+import FlowCore
+
 /// Settings of the checker.
 public struct SceneCheckerConfig: Hashable, Sendable {
     /// A pixel is foreground when its RGB distance from the background reference exceeds this
@@ -43,7 +45,7 @@ public struct SceneChecker: Sendable {
     public static let minimumSide = 16
 
     /// Reads the scene in `image` (at least 16×16).
-    public func analyze(_ image: ShapesImage) -> DetectedScene {
+    public func analyze(_ image: RGBImage) -> DetectedScene {
         precondition(image.width >= Self.minimumSide && image.height >= Self.minimumSide,
                      "the checker needs an image of at least \(Self.minimumSide)×\(Self.minimumSide), got \(image.width)×\(image.height)")
         let w = image.width, h = image.height
@@ -198,7 +200,7 @@ public struct SceneChecker: Sendable {
     }
 
     /// Scores a prompt on an image: 1 (`correct`) or 0, with the reason.
-    public func score(_ prompt: EvalPrompt, image: ShapesImage) -> EvalVerdict {
+    public func score(_ prompt: EvalPrompt, image: RGBImage) -> EvalVerdict {
         score(prompt.expected, in: analyze(image))
     }
 

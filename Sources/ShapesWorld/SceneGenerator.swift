@@ -1,5 +1,7 @@
 // The Shapes world's data set: deterministic scenes and captions from a seed.
 
+import FlowCore
+
 /// Settings of the training data generator.
 public struct SceneGeneratorConfig: Hashable, Sendable {
     /// Relative frequency of one-object scenes.
@@ -41,7 +43,7 @@ public struct ShapesExample: Hashable, Sendable {
     public var fullCaption: String
 
     /// The scene drawn at `size`×`size`.
-    public func image(size: Int) -> ShapesImage {
+    public func image(size: Int) -> RGBImage {
         ShapeRenderer.render(scene, size: size)
     }
 }

@@ -1,12 +1,14 @@
 // Draws scenes: hard-edged flat shapes, a pixel belonging to a shape when its centre is inside.
 
+import FlowCore
+
 /// Renders scenes at any square canvas size.
 public enum ShapeRenderer {
     /// The scene drawn on a `size`×`size` canvas. Pixel (x, y) has its centre at
     /// ((x + 0.5) / size, (y + 0.5) / size) in canvas fractions; it takes the colour of the last
     /// object (in scene order) whose shape contains that centre, else the background.
-    public static func render(_ scene: Scene, size: Int) -> ShapesImage {
-        var image = ShapesImage(width: size, height: size, filledWith: scene.background.rgb)
+    public static func render(_ scene: Scene, size: Int) -> RGBImage {
+        var image = RGBImage(width: size, height: size, fill: scene.background.rgb)
         for object in scene.objects {
             let rgb = object.color.rgb
             forEachPixel(of: object, size: size) { x, y in

@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 import Imaging
@@ -6,7 +7,7 @@ import Imaging
 public struct HistoryEntry: Equatable, Sendable {
     public var number: Int
     public var settings: GenerationSettings
-    public var image: Imaging.RGBImage
+    public var image: FlowCore.RGBImage
     public var seconds: Double
     public var created: Date
 }

@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 import Imaging
@@ -29,7 +30,7 @@ public struct PreviewRendering: Sendable {
 /// What to encode: the image, its key, and the box and protocol to fit it to.
 public struct PreviewRequest: Sendable {
     public let key: String
-    public let image: Imaging.RGBImage
+    public let image: FlowCore.RGBImage
     public let previewProtocol: PreviewProtocol
     public let columns: Int
     public let rows: Int

@@ -1,3 +1,4 @@
+import FlowCore
 import Imaging
 
 /// Draws an `RGBImage` for a terminal with a given `PreviewProtocol`: fits it into a box of

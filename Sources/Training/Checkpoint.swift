@@ -1,6 +1,5 @@
 import Foundation
 import FlowCore
-import Generation
 
 /// A resumable training state in one safetensors file: the flat parameter, EMA and Adam-moment
 /// buffers, with the options, step and the parameter layout in the metadata. Written atomically.

@@ -1,5 +1,5 @@
+import FlowCore
 import Foundation
-import Generation
 import ShapesWorld
 
 /// How often the training data draws each kind of Shapes scene (relative weights of one-object,
@@ -44,7 +44,7 @@ public struct SceneMix: Codable, Equatable, Sendable, CustomStringConvertible {
 
     /// `ONE,TWO,COUNT`, the form `--scene-mix` takes.
     public var description: String {
-        [oneObject, twoObjects, count].map(SamplingLimits.format).joined(separator: ",")
+        [oneObject, twoObjects, count].map(SettingText.format).joined(separator: ",")
     }
 
     /// Applies the weights to a generator configuration.

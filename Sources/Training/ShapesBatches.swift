@@ -49,7 +49,7 @@ public struct ShapesBatches: Sendable {
         let streamBase: UInt64 = validation ? 1 << 40 : 0
         for index in indices {
             let example = validation ? validationGenerator.example(at: index) : generator.example(at: index)
-            images += example.image(size: r).tensor.scalars
+            images += example.image(size: r).signedUnitTensor().scalars
             var rng = PhiloxRandom(seed: options.seed ^ 0x5EED_F10E, stream: streamBase + UInt64(index))
             let dropped = !validation && rng.nextUniform() < Float(options.captionDropout)
             tokens.append(tokenizer.encode(dropped ? "" : (validation ? example.fullCaption : example.caption)).tokens)

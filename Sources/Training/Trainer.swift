@@ -1,6 +1,6 @@
+import DemoModelFormat
 import Foundation
 import FlowCore
-import Generation
 import MMDiT
 import ShapesWorld
 import TextEncoding

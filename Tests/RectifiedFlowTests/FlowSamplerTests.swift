@@ -1,3 +1,4 @@
+import Generation
 import Foundation
 import Testing
 import FlowCore

@@ -1,22 +1,23 @@
+import FlowCore
 import Testing
 @testable import ShapesWorld
 
 struct PaletteTests {
     @Test func exactSpecValues() {
         #expect(ObjectColor.allCases.map(\.name) == ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "white"])
-        #expect(ObjectColor.red.rgb == RGBColor(220, 40, 40))
-        #expect(ObjectColor.orange.rgb == RGBColor(245, 140, 20))
-        #expect(ObjectColor.yellow.rgb == RGBColor(240, 220, 30))
-        #expect(ObjectColor.green.rgb == RGBColor(40, 170, 60))
-        #expect(ObjectColor.cyan.rgb == RGBColor(40, 200, 220))
-        #expect(ObjectColor.blue.rgb == RGBColor(40, 70, 220))
-        #expect(ObjectColor.purple.rgb == RGBColor(150, 60, 200))
-        #expect(ObjectColor.white.rgb == RGBColor(245, 245, 245))
+        #expect(ObjectColor.red.rgb == RGB(220, 40, 40))
+        #expect(ObjectColor.orange.rgb == RGB(245, 140, 20))
+        #expect(ObjectColor.yellow.rgb == RGB(240, 220, 30))
+        #expect(ObjectColor.green.rgb == RGB(40, 170, 60))
+        #expect(ObjectColor.cyan.rgb == RGB(40, 200, 220))
+        #expect(ObjectColor.blue.rgb == RGB(40, 70, 220))
+        #expect(ObjectColor.purple.rgb == RGB(150, 60, 200))
+        #expect(ObjectColor.white.rgb == RGB(245, 245, 245))
         #expect(BackgroundColor.allCases.map(\.name) == ["black", "gray", "navy", "beige"])
-        #expect(BackgroundColor.black.rgb == RGBColor(15, 15, 15))
-        #expect(BackgroundColor.gray.rgb == RGBColor(128, 128, 128))
-        #expect(BackgroundColor.navy.rgb == RGBColor(20, 25, 70))
-        #expect(BackgroundColor.beige.rgb == RGBColor(225, 210, 170))
+        #expect(BackgroundColor.black.rgb == RGB(15, 15, 15))
+        #expect(BackgroundColor.gray.rgb == RGB(128, 128, 128))
+        #expect(BackgroundColor.navy.rgb == RGB(20, 25, 70))
+        #expect(BackgroundColor.beige.rgb == RGB(225, 210, 170))
     }
 
     @Test func contrastRuleIsTheSixtyDistance() {

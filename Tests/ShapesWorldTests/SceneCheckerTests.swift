@@ -1,3 +1,4 @@
+import FlowCore
 import Testing
 @testable import ShapesWorld
 
@@ -82,9 +83,9 @@ struct SceneCheckerTests {
         ])
         var image = ShapeRenderer.render(scene, size: 32)
         // Two stray pixels far from the objects, and mild noise everywhere.
-        image[3, 16] = RGBColor(250, 250, 250)
-        image[28, 20] = RGBColor(200, 30, 30)
-        image[29, 20] = RGBColor(200, 30, 30)
+        image[x: 3, y: 16] = RGB(250, 250, 250)
+        image[x: 28, y: 20] = RGB(200, 30, 30)
+        image[x: 29, y: 20] = RGB(200, 30, 30)
         var rng = ShapesRNG(seed: 4)
         for i in image.pixels.indices {
             image.pixels[i] = UInt8(max(0, min(255, Int(image.pixels[i]) + rng.below(21) - 10)))

@@ -1,3 +1,4 @@
+import FlowCore
 import Testing
 @testable import ShapesWorld
 
@@ -67,7 +68,7 @@ struct SceneGeneratorTests {
     }
 
     /// True for each pixel whose colour is not exactly `background`. // [H, W]
-    static func notBackground(_ image: ShapesImage, _ background: RGBColor) -> [Bool] {
+    static func notBackground(_ image: RGBImage, _ background: RGB) -> [Bool] {
         var mask = [Bool](repeating: false, count: image.width * image.height)
         image.pixels.withUnsafeBufferPointer { px in
             for p in mask.indices {

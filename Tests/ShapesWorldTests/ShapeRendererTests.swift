@@ -4,8 +4,8 @@ import FlowCore
 
 struct ShapeRendererTests {
     /// The plain-loop twin: tests every pixel of the canvas against every object.
-    static func referenceRender(_ scene: Scene, size: Int) -> ShapesImage {
-        var image = ShapesImage(width: size, height: size, filledWith: scene.background.rgb)
+    static func referenceRender(_ scene: Scene, size: Int) -> RGBImage {
+        var image = RGBImage(width: size, height: size, fill: scene.background.rgb)
         let n = Double(size)
         for y in 0..<size {
             for x in 0..<size {
@@ -13,7 +13,7 @@ struct ShapeRendererTests {
                     let dx = (Double(x) + 0.5) / n - object.centerX
                     let dy = (Double(y) + 0.5) / n - object.centerY
                     if object.shape.contains(dx: dx * n, dy: dy * n, half: object.size.side / 2 * n) {
-                        image[x, y] = object.color.rgb
+                        image[x: x, y: y] = object.color.rgb
                     }
                 }
             }
@@ -26,8 +26,8 @@ struct ShapeRendererTests {
               objects: [SceneObject(shape: shape, color: .white, size: size, cell: .center, jitterX: jitterX, jitterY: jitterY)])
     }
 
-    static func rowWidths(_ image: ShapesImage) -> [Int] {
-        (0..<image.height).map { y in (0..<image.width).filter { image[$0, y] != BackgroundColor.black.rgb }.count }
+    static func rowWidths(_ image: RGBImage) -> [Int] {
+        (0..<image.height).map { y in (0..<image.width).filter { image[x: $0, y: y] != BackgroundColor.black.rgb }.count }
             .filter { $0 > 0 }
     }
 
@@ -47,7 +47,7 @@ struct ShapeRendererTests {
         for y in 0..<64 {
             for x in 0..<64 {
                 let inside = (26...37).contains(x) && (26...37).contains(y)
-                #expect((image[x, y] == ObjectColor.white.rgb) == inside)
+                #expect((image[x: x, y: y] == ObjectColor.white.rgb) == inside)
             }
         }
     }
@@ -77,7 +77,7 @@ struct ShapeRendererTests {
             SceneObject(shape: .square, color: .blue, size: .small, cell: .center),
         ])
         let image = ShapeRenderer.render(scene, size: 32)
-        #expect(image[16, 16] == ObjectColor.blue.rgb)
+        #expect(image[x: 16, y: 16] == ObjectColor.blue.rgb)
         #expect(ShapeRenderer.objectsTouch(scene, size: 32))
     }
 
@@ -98,16 +98,11 @@ struct ShapeRendererTests {
     @Test func tensorIsChannelsFirstInSignedUnitRange() {
         let scene = Self.one(.circle, .large)
         let image = ShapeRenderer.render(scene, size: 32)
-        let tensor = image.tensor
+        let tensor = image.signedUnitTensor()
         #expect(tensor.shape == [3, 32, 32])
         #expect(tensor.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
         #expect(abs(tensor[0, 0, 0] - (15 / 127.5 - 1)) < 1e-6)   // black background, red channel
         #expect(abs(tensor[2, 16, 16] - (245 / 127.5 - 1)) < 1e-6) // white disc, blue channel
-        #expect(ShapesImage(tensor: tensor) == image)
-    }
-
-    @Test func ppmHasAP6Header() {
-        let image = ShapesImage(width: 2, height: 1, filledWith: RGBColor(1, 2, 3))
-        #expect(image.ppm == Array("P6\n2 1\n255\n".utf8) + [1, 2, 3, 1, 2, 3])
+        #expect(RGBImage(signedUnitTensor: tensor) == image)
     }
 }

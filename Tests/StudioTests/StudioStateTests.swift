@@ -1,3 +1,4 @@
+import FlowCore
 import Generation
 import Imaging
 import RectifiedFlow

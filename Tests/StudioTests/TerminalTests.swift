@@ -1,3 +1,4 @@
+import FlowCore
 import Imaging
 import Testing
 @testable import Studio

@@ -1,3 +1,4 @@
+import DemoModelFormat
 import Foundation
 import Testing
 import FlowCore

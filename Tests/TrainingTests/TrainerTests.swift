@@ -1,3 +1,4 @@
+import DemoModelFormat
 import Foundation
 import Testing
 import FlowCore
@@ -144,7 +145,7 @@ func temporaryDirectory() -> URL {
         let plain = directory.appendingPathComponent("plain.safetensors")
         try SafeTensors.write(["x": Tensor(shape: [2], scalars: [1, 2])], to: plain)
         let bytes = try Data(contentsOf: plain)
-        #expect(throws: DemoPipelineError.self) { try DemoModelDefaults.update(in: plain, guidance: 2) }
+        #expect(throws: DemoModelFileError.self) { try DemoModelDefaults.update(in: plain, guidance: 2) }
         #expect(try Data(contentsOf: plain) == bytes)
     }
 
@@ -300,7 +301,7 @@ func temporaryDirectory() -> URL {
                 let index = step * options.batchSize + item
                 let example = batches.generator.example(at: index)
                 let pixels = Array(batch.images.scalars[(item * 3 * r * r)..<((item + 1) * 3 * r * r)])
-                let image = ShapesImage(tensor: Tensor(shape: [3, r, r], scalars: pixels))
+                let image = RGBImage(signedUnitTensor: Tensor(shape: [3, r, r], scalars: pixels))
                 let found = checker.analyze(image)
                 #expect(found.objects.map(\.cell.rawValue).sorted() == example.scene.objects.map(\.cell.rawValue).sorted(),
                         "item \(index) '\(example.fullCaption)': found \(found)")

@@ -1,3 +1,4 @@
+import DemoModelFormat
 import ArgumentParser
 import Foundation
 import Generation

@@ -4,7 +4,7 @@ import FlowCore
 import Generation
 import Imaging
 import ShapesWorld
-import Training
+import Evaluation
 
 /// `flowstudio eval`: prompt-following scores of a model on the Shapes world.
 struct Eval: ParsableCommand {

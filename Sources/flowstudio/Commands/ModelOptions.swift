@@ -1,3 +1,4 @@
+import DemoModelFormat
 import ArgumentParser
 import Foundation
 import FlowCore
@@ -21,7 +22,7 @@ struct ModelOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: url.path) else { throw CLIError("no model file at \(path)") }
         do {
             return try DemoPipeline(contentsOf: url)
-        } catch DemoPipelineError.notADemoModel {
+        } catch DemoModelFileError.notADemoModel {
             // Say what the file is when it is an SD3 transformer rather than a demo model.
             if let file = try? SafeTensorsFile(contentsOf: url), (try? MMDiTConfig.detect(from: diffusersView(of: file))) != nil {
                 throw CLIError("\(path) is an SD3 MM-DiT checkpoint; text-to-image with it also needs the SD3 text encoders and VAE, which FlowStudio does not load yet. Use `flowstudio forward` or `flowstudio sample` with precomputed embeddings, or a demo model from `flowstudio train`.")

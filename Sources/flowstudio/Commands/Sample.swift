@@ -1,3 +1,4 @@
+import Generation
 import ArgumentParser
 import Foundation
 import FlowCore

@@ -1,10 +1,11 @@
+import FlowCore
 import Foundation
 import Testing
 import Generation
 import Imaging
 import RectifiedFlow
 import ShapesWorld
-@testable import Training
+@testable import Evaluation
 
 /// A "model" that draws exactly what each evaluation prompt asks for: the evaluation must give it
 /// (nearly) full marks, so that a low score for a real model means the model, not the harness.
@@ -40,7 +41,7 @@ final class PerfectShapesGenerator: ImageGenerator, @unchecked Sendable {
     @Test func promptFilesAcceptOnlyShapesPrompts() throws {
         let prompts = try ShapesEvaluation.prompts(fromFile: "# comment\na red circle\n\ntwo blue squares\n")
         #expect(prompts.map(\.category) == [.color, .counting])
-        #expect(throws: TrainingError.self) { try ShapesEvaluation.prompts(fromFile: "a dog on a sofa") }
+        #expect(throws: EvaluationError.invalidPrompt(line: 1, text: "a dog on a sofa")) { try ShapesEvaluation.prompts(fromFile: "a dog on a sofa") }
         #expect(try ShapesEvaluation.prompts(fromFile: "a green triangle")[0].isHeldOut)
     }
 }

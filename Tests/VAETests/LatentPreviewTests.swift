@@ -1,6 +1,6 @@
 import FlowCore
 import Testing
-@testable import Imaging
+@testable import VAE
 
 @Suite struct LatentPreviewTests {
     @Test func zeroLatentShowsTheBias() {

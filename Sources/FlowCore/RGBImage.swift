@@ -1,5 +1,3 @@
-import FlowCore
-
 /// An 8-bit RGB picture: `pixels` holds `width * height * 3` bytes, interleaved R G B,
 /// rows top to bottom, each row left to right.
 public struct RGBImage: Sendable, Equatable {
@@ -64,9 +62,21 @@ public struct RGBImage: Sendable, Equatable {
 
     /// Rounds and clamps a value to 0...255; NaN maps to 0.
     @inline(__always)
-    static func byte(_ v: Float) -> UInt8 {
+    public static func byte(_ v: Float) -> UInt8 {
         guard v > 0 else { return 0 }  // also catches NaN
         return v >= 255 ? 255 : UInt8(v.rounded())
+    }
+
+    /// The image in the model's pixel space: a channel-first tensor `[3, H, W]` with values in
+    /// [-1, 1] (`byte / 127.5 − 1`), the inverse of `init(signedUnitTensor:)` up to rounding.
+    /// Training data goes through this, generated images through that initialiser: one mapping.
+    public func signedUnitTensor() -> Tensor {
+        let plane = width * height
+        return Tensor(shape: [3, height, width]) { dst in
+            for i in 0..<plane {
+                for c in 0..<3 { dst[c * plane + i] = Float(pixels[3 * i + c]) / 127.5 - 1 }
+            }
+        }
     }
 
     /// The image as a channel-first tensor `[3, H, W]` with values in [0, 1].
@@ -93,12 +103,6 @@ public struct RGBImage: Sendable, Equatable {
             pixels[i + 1] = newValue.g
             pixels[i + 2] = newValue.b
         }
-    }
-
-    /// Sets a pixel when it lies inside the image and does nothing otherwise (for drawing).
-    public mutating func setClipped(x: Int, y: Int, _ color: RGB) {
-        guard x >= 0 && x < width && y >= 0 && y < height else { return }
-        self[x: x, y: y] = color
     }
 
     /// Fills a rectangle, clipped to the image.

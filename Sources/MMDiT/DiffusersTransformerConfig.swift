@@ -1,13 +1,12 @@
 import Foundation
 import FlowCore
-import Generation
-import MMDiT
-import TextEncoding
 
 /// `config.json` of a diffusers `SD3Transformer2DModel`: its constructor arguments, snake_case.
 /// Missing keys take diffusers' defaults, as `from_pretrained` does.
 public struct DiffusersTransformerConfig: Codable, Equatable, Sendable {
     public static let className = "SD3Transformer2DModel"
+    /// The diffusers version whose defaults and layout this codec follows (written as `_diffusers_version`).
+    public static let diffusersVersion = "0.42.1"
 
     /// `_class_name`: "SD3Transformer2DModel".
     public var className: String
@@ -47,10 +46,10 @@ public struct DiffusersTransformerConfig: Codable, Equatable, Sendable {
     /// (its feed-forward is always 4× wide).
     public init(_ config: MMDiTConfig, sampleSize: Int) throws {
         guard config.mlpHiddenSize == 4 * config.hiddenSize else {
-            throw DiffusersFolderError.unsupported("the MM-DiT's MLP is \(config.mlpHiddenSize) wide; diffusers' SD3Transformer2DModel always uses 4 × hidden = \(4 * config.hiddenSize)")
+            throw MMDiTError.notExpressibleInDiffusers("the MM-DiT's MLP is \(config.mlpHiddenSize) wide; diffusers' SD3Transformer2DModel always uses 4 × hidden = \(4 * config.hiddenSize)")
         }
         className = Self.className
-        diffusersVersion = DiffusersFolder.diffusersVersion
+        diffusersVersion = Self.diffusersVersion
         self.sampleSize = sampleSize
         patchSize = config.patchSize
         inChannels = config.inChannels
@@ -109,13 +108,13 @@ public struct DiffusersTransformerConfig: Codable, Equatable, Sendable {
     public func mmditConfig(source: String = "config.json") throws -> MMDiTConfig {
         let hidden = numAttentionHeads * attentionHeadDim
         guard captionProjectionDim == hidden else {
-            throw DiffusersFolderError.invalidConfig(source, "caption_projection_dim \(captionProjectionDim) differs from num_attention_heads × attention_head_dim = \(hidden); SD3Transformer2DModel cannot run that")
+            throw MMDiTError.diffusersConfig(source: source, reason: "caption_projection_dim \(captionProjectionDim) differs from num_attention_heads × attention_head_dim = \(hidden); SD3Transformer2DModel cannot run that")
         }
         let qk: Bool
         switch qkNorm {
         case nil: qk = false
         case "rms_norm": qk = true
-        case let other?: throw DiffusersFolderError.unsupported("qk_norm \"\(other)\" (\(source)); FlowStudio's MM-DiT has none or \"rms_norm\"")
+        case let other?: throw MMDiTError.diffusersConfig(source: source, reason: "qk_norm \"\(other)\" is not supported; FlowStudio's MM-DiT has none or \"rms_norm\"")
         }
         let config = MMDiTConfig(depth: numLayers, hiddenSize: hidden, heads: numAttentionHeads, patchSize: patchSize,
                                  inChannels: inChannels, outChannels: outChannels, contextDim: jointAttentionDim,
@@ -124,7 +123,7 @@ public struct DiffusersTransformerConfig: Codable, Equatable, Sendable {
         do {
             try config.validate()
         } catch {
-            throw DiffusersFolderError.invalidConfig(source, "\(error)")
+            throw MMDiTError.diffusersConfig(source: source, reason: "\(error)")
         }
         return config
     }

@@ -14,7 +14,7 @@ public enum DemoModelDefaults {
         let description = try DemoModelDescription.required(in: file, at: url)
         let dtypes = Set(file.names.compactMap(file.dtype(of:)))
         guard dtypes.count == 1, let dtype = dtypes.first else {
-            throw DemoPipelineError.unreadableDescription(url.path, "its tensors are stored as \(dtypes.map(\.rawValue).sorted().joined(separator: " and ")); one type is expected")
+            throw DemoModelFileError.unreadableDescription(url.path, "its tensors are stored as \(dtypes.map(\.rawValue).sorted().joined(separator: " and ")); one type is expected")
         }
         var updated = description
         updated.defaultSteps = steps ?? updated.defaultSteps

@@ -1,6 +1,5 @@
 import Foundation
 import FlowCore
-import Generation
 import MMDiT
 import TextEncoding
 
@@ -21,7 +20,7 @@ public enum DiffusersFolder {
     public static let textEncoderFileName = "flowstudio_text_encoder.safetensors"
     public static let descriptionFileName = "flowstudio_model.json"
     /// The diffusers version whose `SD3Transformer2DModel` this layout was checked against.
-    public static let diffusersVersion = "0.42.1"
+    public static let diffusersVersion = DiffusersTransformerConfig.diffusersVersion
 
     /// What `export` wrote.
     public struct ExportSummary: Sendable {
@@ -176,7 +175,7 @@ public enum DiffusersFolder {
 
     /// Strict key check: every expected key present with its shape, nothing else.
     /// Errors name the key, the source and both shapes.
-    static func checkKeys(expected: [String: [Int]], present: [String: [Int]], source: String) throws {
+    public static func checkKeys(expected: [String: [Int]], present: [String: [Int]], source: String) throws {
         for key in expected.keys.sorted() {
             guard let shape = present[key] else {
                 throw DiffusersFolderError.missingKey(key, source: source, expected: expected[key]!)

@@ -1,6 +1,5 @@
 import Foundation
 import FlowCore
-import Generation
 import MMDiT
 import TextEncoding
 

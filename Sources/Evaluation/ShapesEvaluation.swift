@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 import Imaging
@@ -51,7 +52,7 @@ public struct ShapesEvaluation {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { return nil }
             guard let expected = known[line] else {
-                throw TrainingError.invalidOption("line \(n + 1) (“\(line)”) is not an evaluation prompt of the Shapes world; see `flowstudio eval --help`")
+                throw EvaluationError.invalidPrompt(line: n + 1, text: line)
             }
             return EvalPrompt(expected, isHeldOut: expected.compositions.contains { heldOut.contains($0) })
         }
@@ -69,7 +70,7 @@ public struct ShapesEvaluation {
             s.seed = firstSeed + UInt64(i)
             guard let result = try generator.generate(s, onStep: { _ in true }) else { break }
             let image = result.image
-            let verdict = checker.score(prompt, image: ShapesImage(width: image.width, height: image.height, pixels: image.pixels))
+            let verdict = checker.score(prompt, image: image)
             items.append(Item(prompt: prompt, seed: s.seed, image: image, verdict: verdict))
             progress(i + 1, prompts.count)
         }

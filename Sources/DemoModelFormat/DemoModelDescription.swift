@@ -49,32 +49,14 @@ public struct DemoModelDescription: Codable, Equatable, Sendable {
 
     /// The description a demo-model file must carry; the errors name the file at `url` and say
     /// what is wrong with it.
-    static func required(in file: SafeTensorsFile, at url: URL) throws -> DemoModelDescription {
+    public static func required(in file: SafeTensorsFile, at url: URL) throws -> DemoModelDescription {
         let found: DemoModelDescription?
         do {
             found = try read(from: file)
         } catch {
-            throw DemoPipelineError.unreadableDescription(url.path, (error as? DecodingError)?.phrase() ?? "\(error)")
+            throw DemoModelFileError.unreadableDescription(url.path, (error as? DecodingError)?.phrase() ?? "\(error)")
         }
-        guard let found else { throw DemoPipelineError.notADemoModel(url.path) }
+        guard let found else { throw DemoModelFileError.notADemoModel(url.path) }
         return found
     }
-}
-
-/// Tensors under a key prefix, with the prefix removed (e.g. the `transformer.` part of a demo model).
-public struct PrefixedTensors: TensorProvider {
-    public let source: TensorProvider
-    public let prefix: String
-
-    public init(_ source: TensorProvider, prefix: String) {
-        self.source = source
-        self.prefix = prefix
-    }
-
-    public var tensorNames: [String] {
-        source.tensorNames.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
-    }
-    public func tensorShape(_ name: String) -> [Int]? { source.tensorShape(prefix + name) }
-    public func loadTensor(_ name: String) throws -> Tensor { try source.loadTensor(prefix + name) }
-    public var sourceDescription: String { "\(source.sourceDescription) [\(prefix)*]" }
 }

@@ -1,0 +1,12 @@
+/// Why an evaluation cannot run.
+public enum EvaluationError: Error, CustomStringConvertible, Equatable {
+    /// A line of a prompt file is not an evaluation prompt of the Shapes world.
+    case invalidPrompt(line: Int, text: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidPrompt(line, text):
+            "line \(line) of the prompt file (“\(text)”) is not an evaluation prompt of the Shapes world; see `flowstudio eval --help`"
+        }
+    }
+}

@@ -11,4 +11,11 @@ public enum SettingText {
         if s.hasSuffix(".") { s.removeLast() }
         return s
     }
+
+    /// `v` exactly (the shortest text that reads back as the same Double), whole numbers
+    /// without a point: for values that must survive a round trip (PNG parameters, densities).
+    public static func exact(_ v: Double) -> String {
+        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
 }

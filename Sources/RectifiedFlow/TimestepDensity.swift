@@ -246,8 +246,8 @@ extension TimestepDensity: CustomStringConvertible, LosslessStringConvertible {
     public var description: String {
         switch self {
         case .uniform: return "uniform"
-        case .logitNormal(let mean, let std): return "lognorm:\(Self.format(mean)),\(Self.format(std))"
-        case .mode(let scale): return "mode:\(Self.format(scale))"
+        case .logitNormal(let mean, let std): return "lognorm:\(SettingText.exact(mean)),\(SettingText.exact(std))"
+        case .mode(let scale): return "mode:\(SettingText.exact(scale))"
         case .cosMap: return "cosmap"
         }
     }
@@ -256,11 +256,5 @@ extension TimestepDensity: CustomStringConvertible, LosslessStringConvertible {
     public init?(_ description: String) {
         guard let value = try? TimestepDensity(parsing: description) else { return nil }
         self = value
-    }
-
-    /// Shortest round-trip decimal, without a trailing ".0" (1.0 → "1", 0.6 → "0.6").
-    private static func format(_ x: Double) -> String {
-        let text = x.description
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 }

@@ -35,13 +35,4 @@ public enum ShapeKind: String, CaseIterable, Hashable, Sendable, CustomStringCon
             return abs(dx) + abs(dy) <= half
         }
     }
-
-    /// The fraction of its bounding box the continuous shape covers (π/4, 1, 1/2, 1/2).
-    public var idealFill: Double {
-        switch self {
-        case .circle: Double.pi / 4
-        case .square: 1
-        case .triangle, .diamond: 0.5
-        }
-    }
 }

@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import RectifiedFlow
 
@@ -44,13 +45,13 @@ public struct A1111Parameters: Equatable, Sendable {
         var fields: [Field] = [
             Field("Steps", "\(settings.steps)"),
             Field("Sampler", A1111Parameters.samplerName(settings.sampler)),
-            Field("CFG scale", A1111Parameters.format(Double(settings.cfgScale))),
+            Field("CFG scale", SettingText.exact(Double(settings.cfgScale))),
             Field("Seed", "\(settings.seed)"),
             Field("Size", "\(settings.width)x\(settings.height)"),
         ]
         if let modelHash, !modelHash.isEmpty { fields.append(Field("Model hash", modelHash)) }
         fields.append(Field("Model", modelName))
-        fields.append(Field("Shift", A1111Parameters.format(settings.shift)))
+        fields.append(Field("Shift", SettingText.exact(settings.shift)))
         fields.append(Field("Version", version))
         self.init(prompt: settings.prompt, negativePrompt: settings.negativePrompt, fields: fields)
     }
@@ -246,12 +247,6 @@ public struct A1111Parameters: Equatable, Sendable {
         if n == "euler" || n == "euler a" || n == "flow euler" { return .euler }
         if n == "heun" { return .heun }
         return nil
-    }
-
-    /// Shortest decimal for a setting: `7` for 7.0, `4.5`, `0.25`.
-    static func format(_ v: Double) -> String {
-        if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
-        return String(v)
     }
 }
 

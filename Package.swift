@@ -70,8 +70,8 @@ let package = Package(
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Evaluation", "Imaging", "Studio", "Training",
-                "ShapesWorld", "TextEncoding", "DemoModelFormat", "VAE",
+                "FlowCore", "MMDiT", "RectifiedFlow", "DemoModelFormat", "ShapesWorld", "Imaging", "Generation",
+                "Evaluation", "Training", "Studio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -62,14 +62,14 @@ public enum SafeTensors {
                             dtype: SafeTensorsDType) -> [UInt8] {
         var fields: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
-            fields.append("\(jsonString(SafeTensorsHeader.metadataKey)):{\(pairs.joined(separator: ","))}")
+            let pairs = metadata.keys.sorted().map { "\(jsonStringLiteral($0)):\(jsonStringLiteral(metadata[$0]!))" }
+            fields.append("\(jsonStringLiteral(SafeTensorsHeader.metadataKey)):{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         for (name, shape) in tensors {
             let byteCount = shape.reduce(1, *) * dtype.byteCount
             let dims = shape.map(String.init).joined(separator: ",")
-            fields.append("\(jsonString(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(dims)],"
+            fields.append("\(jsonStringLiteral(name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(dims)],"
                 + "\"data_offsets\":[\(offset),\(offset + byteCount)]}")
             offset += byteCount
         }
@@ -77,26 +77,6 @@ public enum SafeTensors {
         let padding = (8 - bytes.count % 8) % 8
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: padding))
         return bytes
-    }
-
-    /// `text` as a JSON string literal (quotes, backslashes and control characters escaped;
-    /// other characters as UTF-8).
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 
     /// Writes a tensor's elements in `dtype`, converting F16/BF16 in bounded chunks so a

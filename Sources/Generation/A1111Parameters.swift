@@ -155,25 +155,7 @@ public struct A1111Parameters: Equatable, Sendable {
     /// string literal (non-ASCII kept as is, like `ensure_ascii=False`).
     public static func quote(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == ":" || $0 == "\n" }) else { return value }
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        return jsonStringLiteral(value)
     }
 
     /// A1111's `unquote()`: a value in double quotes is decoded as a JSON string; anything else

@@ -1,0 +1,393 @@
+import Foundation
+import Generation
+import RectifiedFlow
+
+/// The prompt editors and the settings fields: what Enter would generate, where the focus is,
+/// a number being typed, and when the live re-generation is due.
+///
+/// `reduce(_:key:now:…)` handles the `EditorAction`s (the rest of the screen never changes
+/// these fields directly except through the few named steps below, e.g. `restore(_:)`); a
+/// message for the status line goes to `status`. Time comes in as `now`.
+public struct EditorState: Sendable {
+    public var prompt: PromptEditor
+    public var negative: PromptEditor
+    public var steps: Int
+    public var cfgScale: Float
+    public var seed: UInt64
+    public var seedMode: SeedMode = .fixed
+    public var shift: Double
+    public var sampler: SamplerKind
+    /// The sizes the model makes (at least one) and the chosen one.
+    public var supportedSizes: [Size]
+    public var sizeIndex: Int
+    public var previewSource: PreviewSource = .predicted
+    /// Re-generate automatically when typing pauses.
+    public var live: Bool
+    public var focus: StudioField = .prompt
+    /// Text typed into a numeric field, not yet accepted.
+    public var fieldInput: String?
+    /// The `-` or `+` just pressed on a numeric field with nothing typed (one step down or up):
+    /// a digit typed right after it means a signed number was being typed, so the step is
+    /// undone and the sign starts `fieldInput`.
+    var pendingSign: PendingSign?
+    /// Columns of the prompt editors (set from the layout; Home/End/Up/Down wrap to it).
+    public var promptWidth = 40
+    public var negativeWidth = 40
+    /// Words of the prompt the model does not read: unknown, or past its length.
+    public var ignoredWords = IgnoredWords()
+    /// When the live re-generation fires (seconds on the caller's clock), if one is pending.
+    public var liveDeadline: Double?
+    /// Pause after the last edit before a live run starts.
+    public var livePause = 0.35
+    /// Live re-generation turns itself off after a run slower than this (seconds): it is on by
+    /// default only for models fast enough to keep up with typing.
+    public var liveMaxSeconds = 4.0
+    /// Source of random seeds (Ctrl-R, seed mode random).
+    public var seedSource: SeedSource
+
+    /// See `pendingSign`.
+    struct PendingSign: Sendable {
+        /// How soon the digit must follow the sign (seconds).
+        static let window = 0.5
+        var field: StudioField
+        var sign: Character
+        /// The settings before the step.
+        var before: GenerationSettings
+        /// When the sign was pressed.
+        var at: Double
+    }
+
+    /// A width × height pair.
+    public struct Size: Equatable, Sendable {
+        public var width: Int
+        public var height: Int
+        public init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
+        public var description: String { "\(width)×\(height)" }
+    }
+
+    /// The model's default settings; `sizes` empty means 64×64.
+    public init(defaults d: GenerationSettings, sizes: [Size], live: Bool, seedSource: SeedSource) {
+        supportedSizes = sizes.isEmpty ? [Size(width: 64, height: 64)] : sizes
+        prompt = PromptEditor(d.prompt)
+        negative = PromptEditor(d.negativePrompt)
+        steps = d.steps
+        cfgScale = d.cfgScale
+        seed = d.seed
+        shift = d.shift
+        sampler = d.sampler
+        sizeIndex = supportedSizes.firstIndex { $0.width == d.width && $0.height == d.height } ?? 0
+        self.live = live
+        self.seedSource = seedSource
+    }
+
+    /// The settings as they stand (what Enter would generate, before the seed mode applies).
+    public var settings: GenerationSettings {
+        let size = supportedSizes[sizeIndex]
+        return GenerationSettings(prompt: prompt.text, negativePrompt: negative.text, steps: steps, cfgScale: cfgScale,
+                                  seed: seed, shift: shift, sampler: sampler, width: size.width, height: size.height)
+    }
+
+    /// The text a field shows.
+    public func value(of field: StudioField) -> String {
+        switch field {
+        case .prompt: prompt.text
+        case .negative: negative.text
+        case .steps: "\(steps)"
+        case .cfg: FieldLimits.format(Double(cfgScale))
+        case .seed: "\(seed)"
+        case .seedMode: seedMode.rawValue
+        case .shift: FieldLimits.format(shift)
+        case .sampler: sampler == .euler ? "Euler" : "Heun"
+        case .size: supportedSizes[sizeIndex].description
+        case .preview: previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
+        case .live: live ? "on" : "off"
+        }
+    }
+
+    /// Sets every setting from `s`. Returns what could not be taken over as it was (a size the
+    /// model cannot make, a prompt longer than the editor holds).
+    public mutating func restore(_ s: GenerationSettings) -> [String] {
+        prompt.setText(s.prompt)
+        negative.setText(s.negativePrompt)
+        steps = SamplingLimits.stepsRule.clamped(s.steps)
+        cfgScale = s.cfgScale
+        seed = s.seed
+        shift = s.shift
+        sampler = s.sampler
+        fieldInput = nil
+        var problems: [String] = []
+        if s.prompt.count > prompt.maxLength || s.negativePrompt.count > negative.maxLength {
+            problems.append("the restored prompt was cut to the editor's \(prompt.maxLength) characters")
+        }
+        if let i = supportedSizes.firstIndex(where: { $0.width == s.width && $0.height == s.height }) {
+            sizeIndex = i
+        } else {
+            problems.append("this model cannot make \(s.width)×\(s.height); kept \(supportedSizes[sizeIndex].description)")
+        }
+        return problems
+    }
+
+    // MARK: - The reducer
+
+    /// Handles `action`, triggered by `key` at time `now` (seconds). `sign` is the `-`/`+`
+    /// pressed just before (see `takePendingSign()`); `isRunning` whether a run is going (an
+    /// edit cancels it when live re-generation is on).
+    mutating func reduce(_ action: EditorAction, key: Key, now: Double, after sign: PendingSign?, isRunning: Bool,
+                         status: inout StatusMessage?) -> [StudioEffect] {
+        switch action {
+        case .nextField, .previousField:
+            guard commitInput(status: &status) else { return [] }
+            focus = Self.cycle(focus, action == .nextField ? 1 : -1)
+            return []
+        case .randomSeed:
+            guard commitInput(status: &status) else { return [] }
+            seed = seedSource.next()
+            status = .info("new random seed \(seed)")
+            return edited(now: now, isRunning: isRunning)
+        case .toggleLive:
+            live.toggle()
+            liveDeadline = nil
+            status = .info(live ? "live re-generation on: edits start a new run after a short pause"
+                                : "live re-generation off: press Enter to generate")
+            return []
+        case .stepUp, .stepDown:
+            if case .character("-") = key, fieldInput?.last.map({ $0 == "e" || $0 == "E" }) == true {
+                fieldInput! += "-"  // an exponent's sign (1e-3), not "one step down"
+                return []
+            }
+            let typed = fieldInput != nil
+            guard commitInput(status: &status) else { return [] }
+            if !typed { rememberSign(key, now: now) }  // "12-5" is 12, then one step down, then 5
+            return adjust(by: action == .stepUp ? 1 : -1, now: now, isRunning: isRunning, status: &status)
+        case .typeIntoSetting:
+            return typeIntoSetting(key, now: now, after: sign, isRunning: isRunning, status: &status)
+        case .eraseDigit:
+            guard focus.isNumeric else { return [] }
+            var input = fieldInput ?? value(of: focus)
+            if !input.isEmpty { input.removeLast() }
+            fieldInput = input
+            return []
+        default:
+            return editText(action, key: key, now: now, isRunning: isRunning, status: &status)
+        }
+    }
+
+    // MARK: The prompt editors
+
+    mutating func editText(_ action: EditorAction, key: Key, now: Double, isRunning: Bool,
+                           status: inout StatusMessage?) -> [StudioEffect] {
+        let isPrompt = focus == .prompt
+        var editor = isPrompt ? prompt : negative
+        let width = isPrompt ? promptWidth : negativeWidth
+        let before = editor.characters
+        switch action {
+        case .insertText:
+            switch key {
+            case let .character(c):
+                editor.insert(String(c), allowNewlines: isPrompt)
+            case let .paste(text):
+                if !editor.insert(text, allowNewlines: isPrompt) {
+                    status = .warning("the pasted text was cut at \(editor.maxLength) characters")
+                }
+            default:
+                return []
+            }
+        case .newLine: editor.insert("\n", allowNewlines: isPrompt)
+        case .deleteBackward: editor.backspace()
+        case .deleteForward: editor.deleteForward()
+        case .deleteWordBackward: editor.deleteWordBackward()
+        case .deleteWordForward: editor.deleteWordForward()
+        case .deleteToLineStart: editor.deleteToLineStart()
+        case .deleteToLineEnd: editor.deleteToLineEnd()
+        case .cursorLeft: editor.moveLeft()
+        case .cursorRight: editor.moveRight()
+        case .wordLeft: editor.moveWordLeft()
+        case .wordRight: editor.moveWordRight()
+        case .lineStart: editor.moveToLineStart(width: width)
+        case .lineEnd: editor.moveToLineEnd(width: width)
+        case .textStart: editor.moveToStart()
+        case .textEnd: editor.moveToEnd()
+        case .lineUp:
+            if !editor.moveVertically(by: -1, width: width) && !isPrompt { focus = .prompt }
+        case .lineDown:
+            if !editor.moveVertically(by: 1, width: width) { focus = isPrompt ? .negative : .steps }
+        default:
+            return []
+        }
+        if isPrompt { prompt = editor } else { negative = editor }
+        return editor.characters == before ? [] : edited(now: now, isRunning: isRunning)
+    }
+
+    // MARK: The settings fields
+
+    /// A character or pasted text on a settings field: digits start or extend a typed number.
+    mutating func typeIntoSetting(_ key: Key, now: Double, after sign: PendingSign?, isRunning: Bool,
+                                  status: inout StatusMessage?) -> [StudioEffect] {
+        switch key {
+        case .character where focus == .size && supportedSizes.count == 1:
+            sayTheSizeIsFixed(status: &status)
+            return []
+        case .character(" ") where !focus.isNumeric:
+            return adjust(by: 1, now: now, isRunning: isRunning, status: &status)
+        case let .character(c) where focus.isNumeric:
+            guard c.isNumber || c == "." || c == "e" || c == "E" else {
+                status = .error("\(focus.label) takes a number; '\(c)' is not part of one")
+                return []
+            }
+            if fieldInput == nil, let sign, sign.field == focus, now - sign.at <= PendingSign.window, c.isNumber || c == "." {
+                // "-1" typed: not one step down and then a 1, but a signed number (refused or
+                // accepted when it is committed, like any typed value).
+                switch focus {
+                case .steps: steps = sign.before.steps
+                case .cfg: cfgScale = sign.before.cfgScale
+                case .seed: seed = sign.before.seed
+                case .shift: shift = sign.before.shift
+                default: break
+                }
+                fieldInput = String(sign.sign)
+            }
+            fieldInput = (fieldInput ?? "") + String(c)
+            if case .error(let text)? = status, text.contains("takes a number") { status = nil }  // answered
+            return []
+        case let .paste(text) where focus.isNumeric:
+            fieldInput = (fieldInput ?? "") + text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return []
+        case .character:
+            status = .info("use + / − or ↑ / ↓ to change \(focus.label.lowercased())")
+            return []
+        default:
+            return []
+        }
+    }
+
+    /// The size field of a model with one size: typing or stepping it only says so.
+    func sayTheSizeIsFixed(status: inout StatusMessage?) {
+        status = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
+    }
+
+    /// Remembers a `-` or `+` pressed on a numeric field, for `typeIntoSetting`.
+    mutating func rememberSign(_ key: Key, now: Double) {
+        guard focus.isNumeric, case let .character(c) = key, c == "-" || c == "+" else { return }
+        pendingSign = PendingSign(field: focus, sign: c, before: settings, at: now)
+    }
+
+    /// The sign pressed just before the key being handled (each key of the main screen takes it,
+    /// so only the very next key can use it).
+    mutating func takePendingSign() -> PendingSign? {
+        defer { pendingSign = nil }
+        return pendingSign
+    }
+
+    /// Accepts the typed value of the focused field, or refuses it with the reason (the text
+    /// stays for correcting). True when nothing was pending or the value was accepted.
+    mutating func commitInput(status: inout StatusMessage?) -> Bool {
+        guard let input = fieldInput else { return true }
+        do {
+            let old = settings
+            switch focus {
+            case .steps: steps = try FieldLimits.parseSteps(input)
+            case .cfg: cfgScale = try FieldLimits.parseCFG(input)
+            case .seed: seed = try FieldLimits.parseSeed(input)
+            case .shift: shift = try FieldLimits.parseShift(input)
+            default: break
+            }
+            fieldInput = nil
+            if settings != old { status = nil }
+            return true
+        } catch {
+            status = .error(error.reason)
+            return false
+        }
+    }
+
+    /// One step up (+1) or down (−1) of the focused setting.
+    mutating func adjust(by d: Int, now: Double, isRunning: Bool, status: inout StatusMessage?) -> [StudioEffect] {
+        switch focus {
+        case .steps:
+            steps = SamplingLimits.stepsRule.clamped(steps + d)
+        case .cfg:
+            cfgScale = SamplingLimits.cfgRule.clamped(cfgScale + 0.5 * Float(d))
+        case .seed:
+            seed = d > 0 ? seed &+ 1 : seed &- 1
+        case .shift:
+            let step = shift < 1 || (shift == 1 && d < 0) ? 0.05 : 0.25
+            shift = SamplingLimits.shiftRule.clamped(((shift + step * Double(d)) * 100).rounded() / 100)
+        case .seedMode:
+            seedMode = Self.cycle(seedMode, d)
+            return []
+        case .sampler:
+            sampler = Self.cycle(sampler, d)
+        case .size:
+            guard supportedSizes.count > 1 else {
+                sayTheSizeIsFixed(status: &status)
+                return []
+            }
+            sizeIndex = (sizeIndex + d + supportedSizes.count) % supportedSizes.count
+        case .preview:
+            previewSource = Self.cycle(previewSource, d)
+            return []
+        case .live:
+            live.toggle()
+            liveDeadline = nil
+            return []
+        case .prompt, .negative:
+            return []
+        }
+        return edited(now: now, isRunning: isRunning)
+    }
+
+    static func cycle<T: CaseIterable & Equatable>(_ value: T, _ d: Int) -> T where T.AllCases == [T] {
+        let all = T.allCases
+        let i = all.firstIndex(of: value)!
+        return all[(i + d + all.count) % all.count]
+    }
+
+    // MARK: Live re-generation and runs
+
+    /// A setting or prompt changed: with live re-generation on, a running run is cancelled now
+    /// and a new one starts after `livePause`.
+    mutating func edited(now: Double, isRunning: Bool) -> [StudioEffect] {
+        guard live else { return [] }
+        liveDeadline = now + livePause
+        return isRunning ? [.cancel] : []
+    }
+
+    /// Whether the pending live re-generation is due at `now` (it is then no longer pending);
+    /// false, too, when a typed number is waiting to be accepted.
+    mutating func takeDueLiveRun(now: Double) -> Bool {
+        guard let deadline = liveDeadline, now >= deadline else { return false }
+        liveDeadline = nil
+        return fieldInput == nil
+    }
+
+    /// The settings of the next run: the seed mode applied, the pending live run and sign dropped.
+    mutating func settingsForNextRun() -> GenerationSettings {
+        liveDeadline = nil
+        pendingSign = nil
+        if seedMode == .random { seed = seedSource.next() }
+        return settings
+    }
+
+    /// A run finished: the increment seed mode moves on, and live re-generation turns itself
+    /// off after a run slower than `liveMaxSeconds` (returns true then).
+    mutating func runFinished(_ result: GenerationResult) -> Bool {
+        if seedMode == .increment { seed = result.settings.seed &+ 1 }
+        guard live && result.seconds > liveMaxSeconds else { return false }
+        live = false
+        return true
+    }
+
+    /// Takes the words the model does not read of the prompt and says so in the status line.
+    mutating func noteIgnoredWords(_ words: IgnoredWords, status: inout StatusMessage?) {
+        guard words != ignoredWords else { return }
+        ignoredWords = words
+        if let text = words.message {
+            status = .warning(text)
+        } else if case .warning(let text)? = status, text.contains("vocabulary") || text.contains("model reads") {
+            status = nil
+        }
+    }
+}

@@ -70,6 +70,7 @@ public enum SamplingLimits {
     /// A value refused by a `Rule`, with the message that says why.
     public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         public let message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 

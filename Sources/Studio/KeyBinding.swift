@@ -26,8 +26,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .lists: "favorites / history list"
         case .favorites: "favorites list"
         case .help: "help"
-        case .removeQuestion: "Remove favorite?"
-        case .quitQuestion: "Quit?"
+        case .removeQuestion: "“Remove favorite?”"
+        case .quitQuestion: "“Quit?”"
         }
     }
 }
@@ -80,7 +80,8 @@ public struct KeyBinding: Sendable {
     public let description: String
     /// The footer's (or a list's hint line's) label, in the first context; nil: not shown there.
     public let footer: String?
-    /// Whether the F1 help lists the binding (the keys table lists every binding).
+    /// Whether the F1 help lists the binding, when it applies on the main screen (the keys
+    /// table lists every binding).
     public let inHelp: Bool
 
     /// Several keys, one action.

@@ -12,7 +12,7 @@ public enum Keymap {
         KeyBinding([.escape], .cancel, in: [.main], footer: "cancel", "cancel the running generation / a field edit"),
         KeyBinding(pairs: [(.tab, .edit(.nextField)), (.backTab, .edit(.previousField))], in: [.main], footer: "next field",
                    "next / previous field"),
-        KeyBinding([.function(1)], .showHelp, in: [.main], footer: "help", inHelp: false, "this list of keys"),
+        KeyBinding([.function(1)], .showHelp, in: [.main], footer: "help", inHelp: false, "help: the main screen's keys"),
         KeyBinding([.control("q"), .function(10), .control("c")], .quit, in: [.main, .lists, .help], footer: "quit",
                    "quit (asks first if a favorite could not be saved)"),
         KeyBinding([.control("s")], .saveFavorite, in: [.main], footer: "save", "save the current image as a favorite"),
@@ -95,9 +95,11 @@ public enum Keymap {
         }
     }
 
-    /// The F1 help's lines: keys, what they do.
+    /// The F1 help's lines: keys, what they do, for the main screen's bindings marked `inHelp`
+    /// (the help opens from there; the lists and questions show their own keys).
     public static var helpLines: [(keys: String, description: String)] {
-        bindings.filter(\.inHelp).map { ($0.keysText, $0.description) }
+        let mainScreen: [KeyContext] = [.main, .settings, .text]
+        return bindings.filter { $0.inHelp && $0.contexts.contains(where: mainScreen.contains) }.map { ($0.keysText, $0.description) }
     }
 
     /// Every binding as a Markdown table (the README's keys table is this, verbatim).

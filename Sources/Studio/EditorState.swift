@@ -17,8 +17,9 @@ public struct EditorState: Sendable {
     public var seedMode: SeedMode = .fixed
     public var shift: Double
     public var sampler: SamplerKind
-    /// The sizes the model makes (at least one) and the chosen one.
-    public var supportedSizes: [Size]
+    /// The sizes the model makes (at least one; as `ImageGenerator.supportedSizes`) and the
+    /// chosen one.
+    public var supportedSizes: [(width: Int, height: Int)]
     public var sizeIndex: Int
     public var previewSource: PreviewSource = .predicted
     /// Re-generate automatically when typing pauses.
@@ -57,20 +58,9 @@ public struct EditorState: Sendable {
         var at: Double
     }
 
-    /// A width × height pair.
-    public struct Size: Equatable, Sendable {
-        public var width: Int
-        public var height: Int
-        public init(width: Int, height: Int) {
-            self.width = width
-            self.height = height
-        }
-        public var description: String { "\(width)×\(height)" }
-    }
-
     /// The model's default settings; `sizes` empty means 64×64.
-    public init(defaults d: GenerationSettings, sizes: [Size], live: Bool, seedSource: SeedSource) {
-        supportedSizes = sizes.isEmpty ? [Size(width: 64, height: 64)] : sizes
+    public init(defaults d: GenerationSettings, sizes: [(width: Int, height: Int)], live: Bool, seedSource: SeedSource) {
+        supportedSizes = sizes.isEmpty ? [(64, 64)] : sizes
         prompt = PromptEditor(d.prompt)
         negative = PromptEditor(d.negativePrompt)
         steps = d.steps
@@ -101,11 +91,14 @@ public struct EditorState: Sendable {
         case .seedMode: seedMode.rawValue
         case .shift: FieldLimits.format(shift)
         case .sampler: sampler == .euler ? "Euler" : "Heun"
-        case .size: supportedSizes[sizeIndex].description
+        case .size: Self.describe(supportedSizes[sizeIndex])
         case .preview: previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
         case .live: live ? "on" : "off"
         }
     }
+
+    /// `64×64`.
+    static func describe(_ size: (width: Int, height: Int)) -> String { "\(size.width)×\(size.height)" }
 
     /// Sets every setting from `s`. Returns what could not be taken over as it was (a size the
     /// model cannot make, a prompt longer than the editor holds).
@@ -125,7 +118,7 @@ public struct EditorState: Sendable {
         if let i = supportedSizes.firstIndex(where: { $0.width == s.width && $0.height == s.height }) {
             sizeIndex = i
         } else {
-            problems.append("this model cannot make \(s.width)×\(s.height); kept \(supportedSizes[sizeIndex].description)")
+            problems.append("this model cannot make \(s.width)×\(s.height); kept \(Self.describe(supportedSizes[sizeIndex]))")
         }
         return problems
     }
@@ -265,7 +258,7 @@ public struct EditorState: Sendable {
 
     /// The size field of a model with one size: typing or stepping it only says so.
     func sayTheSizeIsFixed(status: inout StatusMessage?) {
-        status = .info("this model makes only \(supportedSizes[0].description) images; the size cannot change")
+        status = .info("this model makes only \(Self.describe(supportedSizes[0])) images; the size cannot change")
     }
 
     /// Remembers a `-` or `+` pressed on a numeric field, for `typeIntoSetting`.

@@ -43,7 +43,7 @@ public struct StudioState: Sendable {
         modelSummary = generator.modelSummary
         modelHash = generator.modelHash
         editor = EditorState(defaults: generator.defaultSettings,
-                             sizes: generator.supportedSizes.map { EditorState.Size(width: $0.width, height: $0.height) },
+                             sizes: generator.supportedSizes,
                              live: live, seedSource: seedSource)
         library = LibraryState(favorites: favorites)
         self.previewProtocol = previewProtocol

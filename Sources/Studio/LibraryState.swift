@@ -4,7 +4,7 @@ import Imaging
 
 /// This session's history and the favorites (with what of them is only in this session), and
 /// the favorites' PNGs loaded so far. The controller reads and writes the favorites file; what
-/// came of it arrives as an `Event`, which `apply` folds in.
+/// came of it arrives as an `Event`, which `reduce` folds in.
 public struct LibraryState: Sendable {
     /// One generation per finished run of this session.
     public var history: [HistoryEntry] = []
@@ -43,7 +43,7 @@ public struct LibraryState: Sendable {
     }
 
     /// Folds in what came of writing or reading the favorites.
-    mutating func apply(_ event: Event, status: inout StatusMessage?) {
+    mutating func reduce(_ event: Event, status: inout StatusMessage?) {
         switch event {
         case let .favoriteSaved(entries, file, warning):
             favorites = entries

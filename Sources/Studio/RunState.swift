@@ -2,7 +2,7 @@ import Foundation
 import Generation
 
 /// The newest run: where it is, its settings, every step it reported, the scrub position and
-/// the finished image. `start` begins a run, `apply` folds in what the worker reports about it,
+/// the finished image. `start` begins a run, `reduce` folds in what the worker reports about it,
 /// `scrub` moves through its stored steps.
 public struct RunState: Sendable {
     /// Where the newest run is.
@@ -42,7 +42,7 @@ public struct RunState: Sendable {
     /// Folds in a worker report about this run (reports of older runs are ignored). `quiet`:
     /// a cancellation is not worth a message (a live re-generation replaces the run);
     /// `liveNote` is added to the message of a finished run.
-    mutating func apply(_ kind: WorkerEvent.Kind, quiet: Bool, liveNote: String?, status: inout StatusMessage?) {
+    mutating func reduce(_ kind: WorkerEvent.Kind, quiet: Bool, liveNote: String?, status: inout StatusMessage?) {
         switch kind {
         case let .step(progress):
             frames.append(progress)

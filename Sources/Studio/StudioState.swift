@@ -254,9 +254,9 @@ public struct StudioState: Sendable {
                     liveNote = "live re-generation is off for a model this slow (Ctrl-G turns it on)"
                 }
             }
-            run.apply(report.kind, quiet: editor.liveDeadline != nil, liveNote: liveNote, status: &message)
+            run.reduce(report.kind, quiet: editor.liveDeadline != nil, liveNote: liveNote, status: &message)
         case let .library(libraryEvent):
-            library.apply(libraryEvent, status: &message)
+            library.reduce(libraryEvent, status: &message)
             switch libraryEvent {
             case .favoriteRemoved, .favoriteRemovalFailed:
                 overlay.clampSelection(count: library.favorites.count)

@@ -10,7 +10,7 @@ struct StudioCommand: ParsableCommand {
         commandName: "studio",
         abstract: "Open the studio: edit a prompt and settings, watch every denoising step, keep favorites.",
         discussion: """
-        Keys: \(Keymap.summary) (F1 in the studio lists them all). \
+        Keys: \(Keymap.summary) (F1 in the studio lists more; the README has them all). \
         Favorites and exports go to $XDG_DATA_HOME/flowstudio (default ~/.local/share/flowstudio).
         """)
 

@@ -107,8 +107,8 @@ public struct A1111Parameters: Equatable, Sendable {
         s.prompt = prompt
         s.negativePrompt = negativePrompt
         if let v = self["Steps"] {
-            guard let n = Int(v), SamplingLimits.steps.contains(n) else {
-                throw .badValue(key: "Steps", value: v, expected: "a whole number in \(SamplingLimits.describe(SamplingLimits.steps))")
+            guard let n = try? SamplingLimits.stepsRule.parse(v) else {
+                throw .badValue(key: "Steps", value: v, expected: SamplingLimits.stepsRule.expected)
             }
             s.steps = n
         }
@@ -121,8 +121,8 @@ public struct A1111Parameters: Equatable, Sendable {
             }
         }
         if let v = self["CFG scale"] {
-            guard let g = Float(v), g.isFinite, SamplingLimits.cfg.contains(g) else {
-                throw .badValue(key: "CFG scale", value: v, expected: "a number in \(SamplingLimits.describe(SamplingLimits.cfg))")
+            guard let g = try? SamplingLimits.cfgRule.parse(v) else {
+                throw .badValue(key: "CFG scale", value: v, expected: SamplingLimits.cfgRule.expected)
             }
             s.cfgScale = g
         }
@@ -141,8 +141,8 @@ public struct A1111Parameters: Equatable, Sendable {
             s.height = h
         }
         if let v = self["Shift"] {
-            guard let shift = Double(v), shift.isFinite, SamplingLimits.shift.contains(shift) else {
-                throw .badValue(key: "Shift", value: v, expected: "a number in \(SamplingLimits.describe(SamplingLimits.shift))")
+            guard let shift = try? SamplingLimits.shiftRule.parse(v) else {
+                throw .badValue(key: "Shift", value: v, expected: SamplingLimits.shiftRule.expected)
             }
             s.shift = shift
         }

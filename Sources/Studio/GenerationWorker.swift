@@ -1,4 +1,3 @@
-import CNcurses
 import Foundation
 import Generation
 
@@ -6,115 +5,58 @@ import Generation
 /// pending and cancels the running run; the sampler's per-step callback is where the
 /// cancellation is noticed (the run stops after the step in progress). Every step and the
 /// end of each run are posted to the mailbox, which wakes the UI.
-final class GenerationWorker: @unchecked Sendable {
-    // @unchecked: mutable state is guarded by `condition`; `generator` is Sendable.
-    private let condition = NSCondition()
-    private var pending: (settings: GenerationSettings, run: Int)?
-    private var runningRun: Int?
-    private var cancelRequested = false
-    private var stopped = false
-    private let generator: any ImageGenerator
-    private let mailbox: Mailbox
-    private var thread: Thread?
-    private let finished = DispatchSemaphore(value: 0)
+final class GenerationWorker: Sendable {
+    private let thread: LatestJobThread<Job>
+
+    /// One run to do.
+    struct Job: Sendable {
+        let settings: GenerationSettings
+        let run: Int
+    }
 
     init(generator: any ImageGenerator, mailbox: Mailbox) {
-        self.generator = generator
-        self.mailbox = mailbox
+        thread = LatestJobThread(name: "flowstudio-generate", stackSize: 16 << 20) { job, shouldStop in
+            Self.run(job, generator: generator, mailbox: mailbox, shouldStop: shouldStop)
+        }
     }
 
     /// Starts the thread (once).
-    func launch() {
-        let thread = Thread { [self] in
-            cn_block_sigwinch()
-            loop()
-            finished.signal()
-        }
-        thread.name = "flowstudio-generate"
-        thread.stackSize = 16 << 20
-        self.thread = thread
-        thread.start()
-    }
+    func launch() { thread.launch() }
 
     /// Runs `settings` as run `run` as soon as the current one has stopped.
-    func start(_ settings: GenerationSettings, run: Int) {
-        condition.lock()
-        pending = (settings, run)
-        if runningRun != nil { cancelRequested = true }
-        condition.signal()
-        condition.unlock()
-    }
+    func start(_ settings: GenerationSettings, run: Int) { thread.submit(Job(settings: settings, run: run)) }
 
     /// Cancels the running run and drops any pending one.
-    func cancel() {
-        condition.lock()
-        pending = nil
-        if runningRun != nil { cancelRequested = true }
-        condition.unlock()
-    }
+    func cancel() { thread.cancel() }
 
     /// Cancels everything and ends the thread after the current step.
-    func stop() {
-        condition.lock()
-        stopped = true
-        pending = nil
-        cancelRequested = true
-        condition.signal()
-        condition.unlock()
-    }
+    func stop() { thread.stop() }
 
     /// Waits until the thread has ended (after `stop()`), at most `timeout` seconds; returns
     /// whether it did. The process must not exit while a step is running: tearing down the
     /// process under a running forward crashes.
     @discardableResult
-    func join(timeout: Double) -> Bool {
-        guard thread != nil else { return true }
-        return finished.wait(timeout: .now() + timeout) == .success
-    }
+    func join(timeout: Double) -> Bool { thread.join(timeout: timeout) }
 
-    /// Whether a run is in progress.
-    var isBusy: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return runningRun != nil || pending != nil
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while pending == nil && !stopped { condition.wait() }
-            if stopped {
-                condition.unlock()
-                return
+    /// One run: every step and its end go to the mailbox; the run stops after the step in
+    /// progress once `shouldStop` says so.
+    private static func run(_ job: Job, generator: any ImageGenerator, mailbox: Mailbox, shouldStop: () -> Bool) {
+        var stepsDone = 0
+        let event: WorkerEvent.Kind
+        do {
+            let result = try generator.generate(job.settings) { progress in
+                stepsDone = progress.step + 1
+                mailbox.post(WorkerEvent(run: job.run, kind: .step(progress)))
+                return !shouldStop()
             }
-            let job = pending!
-            pending = nil
-            runningRun = job.run
-            cancelRequested = false
-            condition.unlock()
-
-            var stepsDone = 0
-            let event: WorkerEvent.Kind
-            do {
-                let result = try generator.generate(job.settings) { progress in
-                    stepsDone = progress.step + 1
-                    mailbox.post(WorkerEvent(run: job.run, kind: .step(progress)))
-                    condition.lock()
-                    defer { condition.unlock() }
-                    return !cancelRequested
-                }
-                if let result {
-                    event = .finished(result)
-                } else {
-                    event = .cancelled(stepsDone: stepsDone)
-                }
-            } catch {
-                event = .failed("\(error)")
+            if let result {
+                event = .finished(result)
+            } else {
+                event = .cancelled(stepsDone: stepsDone)
             }
-            condition.lock()
-            runningRun = nil
-            condition.unlock()
-            mailbox.post(WorkerEvent(run: job.run, kind: event))
+        } catch {
+            event = .failed("\(error)")
         }
+        mailbox.post(WorkerEvent(run: job.run, kind: event))
     }
 }

@@ -90,7 +90,7 @@ public enum StudioBenchmark {
 
         // UI thread cost of one frame: drawing the 120×40 screen with a picture.
         var state = StudioState(generator: generator, live: false)
-        state.prompt.setText("a red circle above a blue square")
+        state.editor.prompt.setText("a red circle above a blue square")
         let layout = Layout(rows: 40, columns: 120)
         let picture = TerminalImage.render(RGBImage(width: 64, height: 64, fill: .red), protocol: .truecolor, columns: 70, rows: 34,
                                            cellPixels: (10, 20))
@@ -138,7 +138,7 @@ public enum StudioBenchmark {
             session.terminal.send(.enter)
             session.terminal.waitFor("done in", timeout: 300)
             session.quit()
-            studio.append(session.controller.state.result?.seconds ?? 0)
+            studio.append(session.controller.state.run.result?.seconds ?? 0)
             shown = session.distinctStepsShown(of: settings.steps)
         }
         return (bare.sorted()[1], studio.sorted()[1], shown)

@@ -68,21 +68,11 @@ public final class StudioController {
         self.mailbox = mailbox
         worker = GenerationWorker(generator: generator, mailbox: mailbox)
         encoder = PreviewEncoder(mailbox: mailbox, sixel: SixelEncoder.fitted(maxRegisters: c.sixelRegisters))
-        state = StudioState(generator: generator, live: c.live, seedSource: SeedSource(seed: c.seed))
-        state.previewProtocol = c.previewProtocol
-        state.themeName = c.theme.name
+        let (favorites, favoritesWarning) = c.store.load()
+        state = StudioState(generator: generator, live: c.live, seedSource: SeedSource(seed: c.seed),
+                            previewProtocol: c.previewProtocol, themeName: c.theme.name, initialSettings: c.initialSettings,
+                            favorites: favorites, favoritesWarning: favoritesWarning, startupMessages: c.startupMessages)
         terminal.setTheme(c.theme)
-        var messages = c.startupMessages
-        if let s = c.initialSettings {
-            messages += state.restore(s).map { .warning($0) }  // a size it cannot make, a cut prompt
-        }
-        let (entries, warning) = store.load()
-        state.favorites = entries
-        if let warning { messages.append(.warning(warning)) }
-        state.notices = messages
-        if let first = messages.first {
-            state.message = messages.count == 1 ? first : first.replacingText(first.text + " (and \(messages.count - 1) more in the preview pane)")
-        }
         refreshIgnoredWords()
     }
 
@@ -94,7 +84,7 @@ public final class StudioController {
         while running {
             let now = clock()
             var timeout = 0.5
-            if let deadline = state.liveDeadline { timeout = min(timeout, max(0, deadline - now)) }
+            if let deadline = state.editor.liveDeadline { timeout = min(timeout, max(0, deadline - now)) }
             if let due = overlayDue { timeout = min(timeout, max(0, due - now)) }
             let keys = terminal.readKeys(timeout: timeout)
             step(keys: keys)
@@ -119,114 +109,107 @@ public final class StudioController {
                 preview = nil
                 requestedPreview = nil
             }
-            perform(state.handle(key, now: now))
+            carryOut(state.handle(key, now: now))
         }
-        if running { perform(state.tick(now: clock())) }
+        if running { carryOut(state.tick(now: clock())) }
         refreshIgnoredWords()
         if running { draw() }
     }
 
     func drainMailbox(now: Double) {
         let (events, rendering) = mailbox.take()
-        for event in events { state.apply(event, now: now) }
+        for event in events { carryOut(state.apply(.worker(event), now: now)) }
         if let rendering { preview = rendering }
     }
 
     func refreshIgnoredWords() {
-        let text = state.prompt.text
+        let text = state.editor.prompt.text
         guard text != lastPromptText else { return }
         lastPromptText = text
-        state.setIgnoredWords(generator.ignoredWords(in: text))
+        carryOut(state.apply(.ignoredWordsFound(generator.ignoredWords(in: text)), now: clock()))
     }
 
     // MARK: Effects
 
-    func perform(_ effects: [StudioEffect]) {
-        for effect in effects {
-            switch effect {
-            case let .generate(settings, run):
-                worker.start(settings, run: run)
-            case .cancel:
-                worker.cancel()
-            case .saveFavorite:
-                saveFavorite()
-            case .export:
-                export()
-            case let .deleteFavorite(id):
-                do {
-                    let (entries, warning) = try store.removeFavorite(id: id, from: state.favorites,
-                                                                      unsaved: state.unsavedFavoriteIDs,
-                                                                      removed: state.unsavedRemovalIDs)
-                    state.favorites = entries
-                    state.unsavedFavoriteIDs = []  // the list on disk now holds every one
-                    state.unsavedRemovalIDs = []
-                    let done = "removed the favorite (its PNG stays in \(store.directory.path)/favorites)"
-                    state.message = warning.map { .warning(done + "; " + $0) } ?? .info(done)
-                } catch {
-                    state.favorites.removeAll { $0.id == id }
-                    state.unsavedRemovalIDs.insert(id)
-                    state.message = .error("\(error); removed for this session only")
-                }
-                state.unsavedFavoriteIDs.remove(id)
-                state.listSelection = min(state.listSelection, max(0, state.favorites.count - 1))
-                perform(state.loadSelectedFavorite())
-            case let .loadFavoriteImage(id):
-                if let entry = state.favorites.first(where: { $0.id == id }) {
-                    if let image = store.image(of: entry) {
-                        state.favoriteImages[id] = image
-                    } else {
-                        state.message = .warning("the favorite's image \(entry.imagePath ?? "(none)") cannot be read; its settings can still be restored")
-                    }
-                }
-            case .cycleTheme:
-                let names = themes.names()
-                let i = names.firstIndex(of: state.themeName) ?? -1
-                let name = names[(i + 1) % names.count]
-                let (theme, warning) = themes.load(name)
-                terminal.setTheme(theme)
-                state.themeName = theme.name
-                state.message = warning.map { .warning($0) } ?? .info("theme: \(theme.name)")
-                needsFullRepaint = true
-            case .repaint:
-                needsFullRepaint = true
-            case .quit:
-                worker.stop()
-                running = false
+    /// Carries out `effects` in order, and those that the state asks for in answer to what came
+    /// of them (a queue: no effect is carried out inside another).
+    func carryOut(_ effects: [StudioEffect]) {
+        var queue = effects[...]
+        while let effect = queue.popFirst() {
+            if let event = outcome(of: effect) {
+                queue += state.apply(event, now: clock())
             }
         }
     }
 
-    func saveFavorite() {
-        guard let result = state.result else { return }
+    /// Does what `effect` says; returns what came of it for the state, if anything.
+    func outcome(of effect: StudioEffect) -> StudioEvent? {
+        switch effect {
+        case let .generate(settings, run):
+            worker.start(settings, run: run)
+        case .cancel:
+            worker.cancel()
+        case .saveFavorite:
+            return saveFavorite()
+        case .export:
+            return export()
+        case let .deleteFavorite(id):
+            return deleteFavorite(id)
+        case let .loadFavoriteImage(id):
+            guard let entry = state.library.favorites.first(where: { $0.id == id }) else { return nil }
+            if let image = store.image(of: entry) { return .library(.favoriteImageLoaded(id: id, image: image)) }
+            return .library(.favoriteImageUnreadable(id: id, path: entry.imagePath))
+        case .cycleTheme:
+            let names = themes.names()
+            let i = names.firstIndex(of: state.themeName) ?? -1
+            let (theme, warning) = themes.load(names[(i + 1) % names.count])
+            terminal.setTheme(theme)
+            needsFullRepaint = true
+            return .themeChanged(name: theme.name, warning: warning)
+        case .repaint:
+            needsFullRepaint = true
+        case .quit:
+            worker.stop()
+            running = false
+        }
+        return nil
+    }
+
+    func saveFavorite() -> StudioEvent? {
+        guard let result = state.run.result else { return nil }
+        let library = state.library, seedMode = state.editor.seedMode
         do {
-            let (entries, warning) = try store.addFavorite(result, seedMode: state.seedMode, modelName: generator.modelName,
-                                                           modelHash: generator.modelHash, to: state.favorites,
-                                                           unsaved: state.unsavedFavoriteIDs, removed: state.unsavedRemovalIDs)
-            state.favorites = entries
-            state.unsavedFavoriteIDs = []  // the list on disk now holds every one (earlier ones without their PNG)
-            state.unsavedRemovalIDs = []
-            let path = state.favorites.last?.imagePath ?? ""
-            let done = "saved favorite → \(store.directory.appendingPathComponent(path).path)"
-            state.message = warning.map { .warning(done + "; " + $0) } ?? .info(done)
+            let (entries, warning) = try store.addFavorite(result, seedMode: seedMode, modelName: generator.modelName,
+                                                           modelHash: generator.modelHash, to: library.favorites,
+                                                           unsaved: library.unsavedFavoriteIDs, removed: library.unsavedRemovalIDs)
+            let file = store.directory.appendingPathComponent(entries.last?.imagePath ?? "").path
+            return .library(.favoriteSaved(entries: entries, file: file, warning: warning))
         } catch {
-            // Nothing lost: keep it in this session's list.
-            state.favorites.append(FavoriteEntry(settings: result.settings, seedMode: state.seedMode,
-                                                 modelName: generator.modelName, modelHash: generator.modelHash,
-                                                 imagePath: nil))
-            state.favoriteImages[state.favorites.last!.id] = result.image
-            state.unsavedFavoriteIDs.insert(state.favorites.last!.id)
-            state.message = .error("favorite not saved to disk, kept for this session only: \(error)")
+            let entry = FavoriteEntry(settings: result.settings, seedMode: seedMode, modelName: generator.modelName,
+                                      modelHash: generator.modelHash, imagePath: nil)
+            return .library(.favoriteFailed(entry, image: result.image, reason: "\(error)"))
         }
     }
 
-    func export() {
-        guard let result = state.result else { return }
+    func deleteFavorite(_ id: String) -> StudioEvent {
+        let library = state.library
+        do {
+            let (entries, warning) = try store.removeFavorite(id: id, from: library.favorites, unsaved: library.unsavedFavoriteIDs,
+                                                              removed: library.unsavedRemovalIDs)
+            return .library(.favoriteRemoved(id: id, entries: entries, folder: "\(store.directory.path)/favorites", warning: warning))
+        } catch {
+            return .library(.favoriteRemovalFailed(id: id, reason: "\(error)"))
+        }
+    }
+
+    func export() -> StudioEvent? {
+        guard let result = state.run.result else { return nil }
         do {
             let path = try store.writeImage(result.image, settings: result.settings, modelName: generator.modelName,
                                             modelHash: generator.modelHash, folder: "outputs")
-            state.message = .info("exported → \(store.directory.appendingPathComponent(path).path)")
+            return .exported(file: store.directory.appendingPathComponent(path).path)
         } catch {
-            state.message = .error("\(error)")
+            return .exportFailed(reason: "\(error)")
         }
     }
 
@@ -235,13 +218,15 @@ public final class StudioController {
     func draw() {
         let size = terminal.size
         let layout = Layout(rows: size.rows, columns: size.columns)
-        state.promptWidth = max(2, layout.promptText.columns)
-        state.negativeWidth = max(2, layout.negativeText.columns)
+        let promptColumns = max(2, layout.promptText.columns), negativeColumns = max(2, layout.negativeText.columns)
+        if promptColumns != state.editor.promptWidth || negativeColumns != state.editor.negativeWidth {
+            carryOut(state.apply(.layoutChanged(promptColumns: promptColumns, negativeColumns: negativeColumns), now: clock()))
+        }
 
         // Ask the encoder for the picture at this size when what is shown has changed.
         var shown: TerminalImage.Rendered?
         var shownKey: String?
-        if !layout.tooSmall, state.mode != .help, let displayed = state.displayedImage {
+        if !layout.tooSmall, state.overlay.mode != .help, let displayed = state.displayedImage {
             let cell = terminal.cellPixels
             let request = PreviewRequest(key: displayed.key, image: displayed.image, previewProtocol: state.previewProtocol,
                                          columns: layout.image.columns, rows: layout.image.rows,

@@ -48,28 +48,24 @@ public struct FieldError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// Parsing and range checks for the numeric fields.
+/// Parsing and range checks for the numeric fields: `SamplingLimits`' rules (the ones the
+/// command line and the file readers use) for steps, CFG and shift; any `UInt64` for the seed.
 public enum FieldLimits {
     public static let steps = SamplingLimits.steps
     public static let cfg = SamplingLimits.cfg
     public static let shift = SamplingLimits.shift
 
-    public static func parseSteps(_ text: String) throws(FieldError) -> Int {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let range = SamplingLimits.describe(steps)
-        guard let n = Int(t) else { throw FieldError(field: .steps, reason: "steps must be a whole number in \(range); '\(t)' is not one") }
-        guard steps.contains(n) else { throw FieldError(field: .steps, reason: "steps must be in \(range); \(n) is out of range") }
-        return n
-    }
+    public static func parseSteps(_ text: String) throws(FieldError) -> Int { try parse(text, SamplingLimits.stepsRule, .steps) }
+    public static func parseCFG(_ text: String) throws(FieldError) -> Float { try parse(text, SamplingLimits.cfgRule, .cfg) }
+    public static func parseShift(_ text: String) throws(FieldError) -> Double { try parse(text, SamplingLimits.shiftRule, .shift) }
 
-    public static func parseCFG(_ text: String) throws(FieldError) -> Float {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let range = SamplingLimits.describe(cfg)
-        guard let g = Float(t), g.isFinite else {
-            throw FieldError(field: .cfg, reason: "CFG scale must be a number in \(range) (1 = no guidance); '\(t)' is not one")
+    /// `text` (white space around it ignored) read and checked by `rule`.
+    static func parse<Value>(_ text: String, _ rule: SamplingLimits.Rule<Value>, _ field: StudioField) throws(FieldError) -> Value {
+        do {
+            return try rule.parse(text.trimmingCharacters(in: .whitespaces))
+        } catch {
+            throw FieldError(field: field, reason: error.message)
         }
-        guard cfg.contains(g) else { throw FieldError(field: .cfg, reason: "CFG scale must be in \(range); \(t) is out of range") }
-        return g
     }
 
     public static func parseSeed(_ text: String) throws(FieldError) -> UInt64 {
@@ -81,16 +77,4 @@ public enum FieldLimits {
         return s
     }
 
-    public static func parseShift(_ text: String) throws(FieldError) -> Double {
-        let t = text.trimmingCharacters(in: .whitespaces)
-        let range = SamplingLimits.describe(shift)
-        guard let s = Double(t), s.isFinite else {
-            throw FieldError(field: .shift, reason: "shift must be a number in \(range) (SD3 uses 3); '\(t)' is not one")
-        }
-        guard shift.contains(s) else { throw FieldError(field: .shift, reason: "shift must be in \(range); \(t) is out of range") }
-        return s
-    }
-
-    /// A number the way a field shows it: `7`, `4.5`, `0.25`.
-    public static func format(_ v: Double) -> String { SamplingLimits.format(v) }
 }

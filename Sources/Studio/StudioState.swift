@@ -2,184 +2,282 @@ import FlowCore
 import Foundation
 import Generation
 import Imaging
-import RectifiedFlow
 
-/// The studio's whole screen state as plain values: the prompt editors, the settings, the
-/// focus, the run's progress and stored steps, history, favorites and the status line.
+/// The studio's whole screen as plain values, in parts: the `editor` (prompts, settings, focus),
+/// the `run` (its steps and result), the `library` (history and favorites), the `overlay` (help,
+/// lists, questions), and the few things the status line and title share.
 ///
-/// It does no I/O. `handle(_:now:)` turns a key into state changes plus `StudioEffect`s that
-/// the controller carries out (start or cancel a run, write a favorite, quit…); `apply(_:now:)`
-/// folds in what the worker reports; `tick(now:)` fires the live re-generation once typing
-/// pauses. Time comes in as a parameter, so tests drive it without clocks.
+/// It does no I/O. `handle(_:now:)` looks a key up in the `Keymap` and reduces the action it
+/// finds, each part reducing its own share; what must happen outside (start or cancel a run,
+/// write a favorite, quit…) comes back as `StudioEffect`s for the controller, whose outcomes
+/// return as `StudioEvent`s through `apply(_:now:)`. `tick(now:)` fires the live
+/// re-generation once typing pauses. Time comes in as a parameter, so tests drive it without
+/// clocks.
 public struct StudioState: Sendable {
     // MARK: Model
-    public var modelName: String
-    public var modelSummary: String
-    public var modelHash: String
-    public var supportedSizes: [Size]
+    public let modelName: String
+    public let modelSummary: String
+    public let modelHash: String
 
-    // MARK: What is being edited
-    public var prompt: PromptEditor
-    public var negative: PromptEditor
-    public var steps: Int
-    public var cfgScale: Float
-    public var seed: UInt64
-    public var seedMode: SeedMode = .fixed
-    public var shift: Double
-    public var sampler: SamplerKind
-    public var sizeIndex: Int
-    public var previewSource: PreviewSource = .predicted
-    /// Re-generate automatically when typing pauses.
-    public var live: Bool
-    public var focus: StudioField = .prompt
-    /// Text typed into a numeric field, not yet accepted.
-    public var fieldInput: String?
-    /// The `-` or `+` just pressed on a numeric field with nothing typed (one step down or up):
-    /// a digit typed right after it means a signed number was being typed, so the step is
-    /// undone and the sign starts `fieldInput`.
-    var pendingSign: PendingSign?
-
-    /// See `pendingSign`.
-    struct PendingSign: Sendable {
-        /// How soon the digit must follow the sign (seconds).
-        static let window = 0.5
-        var field: StudioField
-        var sign: Character
-        /// The settings before the step.
-        var before: GenerationSettings
-        /// When the sign was pressed.
-        var at: Double
-    }
-    /// Columns of the prompt editors (set from the layout; Home/End/Up/Down wrap to it).
-    public var promptWidth = 40
-    public var negativeWidth = 40
+    // MARK: Parts
+    public var editor: EditorState
+    public var run = RunState()
+    public var library: LibraryState
+    public var overlay = OverlayState()
 
     // MARK: Screen
-    public var mode: Mode = .main
     public var message: StatusMessage?
     /// Startup notices (model, theme, data folder problems), shown in full in the empty
     /// preview pane until the first image arrives.
     public var notices: [StatusMessage] = []
-    /// Words of the prompt the model does not read: unknown, or past its length (refreshed by
-    /// the controller as you type).
-    public var ignoredWords = IgnoredWords()
-    public var previewProtocol: PreviewProtocol = .truecolor
-    public var themeName = "default"
+    public var previewProtocol: PreviewProtocol
+    public var themeName: String
 
-    // MARK: Runs
-    public var runPhase: RunPhase = .idle
-    /// Id of the newest run asked for (events of older runs are ignored).
-    public var runID = 0
-    /// The settings of the newest run.
-    public var runSettings: GenerationSettings?
-    /// Every step of the newest run, in order.
-    public var frames: [GenerationProgress] = []
-    /// Position when scrubbing: an index into `frames`; nil shows the newest step (or the result).
-    public var scrubIndex: Int?
-    /// The newest finished image.
-    public var result: GenerationResult?
-    /// Shown after `done` (unknown words, empty prompt).
-    public var runNote: String?
-    public var history: [HistoryEntry] = []
-    public var favorites: [FavoriteEntry] = []
-    /// Favorites that could not be written to the data folder: they live only in this session,
-    /// so quitting asks first.
-    public var unsavedFavoriteIDs: Set<String> = []
-    /// Favorites removed in this session whose removal could not be written yet (the next
-    /// successful write of the list drops them).
-    public var unsavedRemovalIDs: Set<String> = []
-    /// PNGs of favorites, loaded on demand by the controller.
-    public var favoriteImages: [String: RGBImage] = [:]
-    public var listSelection = 0
-    /// When the live re-generation fires (seconds on the caller's clock), if one is pending.
-    public var liveDeadline: Double?
-    /// Pause after the last edit before a live run starts.
-    public var livePause = 0.35
-    /// Live re-generation turns itself off after a run slower than this (seconds): it is on by
-    /// default only for models fast enough to keep up with typing.
-    public var liveMaxSeconds = 4.0
-    /// Source of random seeds (Ctrl-R, seed mode random).
-    public var seedSource: SeedSource
-
-    /// A width × height pair.
-    public struct Size: Equatable, Sendable {
-        public var width: Int
-        public var height: Int
-        public init(width: Int, height: Int) {
-            self.width = width
-            self.height = height
-        }
-        public var description: String { "\(width)×\(height)" }
-    }
-
-    /// What fills the screen.
-    public enum Mode: Equatable, Sendable {
-        case main
-        case help
-        case history
-        case favorites
-        /// Asking whether to delete the favorite at this index.
-        case confirmDelete(Int)
-        /// Asking whether to quit although some favorites exist only in this session.
-        case confirmQuit
-    }
-
-    /// Where the newest run is.
-    public enum RunPhase: Equatable, Sendable {
-        case idle, running, finished, cancelled, failed
-    }
-
-    public init(generator: some ImageGenerator, live: Bool = true, seedSource: SeedSource = SeedSource(seed: 0x5EED)) {
+    /// The state at startup: the model's defaults (or `initialSettings`, e.g. from `--from
+    /// FILE.png`), the favorites read from disk, and the startup notices: `startupMessages`,
+    /// then what of `initialSettings` could not be taken over, then `favoritesWarning`.
+    public init(generator: some ImageGenerator, live: Bool = true, seedSource: SeedSource = SeedSource(seed: 0x5EED),
+                previewProtocol: PreviewProtocol = .truecolor, themeName: String = "default",
+                initialSettings: GenerationSettings? = nil, favorites: [FavoriteEntry] = [], favoritesWarning: String? = nil,
+                startupMessages: [StatusMessage] = []) {
         modelName = generator.modelName
         modelSummary = generator.modelSummary
         modelHash = generator.modelHash
-        supportedSizes = generator.supportedSizes.map { Size(width: $0.width, height: $0.height) }
-        if supportedSizes.isEmpty { supportedSizes = [Size(width: 64, height: 64)] }
-        let d = generator.defaultSettings
-        prompt = PromptEditor(d.prompt)
-        negative = PromptEditor(d.negativePrompt)
-        steps = d.steps
-        cfgScale = d.cfgScale
-        seed = d.seed
-        shift = d.shift
-        sampler = d.sampler
-        sizeIndex = supportedSizes.firstIndex { $0.width == d.width && $0.height == d.height } ?? 0
-        self.live = live
-        self.seedSource = seedSource
+        editor = EditorState(defaults: generator.defaultSettings,
+                             sizes: generator.supportedSizes,
+                             live: live, seedSource: seedSource)
+        library = LibraryState(favorites: favorites)
+        self.previewProtocol = previewProtocol
+        self.themeName = themeName
+        var messages = startupMessages
+        if let initialSettings {
+            messages += restore(initialSettings).map { .warning($0) }  // a size it cannot make, a cut prompt
+        }
+        if let favoritesWarning { messages.append(.warning(favoritesWarning)) }
+        notices = messages
+        if let first = messages.first {
+            message = messages.count == 1 ? first : first.replacingText(first.text + " (and \(messages.count - 1) more in the preview pane)")
+        }
     }
 
     /// The settings as they stand (what Enter would generate, before the seed mode applies).
-    public var settings: GenerationSettings {
-        let size = supportedSizes[sizeIndex]
-        return GenerationSettings(prompt: prompt.text, negativePrompt: negative.text, steps: steps, cfgScale: cfgScale,
-                                  seed: seed, shift: shift, sampler: sampler, width: size.width, height: size.height)
-    }
+    public var settings: GenerationSettings { editor.settings }
 
-    public var isRunning: Bool { runPhase == .running }
+    public var isRunning: Bool { run.isRunning }
 
     /// Sets every setting from `s`. Returns what could not be taken over as it was (a size the
     /// model cannot make, a prompt longer than the editor holds), which is also the message.
     @discardableResult
     public mutating func restore(_ s: GenerationSettings) -> [String] {
-        prompt.setText(s.prompt)
-        negative.setText(s.negativePrompt)
-        steps = min(max(s.steps, FieldLimits.steps.lowerBound), FieldLimits.steps.upperBound)
-        cfgScale = s.cfgScale
-        seed = s.seed
-        shift = s.shift
-        sampler = s.sampler
-        fieldInput = nil
-        var problems: [String] = []
-        if s.prompt.count > prompt.maxLength || s.negativePrompt.count > negative.maxLength {
-            problems.append("the restored prompt was cut to the editor's \(prompt.maxLength) characters")
-        }
-        if let i = supportedSizes.firstIndex(where: { $0.width == s.width && $0.height == s.height }) {
-            sizeIndex = i
-        } else {
-            problems.append("this model cannot make \(s.width)×\(s.height); kept \(supportedSizes[sizeIndex].description)")
-        }
+        let problems = editor.restore(s)
         if !problems.isEmpty { message = .warning(problems.joined(separator: "; ")) }
         return problems
     }
 
+    /// Accepts the number typed into the focused field, or refuses it with the reason in the
+    /// status line. True when nothing was pending or the value was accepted.
+    public mutating func commitInput() -> Bool { editor.commitInput(status: &message) }
+
+    // MARK: - Keys
+
+    /// Handles one key at time `now` (seconds); returns what the controller must do.
+    public mutating func handle(_ key: Key, now: Double) -> [StudioEffect] {
+        // A sign typed on the main screen counts for the very next key only.
+        let sign = overlay.mode == .main ? editor.takePendingSign() : nil
+        guard key != .resize,
+              let action = Keymap.action(for: key, in: overlay.keyContexts(textFocused: editor.focus.isText)) else { return [] }
+        return reduce(action, key: key, now: now, after: sign)
+    }
+
+    /// Reduces one action of the keymap, triggered by `key`.
+    mutating func reduce(_ action: StudioAction, key: Key, now: Double, after sign: EditorState.PendingSign?) -> [StudioEffect] {
+        switch action {
+        case .generate:
+            guard commitInput() else { return [] }
+            return startRun()
+        case .cancel:
+            return cancel()
+        case .quit:
+            return quit()
+        case .showHelp:
+            overlay.mode = .help
+            return [.repaint]
+        case .closeHelp, .closeList:
+            return backToMain()
+        case .saveFavorite, .export:
+            let save = action == .saveFavorite
+            if let why = run.nothingToSave(save ? "save" : "export") {
+                message = .warning(why)
+                return []
+            }
+            return [save ? .saveFavorite : .export]
+        case .toggleFavorites:
+            return overlay.mode == .favorites ? backToMain() : openList(.favorites)
+        case .toggleHistory:
+            return overlay.mode == .history ? backToMain() : openList(.history)
+        case .cycleTheme:
+            return [.cycleTheme]
+        case .redraw:
+            return [.repaint]
+        case .scrubBack, .scrubForward:
+            run.scrub(by: action == .scrubBack ? -1 : 1, status: &message)
+            return []
+        case let .edit(editorAction):
+            return editor.reduce(editorAction, key: key, now: now, after: sign, isRunning: run.isRunning, status: &message)
+        case .selectPrevious, .selectNext, .selectFirst, .selectLast:
+            overlay.select(action, count: listCount)
+            return loadSelectedFavorite()
+        case .restoreSelected:
+            return restoreSelected()
+        case .removeSelected:
+            guard overlay.mode == .favorites, !library.favorites.isEmpty else { return [] }
+            overlay.mode = .confirmDelete(overlay.listSelection)
+            return [.repaint]
+        case .confirmRemoval, .keepFavorite:
+            guard case let .confirmDelete(index) = overlay.mode else { return [] }
+            overlay.mode = .favorites
+            if action == .confirmRemoval, library.favorites.indices.contains(index) {
+                return [.deleteFavorite(library.favorites[index].id), .repaint]
+            }
+            message = .info("kept the favorite")
+            return [.repaint]
+        case .quitAnyway:
+            library.unsavedFavoriteIDs = []
+            return quit()
+        case .stayOpen:
+            overlay.mode = .main
+            message = .info("not quitting; the unsaved favorites are in Ctrl-F")
+            return [.repaint]
+        }
+    }
+
+    /// Closes the help or a list.
+    mutating func backToMain() -> [StudioEffect] {
+        overlay.mode = .main
+        return [.repaint]
+    }
+
+    /// Esc: drops a number being typed, else cancels the run (and a pending live one), else
+    /// clears the status line.
+    mutating func cancel() -> [StudioEffect] {
+        if editor.fieldInput != nil {
+            editor.fieldInput = nil
+            message = .info("edit cancelled")
+            return []
+        }
+        editor.liveDeadline = nil
+        if run.isRunning { return [.cancel] }
+        message = nil
+        return []
+    }
+
+    /// Quits, or asks first while some favorites exist only in this session.
+    mutating func quit() -> [StudioEffect] {
+        if !library.unsavedFavoriteIDs.isEmpty {
+            overlay.mode = .confirmQuit
+            return [.repaint]
+        }
+        return (run.isRunning ? [.cancel] : []) + [.quit]
+    }
+
+    /// Starts a run with the current settings (after applying the seed mode).
+    mutating func startRun() -> [StudioEffect] {
+        let settings = editor.settingsForNextRun()
+        var notes: [String] = []
+        if settings.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            notes.append("empty prompt: generated unconditionally")
+        }
+        if let ignored = editor.ignoredWords.message { notes.append(ignored) }
+        let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
+        message = note.map { .warning($0) }
+        return [run.start(settings, note: note)]
+    }
+
+    /// Fires the pending live re-generation when its time has come.
+    public mutating func tick(now: Double) -> [StudioEffect] {
+        guard overlay.mode == .main, editor.takeDueLiveRun(now: now) else { return [] }
+        return startRun()
+    }
+
+    // MARK: Lists
+
+    /// Entries in the open list.
+    var listCount: Int { overlay.mode == .history ? library.history.count : library.favorites.count }
+
+    mutating func openList(_ list: OverlayState.Mode) -> [StudioEffect] {
+        guard commitInput() else { return [] }
+        overlay.open(list, count: list == .history ? library.history.count : library.favorites.count)
+        if list == .favorites && library.favorites.isEmpty { message = .info("no favorites yet: Ctrl-S saves the current image") }
+        if list == .history && library.history.isEmpty { message = .info("no generations in this session yet") }
+        return [.repaint] + (list == .favorites ? loadSelectedFavorite() : [])
+    }
+
+    /// Asks for the selected favorite's PNG when it is not loaded yet.
+    func loadSelectedFavorite() -> [StudioEffect] {
+        guard overlay.mode == .favorites, library.favorites.indices.contains(overlay.listSelection) else { return [] }
+        let entry = library.favorites[overlay.listSelection]
+        return library.favoriteImages[entry.id] == nil ? [.loadFavoriteImage(entry.id)] : []
+    }
+
+    /// Enter in a list: takes over the selected entry's settings and returns to the main screen.
+    mutating func restoreSelected() -> [StudioEffect] {
+        let index = overlay.listSelection
+        guard listCount > 0 else {
+            overlay.mode = .main
+            return [.repaint]
+        }
+        let isHistory = overlay.mode == .history
+        let settings = isHistory ? library.history[index].settings : library.favorites[index].settings
+        let what = isHistory ? "generation #\(library.history[index].number)"
+                             : "favorite '\(DisplayWidth.truncate(settings.prompt, to: 30))'"
+        let problems = editor.restore(settings)
+        let text = "restored \(what); seed mode set to fixed so Enter makes it again"
+        message = problems.isEmpty ? .info(text) : .warning(([text] + problems).joined(separator: "; "))
+        editor.seedMode = .fixed
+        editor.focus = .prompt
+        overlay.mode = .main
+        return [.repaint]
+    }
+
+    // MARK: - Events
+
+    /// Folds in what came of an effect, or news from the worker, the layout or the model;
+    /// returns what the controller must do next.
+    @discardableResult
+    public mutating func apply(_ event: StudioEvent, now: Double) -> [StudioEffect] {
+        switch event {
+        case let .worker(report):
+            guard report.run == run.id else { return [] }  // a cancelled, superseded run
+            var liveNote: String?
+            if case let .finished(result) = report.kind {
+                library.record(result)
+                if editor.runFinished(result) {
+                    liveNote = "live re-generation is off for a model this slow (Ctrl-G turns it on)"
+                }
+            }
+            run.reduce(report.kind, quiet: editor.liveDeadline != nil, liveNote: liveNote, status: &message)
+        case let .library(libraryEvent):
+            library.reduce(libraryEvent, status: &message)
+            switch libraryEvent {
+            case .favoriteRemoved, .favoriteRemovalFailed:
+                overlay.clampSelection(count: library.favorites.count)
+                return loadSelectedFavorite()
+            default:
+                break
+            }
+        case let .exported(file):
+            message = .info("exported → \(file)")
+        case let .exportFailed(reason):
+            message = .error(reason)
+        case let .themeChanged(name, warning):
+            themeName = name
+            message = warning.map { .warning($0) } ?? .info("theme: \(name)")
+        case let .layoutChanged(promptColumns, negativeColumns):
+            editor.promptWidth = promptColumns
+            editor.negativeWidth = negativeColumns
+        case let .ignoredWordsFound(words):
+            editor.noteIgnoredWords(words, status: &message)
+        }
+        return []
+    }
 }

@@ -6,31 +6,12 @@ import Imaging
 /// cells. The preview image itself is not drawn here (except ASCII, which is plain text): the
 /// view leaves its cells blank and reports where the overlay goes.
 public enum StudioView {
-    /// The keys the footer lists, in order of importance (the footer drops what does not fit).
-    static let footerKeys: [(key: String, action: String)] = [
-        ("Enter", "generate"), ("Esc", "cancel"), ("Tab", "next field"), ("F1", "help"), ("^Q", "quit"), ("^S", "save"),
-        ("^F", "favorites"), ("^P", "history"), ("^R", "seed"), ("^E", "export"), ("^T", "theme"),
-    ]
+    /// The keys the footer lists, in order of importance (the footer drops what does not fit):
+    /// the keymap's bindings with a footer label on the main screen.
+    static let footerKeys: [(key: String, label: String)] = Keymap.footer(for: [.main])
 
-    /// The help overlay's lines: key, what it does.
-    static let helpLines: [(String, String)] = [
-        ("Enter", "generate (Alt-Enter: new line in the prompt)"),
-        ("Esc", "cancel the running generation / a field edit"),
-        ("Tab / Shift-Tab", "next / previous field"),
-        ("+ - ↑ ↓", "change the focused setting (or type a number)"),
-        ("← →", "scrub through the last run's steps (in settings)"),
-        ("Shift-← →", "scrub from anywhere"),
-        ("Ctrl-S", "save the current image as a favorite"),
-        ("Ctrl-F / F3", "favorites (Enter restores, Del removes)"),
-        ("Ctrl-P / F2", "history of this session"),
-        ("Ctrl-R", "new random seed"),
-        ("Ctrl-E", "export the current image as PNG"),
-        ("Ctrl-T", "cycle themes"),
-        ("Ctrl-G", "live re-generation on / off"),
-        ("Ctrl-W Ctrl-U Ctrl-K", "delete word / to line start / to end"),
-        ("Ctrl-L", "redraw the screen"),
-        ("Ctrl-Q / F10", "quit (also Ctrl-C)"),
-    ]
+    /// The help overlay's lines: keys, what they do (the keymap's bindings marked for help).
+    static let helpLines: [(keys: String, description: String)] = Keymap.helpLines
 
     /// Draws the screen. `preview` is the encoded image to show (its cells are left blank, or
     /// hold the text for ASCII); returns the canvas and the overlay rectangle, if any.
@@ -42,7 +23,7 @@ public enum StudioView {
             return (canvas, nil)
         }
         drawTitle(&canvas, state, layout)
-        switch state.mode {
+        switch state.overlay.mode {
         case .main, .help, .confirmQuit:
             drawEditors(&canvas, state, layout)
             drawSettings(&canvas, state, layout)
@@ -52,12 +33,12 @@ public enum StudioView {
         let overlay = drawPreview(&canvas, state, layout, preview: preview)
         drawFooter(&canvas, state, layout)
         drawStatus(&canvas, state, layout)  // after the footer: a long message continues over it
-        if state.mode == .help {
+        if state.overlay.mode == .help {
             drawHelp(&canvas, layout)
             canvas.cursor = nil
             return (canvas, nil)
         }
-        if state.mode == .confirmQuit {
+        if state.overlay.mode == .confirmQuit {
             drawConfirmQuit(&canvas, state, layout)
             canvas.cursor = nil
             return (canvas, nil)
@@ -69,7 +50,7 @@ public enum StudioView {
     static func drawConfirmQuit(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let w = min(layout.columns - 2, 56)
         let rect = CellRect(row: layout.rows / 2 - 3, column: (layout.columns - w) / 2, rows: 5, columns: w)
-        let count = state.unsavedFavoriteIDs.count
+        let count = state.library.unsavedFavoriteIDs.count
         canvas.fill(rect, role: .help)
         canvas.box(rect, title: "Quit?", role: .help, titleRole: .helpKey)
         canvas.put("\(count) favorite\(count == 1 ? " was" : "s were") not saved to disk and will be lost.",
@@ -98,8 +79,8 @@ public enum StudioView {
 
     static func drawEditors(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         for (field, box) in [(StudioField.prompt, layout.promptBox), (.negative, layout.negativeBox)] {
-            let focused = state.focus == field && state.mode == .main
-            let editor = field == .prompt ? state.prompt : state.negative
+            let focused = state.editor.focus == field && state.overlay.mode == .main
+            let editor = field == .prompt ? state.editor.prompt : state.editor.negative
             canvas.box(box, title: field == .prompt ? "Prompt" : "Negative prompt", role: focused ? .focusBorder : .border,
                        titleRole: focused ? .focus : .boxTitle)
             let area = box.inset(1)
@@ -136,7 +117,7 @@ public enum StudioView {
         case .seedMode: return ["fixed/random/increment", "3 modes"]
         case .shift: return ["\(shift), SD3: 3", shift]
         case .sampler: return ["Euler/Heun"]
-        case .size: return state.supportedSizes.count > 1 ? ["\(state.supportedSizes.count) sizes"] : ["fixed by model", "fixed"]
+        case .size: return state.editor.supportedSizes.count > 1 ? ["\(state.editor.supportedSizes.count) sizes"] : ["fixed by model", "fixed"]
         case .preview: return ["shown each step", "each step"]
         case .live: return ["^G; re-run on edit", "^G"]
         default: return []
@@ -148,10 +129,10 @@ public enum StudioView {
         let labelWidth = 11
         for (i, field) in StudioField.settings.enumerated() where i < area.rows {
             let row = area.row + i
-            let focused = state.focus == field && state.mode == .main
-            let editing = focused && state.fieldInput != nil
+            let focused = state.editor.focus == field && state.overlay.mode == .main
+            let editing = focused && state.editor.fieldInput != nil
             canvas.put(field.label, row: row, column: area.column, role: focused ? .focus : .label, limit: labelWidth)
-            var value = editing ? state.fieldInput! + "▏" : state.value(of: field)
+            var value = editing ? state.editor.fieldInput! + "▏" : state.editor.value(of: field)
             if focused && !editing && !field.isNumeric { value = "‹ \(value) ›" }
             let valueColumn = area.column + labelWidth + 1
             let used = canvas.put(value, row: row, column: valueColumn, role: focused ? .focus : .value,
@@ -167,8 +148,8 @@ public enum StudioView {
 
     static func drawList(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let box = layout.leftColumn
-        let isHistory = state.mode == .history
-        let count = isHistory ? state.history.count : state.favorites.count
+        let isHistory = state.overlay.mode == .history
+        let count = isHistory ? state.library.history.count : state.library.favorites.count
         canvas.box(box, title: isHistory ? "History (\(count))" : "Favorites (\(count))", role: .focusBorder, titleRole: .focus)
         let area = box.inset(1)
         let listRows = max(0, area.rows - 2)
@@ -176,31 +157,32 @@ public enum StudioView {
             canvas.put(isHistory ? "nothing generated yet" : "no favorites yet: Ctrl-S saves the current image",
                        row: area.row, column: area.column, role: .placeholder, limit: area.columns)
         }
-        let first = max(0, min(state.listSelection - listRows / 2, count - listRows))
+        let first = max(0, min(state.overlay.listSelection - listRows / 2, count - listRows))
         for i in 0..<listRows where first + i < count {
             let index = first + i
             let line: String
             if isHistory {
-                let e = state.history[index]
+                let e = state.library.history[index]
                 line = "#\(e.number)  \(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 20))  seed \(e.settings.seed)  \(e.settings.steps) st  " + String(format: "%.2fs", e.seconds)
             } else {
-                let e = state.favorites[index]
+                let e = state.library.favorites[index]
                 line = "\(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 22))  seed \(e.settings.seed)  \(e.settings.steps) st"
             }
-            let selected = index == state.listSelection
+            let selected = index == state.overlay.listSelection
             if selected { canvas.fill(CellRect(row: area.row + i, column: area.column, rows: 1, columns: area.columns), role: .selection) }
             canvas.put(line, row: area.row + i, column: area.column, role: selected ? .selection : .text, limit: area.columns)
         }
-        let help = isHistory ? "↑↓ select  Enter restore  Esc close" : "↑↓ select  Enter restore  Del remove  Esc close"
+        let help = Keymap.footer(for: isHistory ? [.lists] : [.favorites, .lists]).map { "\($0.key) \($0.label)" }
+            .joined(separator: "  ")
         canvas.put(help, row: area.bottom - 1, column: area.column, role: .dim, limit: area.columns)
-        if case let .confirmDelete(index) = state.mode, state.favorites.indices.contains(index) {
+        if case let .confirmDelete(index) = state.overlay.mode, state.library.favorites.indices.contains(index) {
             let w = min(area.columns, 40)
             let rect = CellRect(row: area.row + area.rows / 2 - 2, column: area.column + (area.columns - w) / 2, rows: 4, columns: w)
             canvas.fill(rect, role: .help)
             canvas.box(rect, title: "Remove favorite?", role: .help, titleRole: .helpKey)
             canvas.put("y removes it, any other key keeps it", row: rect.row + 1, column: rect.column + 2, role: .help,
                        limit: rect.columns - 4)
-            canvas.put(DisplayWidth.truncate(oneLine(state.favorites[index].settings.prompt, empty: "(empty prompt)"), to: w - 4),
+            canvas.put(DisplayWidth.truncate(oneLine(state.library.favorites[index].settings.prompt, empty: "(empty prompt)"), to: w - 4),
                        row: rect.row + 2, column: rect.column + 2, role: .helpKey)
         }
     }
@@ -214,15 +196,15 @@ public enum StudioView {
     static func drawPreview(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout,
                             preview: TerminalImage.Rendered?) -> CellRect? {
         let title: String
-        switch state.mode {
+        switch state.overlay.mode {
         case .history:
-            title = state.history.indices.contains(state.listSelection) ? "History #\(state.history[state.listSelection].number)" : "History"
+            title = state.library.history.indices.contains(state.overlay.listSelection) ? "History #\(state.library.history[state.overlay.listSelection].number)" : "History"
         case .favorites, .confirmDelete:
             title = "Favorite"
         case .main, .help, .confirmQuit:
-            let source = state.previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
-            if let i = state.scrubIndex { title = "Preview · step \(i + 1) of \(state.frames.count) · \(source) · ←/→" } else if state.runPhase == .finished {
-                title = "Result" + (state.frames.isEmpty ? "" : " · ←/→ scrubs the steps")
+            let source = state.editor.previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
+            if let i = state.run.scrubIndex { title = "Preview · step \(i + 1) of \(state.run.frames.count) · \(source) · ←/→" } else if state.run.phase == .finished {
+                title = "Result" + (state.run.frames.isEmpty ? "" : " · ←/→ scrubs the steps")
             } else {
                 title = "Preview · \(source)"
             }
@@ -231,7 +213,7 @@ public enum StudioView {
         drawProgress(&canvas, state, layout)
         let area = layout.image
         guard let preview, !area.isEmpty else {
-            if state.displayedImage == nil && (state.mode == .main || state.mode == .help) {
+            if state.displayedImage == nil && (state.overlay.mode == .main || state.overlay.mode == .help) {
                 var row = area.row + 1
                 for notice in state.notices {
                     let role: StyleRole
@@ -269,19 +251,19 @@ public enum StudioView {
 
     static func drawProgress(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let area = layout.progress
-        guard state.mode == .main || state.mode == .help, let settings = state.runSettings else { return }
+        guard state.overlay.mode == .main || state.overlay.mode == .help, let settings = state.run.settings else { return }
         let n = settings.steps
-        let shown = state.scrubIndex.map { $0 + 1 } ?? state.frames.count
-        let frame = state.scrubIndex.flatMap { state.frames.indices.contains($0) ? state.frames[$0] : nil } ?? state.frames.last
+        let shown = state.run.scrubIndex.map { $0 + 1 } ?? state.run.frames.count
+        let frame = state.run.scrubIndex.flatMap { state.run.frames.indices.contains($0) ? state.run.frames[$0] : nil } ?? state.run.frames.last
         var text = "step \(shown)/\(n)"
         if let frame {
             text += String(format: "  σ %.3f", frame.sigma)
             let msPerStep = frame.elapsed * 1000 / Double(max(1, frame.step + 1))
             text += String(format: "  %.0f ms/step", msPerStep)
         }
-        switch state.runPhase {
+        switch state.run.phase {
         case .running: text += "  running"
-        case .finished: text += state.scrubIndex == nil ? String(format: "  %.2fs", state.result?.seconds ?? 0) : ""
+        case .finished: text += state.run.scrubIndex == nil ? String(format: "  %.2fs", state.run.result?.seconds ?? 0) : ""
         case .cancelled: text += "  cancelled"
         case .failed: text += "  failed"
         case .idle: break
@@ -299,8 +281,8 @@ public enum StudioView {
     /// The status line's text and colour role: the message, else the run's progress, else "ready".
     static func status(_ state: StudioState) -> (text: String, role: StyleRole) {
         guard let message = state.message else {
-            if state.isRunning, let settings = state.runSettings {
-                return ("generating… step \(state.frames.count)/\(settings.steps)", .status)
+            if state.isRunning, let settings = state.run.settings {
+                return ("generating… step \(state.run.frames.count)/\(settings.steps)", .status)
             }
             return ("ready", .status)
         }
@@ -330,7 +312,7 @@ public enum StudioView {
         canvas.fill(area, role: .status)
         let (text, role) = status(state)
         // The model / protocol / live summary on the right gives way to a message that needs the room.
-        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.live ? "on" : "off") "
+        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
         var rightWidth = min(DisplayWidth.of(right), area.columns / 2)
         if DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
         if rightWidth > 0 {

@@ -135,7 +135,7 @@ import Testing
         let (entries, warning) = store.load(now: Date(timeIntervalSince1970: 0))
         #expect(entries.map(\.id) == good.map(\.id) && entries.map(\.settings) == good.map(\.settings))
         let w = try #require(warning)
-        #expect(w.contains("skipped 3 of 4 favorites (#2: invalid value at settings.sampler; #3: wrong type at top level; #4: steps 0 is not in 1…1000)"), "\(w)")
+        #expect(w.contains("skipped 3 of 4 favorites (#2: invalid value at settings.sampler; #3: wrong type at top level; #4: steps must be in 1…1000; 0 is out of range)"), "\(w)")
         let copy = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("favorites.json.bad-entries-") })
         #expect(w.contains(copy))
         #expect(try String(contentsOf: dir.appendingPathComponent(copy), encoding: .utf8) == original)

@@ -154,7 +154,7 @@ import Testing
         #expect(app.terminal.waitFor("abc"))  // shown while sampling
         #expect(app.terminal.waitFor("done in"))
         app.quit()
-        #expect(app.controller.state.result?.settings.prompt == "abc")
+        #expect(app.controller.state.run.result?.settings.prompt == "abc")
     }
 
     @Test func escapeCancelsAndCtrlCQuitsMidRun() {

@@ -36,7 +36,7 @@ import Testing
     /// ("1–100" for 1…1000), at any width.
     @Test func hintsAreNeverCut() {
         var state = StudioState(generator: TestGenerator(), live: false)
-        state.steps = 600
+        state.editor.steps = 600
         for columns in [60, 72, 80, 100, 120, 160] {
             let layout = Layout(rows: 30, columns: columns)
             let canvas = StudioView.render(state, layout: layout, preview: nil).canvas
@@ -44,7 +44,7 @@ import Testing
             for (i, field) in StudioField.settings.enumerated() {
                 // What follows the label (11 columns and a space) and the value: a whole hint or nothing.
                 let row = Array(canvas.text(row: layout.settings.row + i))
-                let after = layout.settings.column + 12 + state.value(of: field).count
+                let after = layout.settings.column + 12 + state.editor.value(of: field).count
                 let hint = String(row[min(after, layout.settings.right)..<layout.settings.right]).trimmingCharacters(in: .whitespaces)
                 #expect(hint.isEmpty || StudioView.hints(field, state).contains(hint),
                         "\(field) at \(columns) columns shows '\(hint)'")

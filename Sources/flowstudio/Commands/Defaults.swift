@@ -1,3 +1,4 @@
+import FlowCore
 import DemoModelFormat
 import ArgumentParser
 import Foundation
@@ -39,6 +40,6 @@ struct Defaults: ParsableCommand {
     }
 
     static func summary(_ d: DemoModelDescription) -> String {
-        "\(d.name): steps \(d.defaultSteps), CFG \(SamplingLimits.format(Double(d.defaultGuidance))), shift \(SamplingLimits.format(d.defaultShift))"
+        "\(d.name): steps \(d.defaultSteps), CFG \(SettingText.format(Double(d.defaultGuidance))), shift \(SettingText.format(d.defaultShift))"
     }
 }

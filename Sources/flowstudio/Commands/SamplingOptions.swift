@@ -27,16 +27,13 @@ struct SamplingOptions: ParsableArguments {
     }
 }
 
-/// The ranges `sample`, `generate` and `eval` accept (`SamplingLimits`, as the studio's fields),
-/// each refusal naming the flag.
+/// The ranges `sample`, `generate`, `eval` and `defaults` accept: `SamplingLimits`' rules, as
+/// the studio's fields use them, each refusal naming the flag.
 func validateSampling(steps: Int?, cfg: Float?, shift: Double?) throws {
-    if let steps, !SamplingLimits.steps.contains(steps) {
-        throw ValidationError("--steps must be a whole number in \(SamplingLimits.describe(SamplingLimits.steps)) (got \(steps))")
-    }
-    if let cfg, !(cfg.isFinite && SamplingLimits.cfg.contains(cfg)) {
-        throw ValidationError("--cfg must be a number in \(SamplingLimits.describe(SamplingLimits.cfg)), 1 meaning no guidance (got \(cfg))")
-    }
-    if let shift, !(shift.isFinite && SamplingLimits.shift.contains(shift)) {
-        throw ValidationError("--shift must be a number in \(SamplingLimits.describe(SamplingLimits.shift)); SD3 uses 3 (got \(shift))")
-    }
+    let problems = [
+        steps.flatMap { SamplingLimits.stepsRule.problem(with: $0, named: "--steps") },
+        cfg.flatMap { SamplingLimits.cfgRule.problem(with: $0, named: "--cfg") },
+        shift.flatMap { SamplingLimits.shiftRule.problem(with: $0, named: "--shift") },
+    ]
+    if let first = problems.compactMap({ $0 }).first { throw ValidationError(first) }
 }

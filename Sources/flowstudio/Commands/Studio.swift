@@ -10,8 +10,7 @@ struct StudioCommand: ParsableCommand {
         commandName: "studio",
         abstract: "Open the studio: edit a prompt and settings, watch every denoising step, keep favorites.",
         discussion: """
-        Keys: Enter generate, Esc cancel, Tab/Shift-Tab fields, Ctrl-S save favorite, Ctrl-F favorites, \
-        Ctrl-P history, Ctrl-R random seed, Ctrl-E export PNG, Ctrl-T theme, F1 help, Ctrl-Q quit. \
+        Keys: \(Keymap.summary) (F1 in the studio lists more; the README has them all). \
         Favorites and exports go to $XDG_DATA_HOME/flowstudio (default ~/.local/share/flowstudio).
         """)
 
@@ -29,6 +28,9 @@ struct StudioCommand: ParsableCommand {
     var noLive = false
     @Flag(help: .hidden)
     var measure = false
+    /// Prints the keymap as the Markdown table the README holds.
+    @Flag(help: .hidden)
+    var printKeymap = false
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -68,6 +70,10 @@ struct StudioCommand: ParsableCommand {
     }
 
     func run() throws {
+        if printKeymap {
+            print(Keymap.markdownTable, terminator: "")
+            return
+        }
         compute.apply()
         let (generator, messages) = try loadGenerator()
         if measure {

@@ -1,0 +1,93 @@
+import Foundation
+import Generation
+
+/// The newest run: where it is, its settings, every step it reported, the scrub position and
+/// the finished image. `start` begins a run, `reduce` folds in what the worker reports about it,
+/// `scrub` moves through its stored steps.
+public struct RunState: Sendable {
+    /// Where the newest run is.
+    public enum Phase: Equatable, Sendable {
+        case idle, running, finished, cancelled, failed
+    }
+
+    public var phase: Phase = .idle
+    /// Id of the newest run asked for (events of older runs are ignored).
+    public var id = 0
+    /// The settings of the newest run.
+    public var settings: GenerationSettings?
+    /// Every step of the newest run, in order.
+    public var frames: [GenerationProgress] = []
+    /// Position when scrubbing: an index into `frames`; nil shows the newest step (or the result).
+    public var scrubIndex: Int?
+    /// The newest finished image.
+    public var result: GenerationResult?
+    /// Shown after `done` (unknown words, empty prompt).
+    public var note: String?
+
+    public init() {}
+
+    public var isRunning: Bool { phase == .running }
+
+    /// Starts the next run with `settings`; returns the effect that asks the worker for it.
+    mutating func start(_ settings: GenerationSettings, note: String?) -> StudioEffect {
+        id += 1
+        self.settings = settings
+        phase = .running
+        frames = []
+        scrubIndex = nil
+        self.note = note
+        return .generate(settings, run: id)
+    }
+
+    /// Folds in a worker report about this run (reports of older runs are ignored). `quiet`:
+    /// a cancellation is not worth a message (a live re-generation replaces the run);
+    /// `liveNote` is added to the message of a finished run.
+    mutating func reduce(_ kind: WorkerEvent.Kind, quiet: Bool, liveNote: String?, status: inout StatusMessage?) {
+        switch kind {
+        case let .step(progress):
+            frames.append(progress)
+        case let .finished(result):
+            self.result = result
+            phase = .finished
+            scrubIndex = nil
+            var text = String(format: "done in %.2fs", result.seconds)
+            text += " (\(result.settings.steps) steps, seed \(result.settings.seed))"
+            if let note { text += "; " + note }
+            if let liveNote { text += "; " + liveNote }
+            status = .done(text)
+        case let .cancelled(stepsDone):
+            phase = .cancelled
+            if !quiet { status = .info("cancelled after \(stepsDone) of \(settings?.steps ?? 0) steps") }
+        case let .failed(why):
+            phase = .failed
+            status = .error("generation failed: \(why)")
+        }
+    }
+
+    /// Moves through the stored steps of the last run (not while one is running).
+    mutating func scrub(by delta: Int, status: inout StatusMessage?) {
+        guard !isRunning, !frames.isEmpty else {
+            if isRunning { status = .info("wait for the run to finish (or Esc) to scrub through its steps") }
+            return
+        }
+        // The newest step is where nil stands (the result, after a finished run, is that step's
+        // picture), so the first ← always shows a different step.
+        let last = frames.count - 1
+        let next = min(max((scrubIndex ?? last) + delta, 0), last)
+        scrubIndex = next == last ? nil : next
+    }
+
+    /// Why Ctrl-S / Ctrl-E (`verb`) has no finished image to work on, or nil when it has one.
+    func nothingToSave(_ verb: String) -> String? {
+        switch phase {
+        case .running:
+            return "nothing to \(verb) yet: the run is still going (Esc cancels it); Ctrl-S and Ctrl-E work on finished images"
+        case .cancelled:
+            return "nothing to \(verb): the last run was cancelled; press Enter to generate the image"
+        case .failed:
+            return "nothing to \(verb): the last run failed (see its error); change the settings, then press Enter"
+        case .idle, .finished:
+            return result == nil ? "nothing to \(verb) yet: press Enter to generate an image first" : nil
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// What a key asks the studio to do, as the `Keymap` names it. `StudioState.handle(_:now:)`
+/// looks the key up in the keymap and reduces the action it finds.
+public enum StudioAction: Equatable, Sendable {
+    // MARK: The main screen
+    /// Generate an image with the settings as they stand.
+    case generate
+    /// Cancel a field edit, else the running generation, else clear the status line.
+    case cancel
+    case quit
+    case showHelp
+    case saveFavorite
+    case export
+    /// Open the favorites list (close it when it is open).
+    case toggleFavorites
+    /// Open this session's history (close it when it is open).
+    case toggleHistory
+    case cycleTheme
+    case redraw
+    /// Show the step before / after the one shown, of the last run.
+    case scrubBack, scrubForward
+    /// Editing the prompts and the settings: `EditorState` reduces these.
+    case edit(EditorAction)
+
+    // MARK: The favorites and history lists
+    case selectPrevious, selectNext, selectFirst, selectLast
+    /// Take over the selected entry's settings.
+    case restoreSelected
+    /// Ask whether to remove the selected favorite.
+    case removeSelected
+    case closeList
+
+    // MARK: Overlays
+    case closeHelp
+    /// The answers to "Remove favorite?".
+    case confirmRemoval, keepFavorite
+    /// The answers to "Quit?" (favorites that are not on disk would be lost).
+    case quitAnyway, stayOpen
+}

@@ -448,6 +448,35 @@ func temporaryDirectory() -> URL {
         #expect(recipe.map(\.fromStep) == [0, 0] && recipe.map(\.toStep) == [2, 2])
     }
 
+    /// The shipped model's recipe (written from BundledModel.md): eight phases that chain step
+    /// ranges within each run, end at step 72000, record every option, and agree with the
+    /// options their documented command lines give.
+    @Test func theBundledModelCarriesItsRecipe() throws {
+        let url = try #require(DemoPipeline.bundledModelURL)
+        let recipe = try #require(try Self.description(of: url).recipe)
+        #expect(recipe.count == 8)
+        #expect(recipe.map(\.run) == ["runs/shapes-d4"] + Array(repeating: "runs/shapes-d4-p2", count: 7))
+        #expect(recipe.first?.fromStep == 0 && recipe.first?.toStep == 5431 && recipe.last?.toStep == 72000)
+        for (a, b) in zip(recipe, recipe.dropFirst()) where a.run == b.run {
+            #expect(a.toStep == b.fromStep, "\(a.run): a phase ends at \(a.toStep ?? -1), the next starts at \(b.fromStep ?? -1)")
+        }
+        let names = TrainingOptions().recipeSettings.map(\.name) + ["precision", "threads"]
+        for (i, phase) in recipe.enumerated() {
+            #expect(phase.options.map(\.name) == names, "phase \(i + 1)")
+            // Each `--flag value` of a documented command line is the option in force.
+            let words = phase.command.split(separator: " (")[0].split(separator: " ").map(String.init)
+            for (flag, value) in zip(words, words.dropFirst()) where flag.hasPrefix("--") && !value.hasPrefix("--") {
+                let name = flag == "--init" || flag == "--out" ? nil : String(flag.dropFirst(2))
+                guard let name, let recorded = phase.value(of: name) else { continue }
+                let same = recorded == value || (Double(recorded) != nil && Double(recorded) == Double(value))
+                #expect(same, "phase \(i + 1): \(flag) \(value) but \(name) \(recorded)")
+            }
+        }
+        #expect(recipe.map { $0.value(of: "precision")! } == ["float32", "float32"] + Array(repeating: "bfloat16", count: 6))
+        #expect(recipe.dropFirst().allSatisfy { $0.value(of: "timesteps") == "lognorm:1.75,1.25" && $0.value(of: "warmup") == "500" })
+        #expect(recipe.last?.value(of: "scene-mix") == "0.2,0.5,0.3" && recipe.last?.value(of: "lr") == "0.0002")
+    }
+
     /// What `flowstudio defaults` prints: the last command, then each phase with its steps,
     /// start, command, wrapped options and note.
     @Test func theRecipePrintsEveryPhase() throws {

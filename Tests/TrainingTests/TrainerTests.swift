@@ -438,6 +438,7 @@ func temporaryDirectory() -> URL {
         o.timesteps = "lognorm:1.75,1.25"
         let b = try Trainer(options: initial.trainingOptions(from: o, given: []), directory: second, initialModel: initial)
         b.recordInitialModel(initial)
+        b.recordInitialModel(initial)  // idempotent
         b.commandLine = "flowstudio train --out b --init a/model.safetensors"
         try b.run(shouldStop: { false }) { _ in }
         let recipe = try #require(try Self.description(of: second.appendingPathComponent(Trainer.modelFileName)).recipe)

@@ -11,8 +11,6 @@ public enum SigmaScheduleError: Error, Equatable, CustomStringConvertible {
     case stepsOutOfRange(Int)
     /// The shift is zero, negative, infinite or NaN.
     case invalidShift(Double)
-    /// A pixel count for the resolution shift is not positive.
-    case invalidPixelCount(Int)
 
     public var description: String {
         switch self {
@@ -20,8 +18,6 @@ public enum SigmaScheduleError: Error, Equatable, CustomStringConvertible {
             return "sampling steps must be between 1 and \(SigmaSchedule.maxSteps), got \(n); pick a step count in that range (SD3 uses 28)"
         case .invalidShift(let s):
             return "the schedule shift must be a finite number greater than 0, got \(s); SD3 uses 3.0, and 1.0 means no shift"
-        case .invalidPixelCount(let n):
-            return "a pixel count for the resolution shift must be positive, got \(n); pass width × height of the image"
         }
     }
 }
@@ -93,19 +89,5 @@ public struct SigmaSchedule: Sendable, Equatable {
     @inlinable
     public static func shifted<T: BinaryFloatingPoint>(_ sigma: T, shift: Double) -> T {
         T(shift) * sigma / (1 + T(shift - 1) * sigma)
-    }
-
-    /// The paper's resolution-dependent shift (Esser et al. 2024): a schedule tuned at
-    /// `basePixels` (n) with shift `baseShift` transfers to `pixels` (m) with shift
-    /// `baseShift · α`, where α = sqrt(m/n). With `baseShift` = 1 this is α itself.
-    ///
-    /// The composition is exact because shifts multiply (see `shifted`). Pixel counts are
-    /// width × height in any consistent unit (pixels or latent cells).
-    public static func resolutionShift(pixels: Int, basePixels: Int,
-                                       baseShift: Double = 1) throws(SigmaScheduleError) -> Double {
-        guard pixels > 0 else { throw .invalidPixelCount(pixels) }
-        guard basePixels > 0 else { throw .invalidPixelCount(basePixels) }
-        guard baseShift.isFinite, baseShift > 0 else { throw .invalidShift(baseShift) }
-        return baseShift * (Double(pixels) / Double(basePixels)).squareRoot()
     }
 }

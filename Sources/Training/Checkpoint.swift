@@ -1,17 +1,21 @@
+import DemoModelFormat
 import Foundation
 import FlowCore
 
 /// A resumable training state in one safetensors file: the flat parameter, EMA and Adam-moment
-/// buffers, with the options, step and the parameter layout in the metadata. Written atomically.
+/// buffers, with the options, step, the parameter layout and the training recipe so far (every
+/// phase of the run) in the metadata. Written atomically.
 enum Checkpoint {
     static let fileName = "checkpoint.safetensors"
+    static let recipeKey = "flowstudio.checkpoint.recipe"
 
     static func layoutSignature(_ params: ParameterSet) -> String {
         params.entries.map { "\($0.name)\(describeShape($0.shape))" }.joined(separator: ";")
     }
 
     static func save(to directory: URL, params: ParameterSet, ema: ExponentialMovingAverage, adam: AdamW,
-                     options: TrainingOptions, step: Int, validationLoss: Float?) throws {
+                     options: TrainingOptions, step: Int, validationLoss: Float?,
+                     recipe: [DemoModelDescription.TrainingPhase]) throws {
         func flat(_ p: UnsafeMutablePointer<Float>) -> Tensor {
             Tensor(shape: [params.count], scalars: Array(UnsafeBufferPointer(start: p, count: params.count)))
         }
@@ -22,6 +26,7 @@ enum Checkpoint {
             "flowstudio.checkpoint.adam_step": "\(adam.step)",
             "flowstudio.checkpoint.options": String(decoding: try encoder.encode(options), as: UTF8.self),
             "flowstudio.checkpoint.layout": layoutSignature(params),
+            recipeKey: String(decoding: try encoder.encode(recipe), as: UTF8.self),
         ]
         if let validationLoss { metadata["flowstudio.checkpoint.validation_loss"] = "\(validationLoss)" }
         try SafeTensors.write(["params": flat(params.values), "ema": flat(ema.values.p), "adam.m": flat(adam.m.p), "adam.v": flat(adam.v.p)],
@@ -35,6 +40,18 @@ enum Checkpoint {
             throw TrainingError.checkpoint("\(url.path) is not a FlowStudio training checkpoint (no options in its metadata)")
         }
         return try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
+    }
+
+    /// The training recipe stored in a checkpoint; nil for checkpoints written before it was
+    /// recorded.
+    static func recipe(in url: URL) throws -> [DemoModelDescription.TrainingPhase]? {
+        let file = try SafeTensorsFile(contentsOf: url)
+        guard let json = file.metadata[recipeKey] else { return nil }
+        do {
+            return try JSONDecoder().decode([DemoModelDescription.TrainingPhase].self, from: Data(json.utf8))
+        } catch {
+            throw TrainingError.checkpoint("\(url.path): its training recipe cannot be read (\((error as? DecodingError)?.phrase() ?? "\(error)"))")
+        }
     }
 
     /// Loads a checkpoint into freshly built training state; returns the step to continue from.

@@ -31,8 +31,13 @@ public final class Trainer {
     let ema: ExponentialMovingAverage
     public private(set) var step = 0
     private var lastCheckpointStep: Int?
-    /// The command line recorded in the exported model.
-    public var commandLine = ""
+    /// The command line recorded in the exported model (and in this invocation's recipe phase).
+    public var commandLine = "" {
+        didSet { recipe[recipe.count - 1].command = commandLine }
+    }
+    /// The training recipe: the phases before this invocation (from the checkpoint) and this one,
+    /// whose `toStep` is brought up to date when it is saved (`recordedRecipe`).
+    public internal(set) var recipe: [DemoModelDescription.TrainingPhase]
     /// The EMA weights in the shipped format, rewritten at every checkpoint.
     public static let modelFileName = "model.safetensors"
     /// Training and validation loss, one CSV row per step.
@@ -64,7 +69,10 @@ public final class Trainer {
         if !exists && !leftovers.isEmpty {
             throw TrainingError.checkpoint("\(directory.path) holds \(leftovers.joined(separator: " and ")) of an earlier run but no checkpoint to resume; choose another --out, or move those files away")
         }
+        var earlierPhases: [DemoModelDescription.TrainingPhase] = []
         if exists, var stored = try Trainer.storedOptions(in: directory) {
+            earlierPhases = try Checkpoint.recipe(in: checkpointURL)
+                ?? [Self.unrecordedPhase(directory: directory, options: stored, checkpoint: checkpointURL)]
             if changing.contains(.steps) { stored.steps = options.steps }
             if changing.contains(.learningRate) { stored.learningRate = options.learningRate }
             if changing.contains(.cooldown) { stored.cooldownSteps = options.cooldownSteps }
@@ -97,6 +105,9 @@ public final class Trainer {
             step = try Checkpoint.load(from: checkpointURL, params: model.params, ema: ema, adam: adam)
             lastCheckpointStep = step
         }
+        let start = exists ? "resume at step \(step) (weights, EMA and optimiser state from the checkpoint)"
+            : "new run, fresh weights (seed \(options.seed))"
+        recipe = earlierPhases + [Self.phase(directory: directory, from: step, options: options, start: start)]
     }
 
     /// Mean loss over the fixed validation set (current weights, or the EMA weights).
@@ -177,7 +188,7 @@ public final class Trainer {
     /// Saves the resumable state and exports the EMA weights as the shippable model.
     public func saveCheckpoint(validationLoss: Float?) throws {
         try Checkpoint.save(to: directory, params: model.params, ema: ema, adam: adam, options: options, step: step,
-                            validationLoss: validationLoss)
+                            validationLoss: validationLoss, recipe: recordedRecipe)
         lastCheckpointStep = step
         try exportModel(to: directory.appendingPathComponent(Trainer.modelFileName))
     }
@@ -188,13 +199,63 @@ public final class Trainer {
         (((try? options.density().equivalentShift) ?? 1) * 100).rounded() / 100
     }
 
-    /// Writes the EMA weights (F16) with the description `DemoPipeline` loads.
+    /// Writes the EMA weights (F16) with the description `DemoPipeline` loads, including the
+    /// training recipe so far.
     public func exportModel(to url: URL) throws {
         let description = DemoModelDescription(
             name: "flowstudio-shapes-d\(options.depth)", transformer: options.transformerConfig, textEncoder: model.textConfig,
             vocabulary: batches.tokenizer.words, resolution: options.resolution, defaultSteps: 20, defaultGuidance: 4.0,
-            defaultShift: Self.defaultShift(for: options), training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)")
+            defaultShift: Self.defaultShift(for: options), training: "\(commandLine) (step \(step), \(step * options.batchSize) samples)",
+            recipe: recordedRecipe)
         try SafeTensors.write(ema.namedTensors(model.params), metadata: [DemoModelDescription.metadataKey: try description.metadataValue()],
                               dtype: .f16, to: url)
+    }
+}
+
+/// The training recipe: one phase per `flowstudio train` invocation, kept in the checkpoint
+/// across resumes and written into every exported model.
+extension Trainer {
+    /// This invocation's phase as it starts: every option in force and the compute settings
+    /// (matrix precision and threads change the arithmetic, so they are part of the recipe).
+    static func phase(directory: URL, from step: Int, options: TrainingOptions,
+                      start: String) -> DemoModelDescription.TrainingPhase {
+        let settings = options.recipeSettings.map { DemoModelDescription.TrainingSetting($0.name, $0.value) }
+            + [.init("precision", MatrixPrecision.current.rawValue), .init("threads", "\(Parallel.threadCount)")]
+        return .init(run: directory.path, fromStep: step, toStep: step, start: start, command: "not recorded", options: settings)
+    }
+
+    /// What a checkpoint written before recipes were recorded says about the run so far.
+    static func unrecordedPhase(directory: URL, options: TrainingOptions, checkpoint: URL) -> DemoModelDescription.TrainingPhase {
+        let step = (try? SafeTensorsFile(contentsOf: checkpoint)).flatMap { Int($0.metadata["flowstudio.checkpoint.step"] ?? "") }
+        return .init(run: directory.path, fromStep: nil, toStep: step, start: nil, command: "not recorded",
+                     options: options.recipeSettings.map { .init($0.name, $0.value) },
+                     note: "the checkpoint was written before FlowStudio recorded training recipes: these are the options it stored (those of the last invocation before it); the earlier invocations, where each began, their precision and threads were not recorded")
+    }
+
+    /// The recipe with this invocation's phase ending at the current step: what checkpoints and
+    /// exported models record.
+    public var recordedRecipe: [DemoModelDescription.TrainingPhase] {
+        var phases = recipe
+        phases[phases.count - 1].toStep = step
+        return phases
+    }
+
+    /// Records that this run started from `initial`'s weights (`flowstudio train --init`): the
+    /// initial model's own recipe (or what it says of its training) becomes the first phases.
+    /// Idempotent. `flowstudio train` calls it after `init(options:directory:initialModel:)`;
+    /// other callers of that initialiser must too, or the recipe says the weights were fresh.
+    public func recordInitialModel(_ initial: InitialModel) {
+        var current = recipe[recipe.count - 1]
+        current.start = "--init \(initial.url.path): new run from its MM-DiT" + (initial.hasTextEncoder ? " and text encoder" : " (text encoder fresh)")
+            + "; the EMA starts at those weights, the optimiser state empty"
+        var earlier: [DemoModelDescription.TrainingPhase] = []
+        if let description = initial.contents.description {
+            earlier = description.recipe ?? [.init(run: initial.url.path, fromStep: nil, toStep: nil, start: nil, command: description.training,
+                                                   options: [], note: "the initial model's file records only its last training command")]
+        } else {
+            earlier = [.init(run: initial.url.path, fromStep: nil, toStep: nil, start: nil, command: "not recorded", options: [],
+                             note: "the initial model (\(initial.contents.source)) carries no FlowStudio training record")]
+        }
+        recipe = earlier + [current]
     }
 }

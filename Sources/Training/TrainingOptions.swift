@@ -4,7 +4,11 @@ import RectifiedFlow
 import TextEncoding
 
 /// Every choice that defines a training run (stored in each checkpoint, so a resume continues
-/// the same run). Defaults are the bundled model's recipe.
+/// the same run). The defaults are what `flowstudio train` uses when no option is given; they
+/// are not the bundled model's recipe. Its first phase used them (with `--steps 200000`), and
+/// its second phase changed the density (`--timesteps lognorm:1.75,1.25`), the warm-up (500),
+/// then the scene mix, the learning rate and the cool-down (the model file records every phase:
+/// `flowstudio defaults` prints it; `Training.docc/BundledModel.md` explains it).
 public struct TrainingOptions: Codable, Equatable, Sendable {
     /// MM-DiT blocks; hidden 64·depth, heads = depth.
     public var depth = 4
@@ -61,6 +65,19 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     }
 
     public func density() throws -> TimestepDensity { try TimestepDensity(parsing: timesteps) }
+
+    /// Every option as (name, value), in a fixed order, named as `flowstudio train`'s flags
+    /// where there is one: what a phase of the training recipe records.
+    public var recipeSettings: [(name: String, value: String)] {
+        [("depth", "\(depth)"), ("resolution", "\(resolution)"), ("patch", "\(patchSize)"),
+         ("text-layers", "\(textLayers)"), ("text-length", "\(textLength)"), ("batch", "\(batchSize)"),
+         ("steps", "\(steps)"), ("lr", "\(learningRate)"), ("warmup", "\(warmupSteps)"),
+         ("cooldown", "\(cooldownSteps ?? 0)"), ("weight-decay", "\(weightDecay)"), ("grad-clip", "\(gradientClip)"),
+         ("ema", "\(emaDecay)"), ("timesteps", timesteps), ("scene-mix", "\(sceneMix ?? .standard)"),
+         ("caption-dropout", "\(captionDropout)"), ("caption-part-dropout", "\(captionPartDropout)"),
+         ("seed", "\(seed)"), ("validate-every", "\(validationEvery)"), ("validation-size", "\(validationSize)"),
+         ("checkpoint-every", "\(checkpointEvery)")]
+    }
 
     /// The learning rate at `step` (0-based): linear warm-up, constant, then (with a cool-down)
     /// linear decay that reaches lr/cooldown at the last step.

@@ -216,13 +216,14 @@ func temporaryDirectory() -> URL {
     }
 
     /// A batch far beyond the machine's memory is refused before anything is allocated; the
-    /// bundled recipe's estimate stays near what it measures (0.85 GB).
+    /// estimate for the default options (batch 64 at depth 4, the bundled model's shape and
+    /// batch) stays near what they measure (0.85 GB).
     @Test func aBatchBeyondMemoryIsRefused() throws {
         let scratch = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let dir = scratch.appendingPathComponent("run")
-        let recipe = TrainingOptions()
-        #expect((0.85e9...2e9).contains(Double(recipe.estimatedMemoryBytes)))
+        let defaults = TrainingOptions()
+        #expect((0.85e9...2e9).contains(Double(defaults.estimatedMemoryBytes)))
         var o = tinyOptions()
         o.batchSize = 100_000_000
         #expect(throws: TrainingError.self) { try Trainer(options: o, directory: dir, resume: false) }
@@ -316,5 +317,201 @@ func temporaryDirectory() -> URL {
             }
         }
         #expect(phrases > 50)
+    }
+}
+
+/// The training recipe: every `flowstudio train` invocation of a run, kept in the checkpoint
+/// across resumes, written into the exported model and printed by `flowstudio defaults`.
+@Suite struct TrainingRecipeTests {
+    static func description(of url: URL) throws -> DemoModelDescription {
+        try #require(try DemoModelDescription.read(from: SafeTensorsFile(contentsOf: url)))
+    }
+
+    /// A new run and a resume that changes the rate, length, cool-down and mix: two phases, each
+    /// with its steps, command and the options in force, in the checkpoint and the model file.
+    @Test func aResumeAddsAPhaseWithTheOptionsInForce() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var first = tinyOptions()
+        first.steps = 2
+        let a = try Trainer(options: first, directory: dir, resume: false)
+        a.commandLine = "flowstudio train --steps 2"
+        try a.run(shouldStop: { false }) { _ in }
+        var more = tinyOptions()
+        (more.steps, more.learningRate, more.cooldownSteps) = (4, 1e-3, 2)
+        more.sceneMix = try SceneMix(parsing: "0.2,0.5,0.3")
+        let b = try Trainer(options: more, directory: dir, resume: true, changing: Set(ResumableOption.allCases))
+        b.commandLine = "flowstudio train --resume --steps 4 --lr 1e-3"
+        try b.run(shouldStop: { false }) { _ in }
+
+        let recipe = try #require(try Self.description(of: dir.appendingPathComponent(Trainer.modelFileName)).recipe)
+        #expect(recipe.count == 2)
+        #expect(recipe.map(\.fromStep) == [0, 2] && recipe.map(\.toStep) == [2, 4])
+        #expect(recipe.map(\.command) == ["flowstudio train --steps 2", "flowstudio train --resume --steps 4 --lr 1e-3"])
+        #expect(recipe.map(\.run) == [dir.path, dir.path])
+        #expect(recipe[0].start == "new run, fresh weights (seed 0)")
+        #expect(recipe[1].start?.hasPrefix("resume at step 2") == true)
+        #expect(recipe.map { $0.value(of: "lr") } == ["0.0003", "0.001"])
+        #expect(recipe.map { $0.value(of: "steps") } == ["2", "4"])
+        #expect(recipe.map { $0.value(of: "cooldown") } == ["0", "2"])
+        #expect(recipe.map { $0.value(of: "scene-mix") } == ["0.5,0.25,0.25", "0.2,0.5,0.3"])
+        #expect(recipe.map { $0.value(of: "precision") } == ["float32", "float32"])
+        // Every option of TrainingOptions is recorded, and the run-defining ones stay the same.
+        let names = Set(recipe[0].options.map(\.name))
+        #expect(names.isSuperset(of: ["depth", "resolution", "patch", "text-layers", "text-length", "batch", "warmup", "weight-decay",
+                                      "grad-clip", "ema", "timesteps", "caption-dropout", "caption-part-dropout", "seed",
+                                      "validate-every", "validation-size", "checkpoint-every", "threads"]))
+        #expect(recipe[0].options.count == TrainingOptions().recipeSettings.count + 2)
+        for name in ["depth", "resolution", "patch", "batch", "warmup", "timesteps", "seed", "ema"] {
+            #expect(recipe[0].value(of: name) == recipe[1].value(of: name), "\(name)")
+        }
+        #expect(recipe[0].value(of: "depth") == "1" && recipe[0].value(of: "batch") == "4" && recipe[0].value(of: "warmup") == "2")
+        // The checkpoint holds the same record, so a third invocation continues it.
+        let c = try Trainer(options: more, directory: dir, resume: true)
+        #expect(c.recipe.count == 3 && Array(c.recipe.prefix(2)) == recipe)
+        #expect(c.recipe[2].fromStep == 4 && c.recipe[2].command == "not recorded")
+    }
+
+    /// A checkpoint written before recipes were recorded still resumes; what it knows (its
+    /// options and step) becomes a first phase that says what was not recorded.
+    @Test func aCheckpointWithoutARecipeStillResumes() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = tinyOptions()
+        o.steps = 2
+        try Trainer(options: o, directory: dir, resume: false).run(shouldStop: { false }) { _ in }
+        let url = dir.appendingPathComponent("checkpoint.safetensors")
+        let file = try SafeTensorsFile(contentsOf: url)
+        var metadata = file.metadata
+        #expect(metadata.removeValue(forKey: "flowstudio.checkpoint.recipe") != nil)
+        try SafeTensors.write(file.allTensors(), metadata: metadata, to: url)
+
+        o.steps = 3
+        let resumed = try Trainer(options: o, directory: dir, resume: true)
+        #expect(resumed.step == 2)
+        try resumed.run(shouldStop: { false }) { _ in }
+        let recipe = try #require(try Self.description(of: dir.appendingPathComponent(Trainer.modelFileName)).recipe)
+        #expect(recipe.count == 2)
+        #expect(recipe[0].fromStep == nil && recipe[0].toStep == 2 && recipe[0].command == "not recorded" && recipe[0].start == nil)
+        #expect(recipe[0].note?.contains("before FlowStudio recorded training recipes") == true)
+        #expect(recipe[0].value(of: "steps") == "2" && recipe[0].value(of: "depth") == "1")
+        #expect(recipe[1].fromStep == 2 && recipe[1].toStep == 3)
+        #expect(try Self.description(of: dir.appendingPathComponent(Trainer.modelFileName)).trainingLines()
+            .contains("  1. \(dir.path), steps not recorded–2"))
+    }
+
+    /// A model file written before recipes were recorded (no `recipe` in its description) loads
+    /// and generates; `flowstudio defaults` says the recipe was not recorded.
+    @Test func aModelFileWithoutARecipeStillLoads() throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trainer = try Trainer(options: tinyOptions(), directory: dir, resume: false)
+        let url = dir.appendingPathComponent("old.safetensors")
+        try trainer.exportModel(to: url)
+        let file = try SafeTensorsFile(contentsOf: url)
+        var json = try JSONSerialization.jsonObject(with: Data(file.metadata[DemoModelDescription.metadataKey]!.utf8)) as! [String: Any]
+        #expect(json.removeValue(forKey: "recipe") != nil)
+        let oldJSON = String(decoding: try JSONSerialization.data(withJSONObject: json), as: UTF8.self)
+        try SafeTensors.write(file.allTensors(), metadata: [DemoModelDescription.metadataKey: oldJSON], dtype: .f16, to: url)
+
+        let description = try Self.description(of: url)
+        #expect(description.recipe == nil)
+        #expect(description.trainingLines() == ["trained by: \(description.training)",
+                                                "training recipe: not recorded (this file was written before FlowStudio recorded one)"])
+        var settings = try DemoPipeline(contentsOf: url).defaultSettings
+        settings.prompt = "a red circle"
+        settings.steps = 1
+        #expect(try DemoPipeline(contentsOf: url).generate(settings) { _ in true } != nil)
+    }
+
+    /// `--init`: the initial model's phases come first, then the new run's, which says where its
+    /// weights came from.
+    @Test func anInitialModelsRecipeComesFirst() throws {
+        let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let first = scratch.appendingPathComponent("a"), second = scratch.appendingPathComponent("b")
+        var o = tinyOptions()
+        o.steps = 2
+        let a = try Trainer(options: o, directory: first, resume: false)
+        a.commandLine = "flowstudio train --out a"
+        try a.run(shouldStop: { false }) { _ in }
+        let initial = try InitialModel(contentsOf: first.appendingPathComponent(Trainer.modelFileName))
+        o.timesteps = "lognorm:1.75,1.25"
+        let b = try Trainer(options: initial.trainingOptions(from: o, given: []), directory: second, initialModel: initial)
+        b.recordInitialModel(initial)
+        b.recordInitialModel(initial)  // idempotent
+        b.commandLine = "flowstudio train --out b --init a/model.safetensors"
+        try b.run(shouldStop: { false }) { _ in }
+        let recipe = try #require(try Self.description(of: second.appendingPathComponent(Trainer.modelFileName)).recipe)
+        #expect(recipe.map(\.run) == [first.path, second.path])
+        #expect(recipe.map(\.command) == ["flowstudio train --out a", "flowstudio train --out b --init a/model.safetensors"])
+        #expect(recipe.map { $0.value(of: "timesteps") } == ["lognorm:0,1", "lognorm:1.75,1.25"])
+        #expect(recipe[1].start?.hasPrefix("--init \(initial.url.path): new run from its MM-DiT and text encoder") == true)
+        #expect(recipe.map(\.fromStep) == [0, 0] && recipe.map(\.toStep) == [2, 2])
+    }
+
+    /// The shipped model's recipe (written from BundledModel.md): eight phases that chain step
+    /// ranges within each run, end at step 72000, record every option, and agree with the
+    /// options their documented command lines give.
+    @Test func theBundledModelCarriesItsRecipe() throws {
+        let url = try #require(DemoPipeline.bundledModelURL)
+        let recipe = try #require(try Self.description(of: url).recipe)
+        #expect(recipe.count == 8)
+        #expect(recipe.map(\.run) == ["runs/shapes-d4"] + Array(repeating: "runs/shapes-d4-p2", count: 7))
+        #expect(recipe.first?.fromStep == 0 && recipe.first?.toStep == 5431 && recipe.last?.toStep == 72000)
+        for (a, b) in zip(recipe, recipe.dropFirst()) where a.run == b.run {
+            #expect(a.toStep == b.fromStep, "\(a.run): a phase ends at \(a.toStep ?? -1), the next starts at \(b.fromStep ?? -1)")
+        }
+        let names = TrainingOptions().recipeSettings.map(\.name) + ["precision", "threads"]
+        for (i, phase) in recipe.enumerated() {
+            #expect(phase.options.map(\.name) == names, "phase \(i + 1)")
+            // Each `--flag value` of a documented command line is the option in force.
+            let words = phase.command.split(separator: " (")[0].split(separator: " ").map(String.init)
+            for (flag, value) in zip(words, words.dropFirst()) where flag.hasPrefix("--") && !value.hasPrefix("--") {
+                let name = flag == "--init" || flag == "--out" ? nil : String(flag.dropFirst(2))
+                guard let name, let recorded = phase.value(of: name) else { continue }
+                let same = recorded == value || (Double(recorded) != nil && Double(recorded) == Double(value))
+                #expect(same, "phase \(i + 1): \(flag) \(value) but \(name) \(recorded)")
+            }
+        }
+        #expect(recipe.map { $0.value(of: "precision")! } == ["float32", "float32"] + Array(repeating: "bfloat16", count: 6))
+        #expect(recipe.dropFirst().allSatisfy { $0.value(of: "timesteps") == "lognorm:1.75,1.25" && $0.value(of: "warmup") == "500" })
+        #expect(recipe.last?.value(of: "scene-mix") == "0.2,0.5,0.3" && recipe.last?.value(of: "lr") == "0.0002")
+    }
+
+    /// What `flowstudio defaults` prints: the last command, then each phase with its steps,
+    /// start, command, wrapped options and note.
+    @Test func theRecipePrintsEveryPhase() throws {
+        let phases: [DemoModelDescription.TrainingPhase] = [
+            .init(run: "runs/x", fromStep: 0, toStep: 10, start: "new run, fresh weights (seed 0)", command: "flowstudio train --out runs/x",
+                  options: [.init("depth", "4"), .init("lr", "0.0003"), .init("timesteps", "lognorm:0,1")]),
+            .init(run: "runs/x", fromStep: 10, toStep: nil, start: nil, command: "not recorded",
+                  options: (0..<12).map { .init("option-\($0)", "value") }, note: "reconstructed"),
+        ]
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("m.safetensors")
+        try Trainer(options: tinyOptions(), directory: dir, resume: false).exportModel(to: url)
+        var description = try Self.description(of: url)
+        description.training = "flowstudio train --out runs/x --resume (step 20, 80 samples)"
+        description.recipe = phases
+        let lines = description.trainingLines(width: 60)
+        #expect(Array(lines.prefix(7)) == [
+            "trained by: flowstudio train --out runs/x --resume (step 20, 80 samples)",
+            "training recipe, 2 phases, oldest first (steps count within each run directory):",
+            "  1. runs/x, steps 0–10",
+            "     start: new run, fresh weights (seed 0)",
+            "     command: flowstudio train --out runs/x",
+            "     options: depth 4, lr 0.0003, timesteps lognorm:0,1",
+            "  2. runs/x, steps 10–not recorded",
+        ])
+        #expect(lines[7] == "     command: not recorded")
+        let options = lines.dropFirst(8).prefix { !$0.hasPrefix("     note") }
+        #expect(options.count > 1 && options.allSatisfy { $0.count <= 60 })
+        #expect(options.joined(separator: " ").replacingOccurrences(of: "  ", with: "").contains("option-11 value"))
+        #expect(lines.last == "     note: reconstructed")
+        // The description round-trips through its JSON with the recipe.
+        let json = try description.metadataValue()
+        #expect(try JSONDecoder().decode(DemoModelDescription.self, from: Data(json.utf8)) == description)
     }
 }

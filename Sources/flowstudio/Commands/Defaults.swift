@@ -7,9 +7,11 @@ import Generation
 /// `flowstudio defaults`: shows, or changes, the sampling settings a demo-model file carries.
 struct Defaults: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show or change a demo model's default sampling settings (steps, CFG scale, shift).",
+        abstract: "Show or change a demo model's default sampling settings (steps, CFG scale, shift); show how it was trained.",
         discussion: """
         The defaults are what `generate`, `eval` and the studio use when no option says otherwise. \
+        Without --steps, --cfg or --shift it prints them and the model's training recipe: every \
+        phase of its training run, with the steps it covered and every option in force. \
         With --steps, --cfg or --shift the model file given by --model is rewritten (atomically; the \
         weights are copied unchanged), e.g. after `flowstudio eval --cfg 2` scored better than the default.
         """)
@@ -26,7 +28,9 @@ struct Defaults: ParsableCommand {
 
     func run() throws {
         guard steps != nil || cfg != nil || shift != nil else {
-            print(Self.summary(try modelOptions.loadGenerator().description))
+            let description = try modelOptions.loadGenerator().description
+            print(Self.summary(description))
+            for line in description.trainingLines() { print(line) }
             return
         }
         guard let path = modelOptions.model else {

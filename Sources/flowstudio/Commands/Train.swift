@@ -67,6 +67,9 @@ struct Train: ParsableCommand {
             ?? Trainer(options: options, directory: fileURL(out, option: "--out"), resume: resume,
                        changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])
                                      + (sceneMix != nil ? [.sceneMix] : [])))
+        if let initFrom {  // the initial model's own recipe becomes the first phases of this one
+            trainer.recordInitialModel(try InitialModel(contentsOf: fileURL(initFrom, option: "--init")))
+        }
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         guard trainer.step < o.steps else {

@@ -4,9 +4,9 @@ import FlowCore
 public enum SamplerKind: String, CaseIterable, Sendable, Codable {
     /// First order, one model call per step: diffusers' `FlowMatchEulerDiscreteScheduler`.
     case euler
-    /// Second order (Heun / improved Euler), two model calls per step except the last. At equal
-    /// model calls it usually beats Euler when steps are few (≲ 15 calls) because its error
-    /// falls with the square of the step size; with many steps both converge.
+    /// Second order (Heun / improved Euler), two model calls per step except the last. Its
+    /// error falls with the square of the step size; whether that beats Euler at equal model
+    /// calls depends on the model (on the bundled one it measured no better).
     case heun
 
     /// Model calls (batched forwards) for `steps` steps.

@@ -86,6 +86,7 @@ let package = Package(
                                                          "Generation", "DemoModelFormat", "ShapesWorld"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
+        .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoding", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]

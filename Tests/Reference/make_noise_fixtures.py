@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Write torch.randn reference values for FlowStudio's `--noise torch`.
+
+Run from the repository root (torch only, no download):
+
+    venv/bin/python Tests/Reference/make_noise_fixtures.py
+
+Writes Tests/Reference/fixtures/torch_randn.safetensors:
+
+* `randn/seed=S/shape=AxB...` (F32): `torch.manual_seed(S); torch.randn(shape)` on the CPU,
+  float32, contiguous. Tensors of at most 1024 elements are stored whole (flattened); larger
+  ones as 768 values: the first 256, the middle 256 (flat positions n/2-128 ..< n/2+128) and
+  the last 256, in that order.
+* metadata `mt19937/seed=S`: the first 640 32-bit outputs of MT19937 seeded as
+  `torch.manual_seed(S)` seeds it (space-separated decimals). They are NumPy's legacy
+  `RandomState(S & 0xffffffff)` raw words (the reference `init_genrand`); the script asserts
+  that torch draws the same words: a float32 `uniform_()` is (word & 0xffffff) / 2**24, one word
+  per element, and `torch.randint(0, 2**32)` (which takes `random64()`, two words) gives every
+  second word whole; a float64 `uniform_()` checks `random64() = first << 32 | second`.
+* metadata `torch_version`, `cpu_capability` (torch's AVX2 kernel uses polynomial log/sincos, so
+  the values depend on it), `slices`.
+
+Also asserted here: a seed >= 2**32 draws what its low 32 bits draw (torch's MT19937 keeps
+`seed & 0xffffffff`); Python's `random.seed` is *not* the same generator (it seeds by
+`init_by_array`). The file is byte-identical on re-runs with the same torch.
+"""
+import json
+import os
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+NAME = "torch_randn.safetensors"
+
+SEEDS = [0, 1, 42, 12345, 2**32 + 7, 2**64 - 1]
+SHAPES = [(1,), (2,), (7,), (15,), (16,), (17,), (31,), (33,), (100,),
+          (1, 16, 9, 7), (1, 3, 64, 64), (1, 16, 64, 64), (1, 16, 33, 47)]
+WHOLE_LIMIT = 1024
+SLICE = 256
+MT_WORDS = 640
+
+
+def slices(flat):
+    n = flat.numel()
+    if n <= WHOLE_LIMIT:
+        return flat
+    mid = n // 2 - SLICE // 2
+    return torch.cat([flat[:SLICE], flat[mid:mid + SLICE], flat[n - SLICE:]])
+
+
+def mt_words(seed, n):
+    words = np.random.RandomState(seed & 0xFFFFFFFF)._bit_generator.random_raw(n).astype(np.uint64)
+    g = torch.Generator().manual_seed(seed)
+    low24 = torch.empty(n, dtype=torch.float32).uniform_(generator=g).mul(2**24).numpy()
+    assert np.array_equal(words & np.uint64(0xFFFFFF), low24.astype(np.uint64)), seed
+    g = torch.Generator().manual_seed(seed)
+    odd = torch.randint(0, 2**32, (n // 2,), generator=g, dtype=torch.int64).numpy()
+    assert np.array_equal(words[1::2], odd.astype(np.uint64)), seed
+    # random64() = word0 << 32 | word1: a float64 uniform keeps its low 53 bits.
+    g = torch.Generator().manual_seed(seed)
+    u64 = torch.empty(n // 2, dtype=torch.float64).uniform_(generator=g).numpy()
+    both = (words[0::2] << np.uint64(32)) | words[1::2]
+    assert np.array_equal(u64, (both & np.uint64(2**53 - 1)).astype(np.float64) / 2.0**53), seed
+    return [int(w) for w in words]
+
+
+def save(tensors, metadata):
+    """A deterministic .safetensors writer (sorted names and metadata), read back to check."""
+    path = os.path.join(OUT, NAME)
+    header, blobs, offset = {"__metadata__": {k: metadata[k] for k in sorted(metadata)}}, [], 0
+    for key in sorted(tensors):
+        data = tensors[key].contiguous().numpy().tobytes()
+        header[key] = {"dtype": "F32", "shape": list(tensors[key].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    head = json.dumps(header, separators=(",", ":")).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(len(head).to_bytes(8, "little"))
+        f.write(head)
+        for data in blobs:
+            f.write(data)
+    back = load_file(path)
+    assert set(back) == set(tensors) and all(torch.equal(back[k], tensors[k]) for k in tensors)
+    with safe_open(path, "pt") as f:
+        assert f.metadata() == metadata
+    return path
+
+
+def main():
+    torch.set_num_threads(1)
+    tensors, metadata = {}, {
+        "torch_version": torch.__version__,
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "slices": f"whole when numel <= {WHOLE_LIMIT}, else first {SLICE}, middle {SLICE} "
+                  f"(from numel/2 - {SLICE // 2}) and last {SLICE}",
+    }
+    for seed in SEEDS:
+        for shape in SHAPES:
+            torch.manual_seed(seed)
+            x = torch.randn(shape)
+            assert x.dtype == torch.float32 and x.is_contiguous()
+            torch.manual_seed(seed & 0xFFFFFFFF)
+            assert torch.equal(x, torch.randn(shape)), "seeds differing above bit 32 should agree"
+            name = f"randn/seed={seed}/shape={'x'.join(map(str, shape))}"
+            tensors[name] = slices(x.flatten()).clone()
+    for seed in [0, 42, 2**32 + 7]:
+        metadata[f"mt19937/seed={seed}"] = " ".join(map(str, mt_words(seed, MT_WORDS)))
+    path = save(tensors, metadata)
+    print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors, torch {torch.__version__}, "
+          f"{metadata['cpu_capability']})")
+
+
+if __name__ == "__main__":
+    main()

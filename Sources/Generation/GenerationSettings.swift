@@ -1,3 +1,4 @@
+import FlowCore
 import RectifiedFlow
 
 /// Everything that determines one generated image (with the model): what the studio edits,
@@ -16,9 +17,11 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
     /// Output size in pixels.
     public var width: Int
     public var height: Int
+    /// The generator of the initial noise (Philox unless asked otherwise).
+    public var noise: NoiseSource
 
     public init(prompt: String, negativePrompt: String = "", steps: Int, cfgScale: Float, seed: UInt64,
-                shift: Double, sampler: SamplerKind = .euler, width: Int, height: Int) {
+                shift: Double, sampler: SamplerKind = .euler, width: Int, height: Int, noise: NoiseSource = .default) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.steps = steps
@@ -28,5 +31,40 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         self.sampler = sampler
         self.width = width
         self.height = height
+        self.noise = noise
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case prompt, negativePrompt, steps, cfgScale, seed, shift, sampler, width, height, noise
+    }
+
+    /// `noise` may be absent (settings saved before it existed): then it is the default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        prompt = try c.decode(String.self, forKey: .prompt)
+        negativePrompt = try c.decode(String.self, forKey: .negativePrompt)
+        steps = try c.decode(Int.self, forKey: .steps)
+        cfgScale = try c.decode(Float.self, forKey: .cfgScale)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        shift = try c.decode(Double.self, forKey: .shift)
+        sampler = try c.decode(SamplerKind.self, forKey: .sampler)
+        width = try c.decode(Int.self, forKey: .width)
+        height = try c.decode(Int.self, forKey: .height)
+        noise = try c.decodeIfPresent(NoiseSource.self, forKey: .noise) ?? .default
+    }
+
+    /// `noise` is written only when it is not the default, so saved Philox settings read as before.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(prompt, forKey: .prompt)
+        try c.encode(negativePrompt, forKey: .negativePrompt)
+        try c.encode(steps, forKey: .steps)
+        try c.encode(cfgScale, forKey: .cfgScale)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(shift, forKey: .shift)
+        try c.encode(sampler, forKey: .sampler)
+        try c.encode(width, forKey: .width)
+        try c.encode(height, forKey: .height)
+        if noise != .default { try c.encode(noise, forKey: .noise) }
     }
 }

@@ -1,4 +1,7 @@
+import FlowCore
+import Foundation
 import Generation
+import Imaging
 import RectifiedFlow
 import Testing
 
@@ -101,5 +104,45 @@ import Testing
         #expect(settings.prompt == "a castle" && settings.steps == 30 && settings.cfgScale == 7 && settings.seed == 1234)
         #expect(settings.sampler == .euler)
         #expect(warnings == ["the sampler 'DPM++ 2M Karras' is not one FlowStudio has (Euler, Heun); using Euler"])
+    }
+
+    @Test func torchNoiseIsRecordedAndReadBackWhilePhiloxIsNotWritten() throws {
+        #expect(!A1111Parameters(settings: settings, modelName: "demo").encoded.contains("Noise"))
+        var torch = settings
+        torch.noise = .torch
+        let p = A1111Parameters(settings: torch, modelName: "demo", modelHash: "abcd1234")
+        #expect(p.encoded.hasSuffix("Model: demo, Shift: 3, Noise: torch, Version: flowstudio"))
+        let defaults = GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)
+        #expect(try A1111Parameters(parsing: p.encoded).settings(defaults: defaults).settings == torch)
+        // An image without the field keeps the default's noise; a value FlowStudio does not have is refused.
+        var torchDefaults = defaults
+        torchDefaults.noise = .torch
+        #expect(try A1111Parameters(parsing: "p\nSteps: 2, Seed: 3, Sampler: Euler").settings(defaults: torchDefaults).settings.noise == .torch)
+        #expect(throws: A1111ParametersError.badValue(key: "Noise", value: "cuda", expected: "philox or torch")) {
+            try A1111Parameters(parsing: "p\nSteps: 2, Seed: 3, Noise: cuda").settings(defaults: defaults)
+        }
+    }
+
+    @Test func torchNoiseRoundTripsThroughAPNG() throws {
+        var torch = settings
+        torch.noise = .torch
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("a1111-noise-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let text = A1111Parameters(settings: torch, modelName: "demo").encoded
+        try PNG.write(RGBImage(width: 2, height: 2), to: url, text: [("parameters", text)])
+        let read = try #require(try PNG.read(from: url).text["parameters"])
+        let defaults = GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)
+        #expect(try A1111Parameters(parsing: read).settings(defaults: defaults).settings == torch)
+    }
+
+    @Test func settingsJSONOmitsDefaultNoiseAndReadsOldFiles() throws {
+        let json = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+        #expect(!json.contains("noise"))
+        #expect(try JSONDecoder().decode(GenerationSettings.self, from: Data(json.utf8)) == settings)
+        var torch = settings
+        torch.noise = .torch
+        let torchJSON = try JSONEncoder().encode(torch)
+        #expect(String(decoding: torchJSON, as: UTF8.self).contains("\"noise\":\"torch\""))
+        #expect(try JSONDecoder().decode(GenerationSettings.self, from: torchJSON) == torch)
     }
 }

@@ -12,7 +12,10 @@ struct Sample: ParsableCommand {
         discussion: """
         --inputs holds latents (the initial noise, [B,C,H,W]), encoder_hidden_states [B,L,Dctx], \
         pooled_projections [B,Dpool], and optionally negative_encoder_hidden_states and \
-        negative_pooled_projections (zeros when absent). Writes the final latents.
+        negative_pooled_projections (zeros when absent). Writes the final latents. \
+        With --noise and --seed the initial noise is drawn instead (torch: as \
+        torch.manual_seed(seed); torch.randn(shape) on the CPU), in the shape of `latents` when the \
+        file has them (their values are then not used), else --latent-size.
         """)
 
     @Option(help: "MM-DiT weights (.safetensors, diffusers or Stability layout).")
@@ -22,7 +25,43 @@ struct Sample: ParsableCommand {
     @Option(help: "Where to write the final latents (.safetensors).")
     var out: String
     @OptionGroup var sampling: SD3SamplingOptions
+    @Option(help: ArgumentHelp(NoiseSource.help.abstract + " Draws the initial latents from --seed instead of reading them."))
+    var noise: NoiseSource?
+    @Option(parsing: .unconditional, help: "Seed for --noise, 0 to 18446744073709551615.")
+    var seed: UInt64?
+    @Option(help: "Latent size HxW for --noise when --inputs has no latents, e.g. 128x128 (a 1024² image).")
+    var latentSize: String?
     @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        if noise != nil, seed == nil { throw ValidationError("--noise needs --seed") }
+        if noise == nil, seed != nil || latentSize != nil { throw ValidationError("--seed and --latent-size go with --noise") }
+        if let latentSize, parsedLatentSize(latentSize) == nil {
+            throw ValidationError("--latent-size must be HxW with positive whole numbers, e.g. 128x128 (got '\(latentSize)')")
+        }
+    }
+
+    func parsedLatentSize(_ text: String) -> (height: Int, width: Int)? {
+        let parts = text.split(separator: "x")
+        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h > 0, w > 0 else { return nil }
+        return (h, w)
+    }
+
+    /// The initial latents: drawn by `--noise` from `--seed`, else read from `latents`.
+    func initialNoise(_ file: SafeTensorsFile, batch: Int, channels: Int) throws -> Tensor {
+        guard let noise, let seed else {
+            return try file.required("latents", needs: "latents (or --noise and --seed), encoder_hidden_states and pooled_projections")
+        }
+        let shape: [Int]
+        if let fileShape = file.shape(of: "latents") {
+            shape = fileShape
+        } else if let size = latentSize.flatMap(parsedLatentSize) {
+            shape = [batch, channels, size.height, size.width]
+        } else {
+            throw CLIError("--noise needs the latent shape: `latents` in --inputs or --latent-size HxW")
+        }
+        return noise.gaussian(shape: shape, seed: seed)
+    }
 
     func run() throws {
         compute.apply()
@@ -31,25 +70,30 @@ struct Sample: ParsableCommand {
         func input(_ name: String) throws -> Tensor {
             try file.required(name, needs: "latents, encoder_hidden_states and pooled_projections")
         }
-        let noise = try input("latents")
         let positive = TextConditioning(context: try input("encoder_hidden_states"), pooled: try input("pooled_projections"))
+        let initial = try initialNoise(file, batch: positive.context.shape.first ?? 1, channels: network.config.inChannels)
         var negative = positive.zeros
         if file.contains("negative_encoder_hidden_states") { negative.context = try input("negative_encoder_hidden_states") }
         if file.contains("negative_pooled_projections") { negative.pooled = try input("negative_pooled_projections") }
-        try network.validateInputs(latents: noise.shape, context: positive.context.shape, pooled: positive.pooled.shape,
-                                   timesteps: noise.shape.first ?? 0)
+        try network.validateInputs(latents: initial.shape, context: positive.context.shape, pooled: positive.pooled.shape,
+                                   timesteps: initial.shape.first ?? 0)
         guard negative.context.shape == positive.context.shape, negative.pooled.shape == positive.pooled.shape else {
             throw CLIError("negative embeddings \(describeShape(negative.context.shape)) / \(describeShape(negative.pooled.shape)) must have the shapes of the positive ones \(describeShape(positive.context.shape)) / \(describeShape(positive.pooled.shape))")
         }
         let sampler = try sampling.makeSampler()
         let bar = ProgressLine()
-        let outcome = try sampler.sample(model: network, noise: noise, positive: positive, negative: negative) { step in
+        let outcome = try sampler.sample(model: network, noise: initial, positive: positive, negative: negative) { step in
             bar.update(done: step.index + 1, total: step.count, label: String(format: "σ %.4f", step.sigma))
             return true
         }
         bar.finish()
         guard let latents = outcome.latents else { throw CLIError("sampling was cancelled") }
-        try SafeTensors.write(["latents": latents], metadata: sampling.metadata, to: try fileURL(out, option: "--out"))
+        var metadata = sampling.metadata
+        if let noise, let seed {
+            metadata["noise"] = noise.rawValue
+            metadata["seed"] = "\(seed)"
+        }
+        try SafeTensors.write(["latents": latents], metadata: metadata, to: try fileURL(out, option: "--out"))
         print("wrote latents \(describeShape(latents.shape)) to \(out)")
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
+import FlowCore
 import Generation
 import RectifiedFlow
 
-/// `--steps`, `--cfg`, `--shift`, `--sampler`: overrides of the model's default sampling settings,
+/// `--steps`, `--cfg`, `--shift`, `--sampler`, `--noise`: overrides of the model's default sampling settings,
 /// shared by `generate` and `eval` (`sample` has SD3's fixed defaults instead, `SD3SamplingOptions`).
 struct SamplingOptions: ParsableArguments {
     // `.unconditional` so that `--steps -1` reaches the range check instead of being read as a flag.
@@ -13,6 +14,7 @@ struct SamplingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Schedule shift, \(SamplingLimits.describe(SamplingLimits.shift)) (default: the model's).")
     var shift: Double?
     @Option(help: "ODE solver: euler or heun (default: the model's).") var sampler: SamplerKind?
+    @Option(help: NoiseSource.help) var noise: NoiseSource?
 
     func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }
 
@@ -23,6 +25,7 @@ struct SamplingOptions: ParsableArguments {
         settings.cfgScale = cfg ?? settings.cfgScale
         settings.shift = shift ?? settings.shift
         settings.sampler = sampler ?? settings.sampler
+        settings.noise = noise ?? settings.noise
         return settings
     }
 }
@@ -36,4 +39,9 @@ func validateSampling(steps: Int?, cfg: Float?, shift: Double?) throws {
         shift.flatMap { SamplingLimits.shiftRule.problem(with: $0, named: "--shift") },
     ]
     if let first = problems.compactMap({ $0 }).first { throw ValidationError(first) }
+}
+
+extension NoiseSource: ExpressibleByArgument {
+    static let help = ArgumentHelp(
+        "Initial noise: philox (FlowStudio's, the default) or torch (torch.manual_seed(seed); torch.randn on the CPU, as diffusers and ComfyUI draw it).")
 }

@@ -23,9 +23,18 @@ Writes Tests/Reference/fixtures/torch_randn.safetensors:
 Also asserted here: a seed >= 2**32 draws what its low 32 bits draw (torch's MT19937 keeps
 `seed & 0xffffffff`); Python's `random.seed` is *not* the same generator (it seeds by
 `init_by_array`). The file is byte-identical on re-runs with the same torch.
+
+    venv/bin/python Tests/Reference/make_noise_fixtures.py --sweep /tmp/torch_randn_sweep.safetensors
+
+writes instead a larger check that is not committed (about 88 MB): whole tensors for 60 seeds (0..39 and
+20 random 64-bit ones) and 134 shapes (every length 1..129 and five 4-d shapes up to 1x16x128x128);
+`FLOWSTUDIO_TORCH_SWEEP=/tmp/torch_randn_sweep.safetensors swift test --filter TorchNormalTests`
+compares all 21.8 million values.
 """
 import json
 import os
+import random
+import sys
 
 import numpy as np
 import torch
@@ -90,8 +99,24 @@ def save(tensors, metadata):
     return path
 
 
+def sweep(path):
+    from safetensors.torch import save_file
+    rng = random.Random(1)
+    seeds = list(range(40)) + [rng.getrandbits(64) for _ in range(20)]
+    shapes = [(n,) for n in range(1, 130)] + [(1, 16, 64, 64), (1, 16, 33, 47), (1, 16, 128, 128), (1, 4, 17, 19), (3, 5, 7, 11)]
+    tensors = {}
+    for seed in seeds:
+        for shape in shapes:
+            torch.manual_seed(seed)
+            tensors[f"randn/seed={seed}/shape={'x'.join(map(str, shape))}"] = torch.randn(shape).flatten().contiguous()
+    save_file(tensors, path, metadata={"torch_version": torch.__version__})
+    print(f"wrote {path}: {len(tensors)} tensors, {sum(t.numel() for t in tensors.values())} values")
+
+
 def main():
     torch.set_num_threads(1)
+    if len(sys.argv) == 3 and sys.argv[1] == "--sweep":
+        return sweep(sys.argv[2])
     tensors, metadata = {}, {
         "torch_version": torch.__version__,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),

@@ -18,6 +18,9 @@ public struct EditorState: Sendable {
     public var seedMode: SeedMode = .fixed
     public var shift: Double
     public var sampler: SamplerKind
+    /// The generator of the initial noise: not a field on screen; it comes from the model's
+    /// defaults or `--noise`, and a restored favorite or `--from` image brings its own.
+    public var noise: NoiseSource
     /// The sizes the model makes (at least one; as `ImageGenerator.supportedSizes`) and the
     /// chosen one.
     public var supportedSizes: [(width: Int, height: Int)]
@@ -69,6 +72,7 @@ public struct EditorState: Sendable {
         seed = d.seed
         shift = d.shift
         sampler = d.sampler
+        noise = d.noise
         sizeIndex = supportedSizes.firstIndex { $0.width == d.width && $0.height == d.height } ?? 0
         self.live = live
         self.seedSource = seedSource
@@ -78,7 +82,7 @@ public struct EditorState: Sendable {
     public var settings: GenerationSettings {
         let size = supportedSizes[sizeIndex]
         return GenerationSettings(prompt: prompt.text, negativePrompt: negative.text, steps: steps, cfgScale: cfgScale,
-                                  seed: seed, shift: shift, sampler: sampler, width: size.width, height: size.height)
+                                  seed: seed, shift: shift, sampler: sampler, width: size.width, height: size.height, noise: noise)
     }
 
     /// The text a field shows.
@@ -111,6 +115,7 @@ public struct EditorState: Sendable {
         seed = s.seed
         shift = s.shift
         sampler = s.sampler
+        noise = s.noise
         fieldInput = nil
         var problems: [String] = []
         if s.prompt.count > prompt.maxLength || s.negativePrompt.count > negative.maxLength {

@@ -20,6 +20,9 @@ public struct StudioOptions: Sendable {
     public var live = true
     /// Shown in the status line at start (e.g. why the requested model was not loaded).
     public var startupMessages: [StatusMessage] = []
+    /// The noise source of new runs (`--noise`); nil keeps the model's default, or the one the
+    /// `--from` image records. Restored favorites bring their own.
+    public var noise: NoiseSource?
 
     public init() {}
 }
@@ -35,8 +38,15 @@ public enum StudioApp {
             ?? FavoritesStore.defaultDirectory(environment: environment)
         var messages = options.startupMessages
         let restored = try options.from.map { try settings(fromPNG: $0, defaults: generator.defaultSettings) }
-        let initial = restored?.settings
+        var initial = restored?.settings
+        if let noise = options.noise {
+            initial = initial ?? generator.defaultSettings
+            initial?.noise = noise
+        }
         if let from = options.from { messages.append(.info("settings restored from \(from)")) }
+        if let noise = initial?.noise, noise != .default {
+            messages.append(.info("initial noise: \(noise.rawValue) (as torch.randn on the CPU draws it)"))
+        }
         messages += (restored?.warnings ?? []).map { .warning($0) }
         if let why = checkWritable(dataDirectory) { messages.append(.error(why)) }
 

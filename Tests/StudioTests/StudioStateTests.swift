@@ -23,6 +23,17 @@ import Testing
         #expect(s.overlay.mode == .main)
     }
 
+    @Test func theNoiseSourceComesFromTheInitialSettingsAndFromRestoredEntries() {
+        var torch = TestGenerator().defaultSettings
+        torch.noise = .torch
+        var s = StudioState(generator: TestGenerator(), live: false, seedSource: SeedSource(seed: 1), initialSettings: torch)
+        #expect(s.settings.noise == .torch)
+        _ = s.restore(TestGenerator().defaultSettings)
+        #expect(s.settings.noise == .philox)
+        _ = s.restore(torch)
+        #expect(s.settings.noise == .torch)
+    }
+
     @Test func typingEditsThePromptAndEnterGenerates() {
         var s = makeState()
         _ = type("red circle", into: &s)

@@ -78,13 +78,7 @@ struct StudioCommand: ParsableCommand {
             return
         }
         compute.apply()
-        let (loaded, messages) = try loadGenerator()
-        // The studio's fields do not include the noise source: it is chosen here for the session
-        // (`--noise`, else the one the `--from` image records) and every run's settings carry it,
-        // so history, favorites and exported PNGs record it.
-        let fromNoise = from.flatMap { try? StudioApp.settings(fromPNG: $0, defaults: loaded.defaultSettings).settings.noise }
-        let chosen = noise ?? fromNoise ?? .default
-        let generator: any ImageGenerator = chosen == .default ? loaded : NoiseChoosingGenerator(base: loaded, noise: chosen)
+        let (generator, messages) = try loadGenerator()
         if measure {
             print(try StudioBenchmark.run(generator: generator, slowModel: try RandomPixelGenerator(depth: 6)))
             return
@@ -96,6 +90,7 @@ struct StudioCommand: ParsableCommand {
         options.dataDirectory = dataDir
         options.live = !noLive
         options.startupMessages = messages
+        options.noise = noise
         do {
             try StudioApp.run(generator: generator, options: options)
         } catch let error as StudioStartError {
@@ -103,29 +98,5 @@ struct StudioCommand: ParsableCommand {
         } catch let error as CursesError {
             throw CLIError(error.description)
         }
-    }
-}
-
-/// A generator whose runs all use one noise source, whatever the settings they are given say.
-struct NoiseChoosingGenerator: ImageGenerator {
-    let base: any ImageGenerator
-    let noise: NoiseSource
-
-    var modelName: String { base.modelName }
-    var modelSummary: String { base.modelSummary + ", \(noise.rawValue) noise" }
-    var modelHash: String { base.modelHash }
-    var supportedSizes: [(width: Int, height: Int)] { base.supportedSizes }
-    var defaultSettings: GenerationSettings {
-        var settings = base.defaultSettings
-        settings.noise = noise
-        return settings
-    }
-
-    func ignoredWords(in prompt: String) -> IgnoredWords { base.ignoredWords(in: prompt) }
-
-    func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
-        var settings = settings
-        settings.noise = noise
-        return try base.generate(settings, onStep: onStep)
     }
 }

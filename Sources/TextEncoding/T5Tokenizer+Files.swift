@@ -16,6 +16,7 @@ extension T5Tokenizer {
         var pieces: [(piece: String, score: Double)] = []
         var charsmap: [UInt8]?
         var modelType: UInt64 = 1  // UNIGRAM is the default
+        var hasTrainerSpec = false, hasNormalizerSpec = false
         do {
             var reader = ProtobufReader(bytes[...])
             while let (number, value) = try reader.next() {
@@ -37,11 +38,13 @@ extension T5Tokenizer {
                     guard let piece, !piece.isEmpty else { throw fail("piece \(pieces.count) has no text: not a SentencePiece model") }
                     pieces.append((piece, Double(score)))
                 case (2, .bytes(let message)):  // TrainerSpec { model_type = 3 }
+                    hasTrainerSpec = true
                     var inner = ProtobufReader(message)
                     while let (n, v) = try inner.next() {
                         if n == 3, case .varint(let type) = v { modelType = type }
                     }
                 case (3, .bytes(let message)):  // NormalizerSpec { precompiled_charsmap = 2 }
+                    hasNormalizerSpec = true
                     var inner = ProtobufReader(message)
                     while let (n, v) = try inner.next() {
                         if n == 2, case .bytes(let blob) = v { charsmap = Array(blob) }
@@ -53,6 +56,10 @@ extension T5Tokenizer {
             }
         } catch let error as ProtobufReader.Malformed {
             throw fail("is not a SentencePiece model (protobuf: \(error.reason))")
+        }
+        // SentencePiece writes both specs after the pieces: a file cut short between fields lacks them.
+        guard hasTrainerSpec, hasNormalizerSpec else {
+            throw fail("has no \(hasTrainerSpec ? "normalizer" : "trainer") spec: not a SentencePiece model, or cut short")
         }
         guard modelType == 1 else {
             let name = [2: "BPE", 3: "word", 4: "character"][Int(modelType)] ?? "type \(modelType)"

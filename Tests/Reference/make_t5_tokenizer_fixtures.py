@@ -193,6 +193,24 @@ def prompts(rng):
     return out
 
 
+def legacy_ids(tokenizer_json, texts):
+    """The same vocabulary and charsmap with the pipeline transformers 4's SpmConverter wrote into
+    the tokenizer.json files published with SD3 (`tokenizer_3/`): Sequence[Precompiled,
+    Replace(" {2,}", " ")] and one Metaspace(prepend always, split) without WhitespaceSplit.
+    Returns that normalizer and pre-tokenizer as JSON and the ids for `texts`."""
+    with open(tokenizer_json, encoding="utf-8") as f:
+        spec = json.load(f)
+    spec["normalizer"] = {"type": "Sequence", "normalizers": [
+        spec["normalizer"], {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}
+    spec["pre_tokenizer"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}
+    tok = tokenizers.Tokenizer.from_str(json.dumps(spec))
+    tok.enable_truncation(LENGTH)
+    tok.enable_padding(length=LENGTH, pad_id=0, pad_token="<pad>")
+    normalizer = dict(spec["normalizer"])
+    normalizer["normalizers"] = [{"type": "Precompiled", "precompiled_charsmap": "(the fixture's)"}] + normalizer["normalizers"][1:]
+    return normalizer, spec["pre_tokenizer"], [e.ids for e in tok.encode_batch(texts)]
+
+
 def main():
     rng = random.Random(20261203)
     os.makedirs(OUT, exist_ok=True)
@@ -231,13 +249,20 @@ def main():
     sp = spm.SentencePieceProcessor(model_proto=model)
     differs_from_sentencepiece = sum(
         1 for t, f in zip(texts, full) if sp.encode(t) + [1] != f)
+    legacy_normalizer, legacy_pre_tokenizer, legacy = legacy_ids(os.path.join(OUT, "t5_tokenizer.json"), texts)
     cases = []
     for text, row, untruncated in zip(texts, ids, full):
         assert len(row) == LENGTH
         n = LENGTH
         while n > 0 and row[n - 1] == 0:
             n -= 1
-        cases.append({"prompt": text, "ids": row[:n], "untruncated_count": len(untruncated)})
+        case = {"prompt": text, "ids": row[:n], "untruncated_count": len(untruncated)}
+        if legacy[len(cases)] != row:
+            m = LENGTH
+            while m > 0 and legacy[len(cases)][m - 1] == 0:
+                m -= 1
+            case["legacy_ids"] = legacy[len(cases)][:m]
+        cases.append(case)
     expected = {
         "generator": "Tests/Reference/make_t5_tokenizer_fixtures.py",
         "transformers": transformers.__version__, "tokenizers": tokenizers.__version__,
@@ -245,6 +270,7 @@ def main():
         "call": "T5Tokenizer(prompts, padding='max_length', max_length=256, truncation=True, add_special_tokens=True)",
         "length": LENGTH, "pad_id": 0, "eos_id": 1, "unk_id": 2,
         "normalization_rules": rule_count,
+        "legacy_normalizer": legacy_normalizer, "legacy_pre_tokenizer": legacy_pre_tokenizer,
         "prompts_where_sentencepiece_differs": differs_from_sentencepiece,
         "cases": cases,
     }
@@ -254,6 +280,7 @@ def main():
         f.write(head[:-1] + ', "cases": [\n')
         f.write(",\n".join(json.dumps(c, ensure_ascii=False, sort_keys=True, separators=(",", ":")) for c in cases))
         f.write("\n]}\n")
+    print("legacy pipeline differs on %d prompts" % sum("legacy_ids" in c for c in cases))
     print("%d prompts, %d rules, %d truncated, sentencepiece differs on %d; files: %s" % (
         len(cases), rule_count, sum(c["untruncated_count"] > LENGTH for c in cases), differs_from_sentencepiece,
         ", ".join("%s %d B" % (n, os.path.getsize(os.path.join(OUT, n))) for n in sorted(os.listdir(OUT)) if n.startswith("t5"))))

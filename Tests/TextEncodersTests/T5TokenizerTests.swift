@@ -11,6 +11,8 @@ import TextEncoding
         let prompt: String
         let ids: [Int]
         let untruncated_count: Int
+        /// The ids with transformers 4's pipeline (`legacy…` below), where they differ.
+        let legacy_ids: [Int]?
     }
 
     struct Expected: Decodable {
@@ -50,6 +52,34 @@ import TextEncoding
 
     @Test func idsFromTokenizerJSONAreTransformers() throws {
         check(try T5Tokenizer(tokenizerJSON: ReferenceFixtures.url("tokenizers/t5_tokenizer.json")), source: "tokenizer.json")
+    }
+
+    /// The tokenizer.json layout transformers 4 wrote (as published SD3 folders ship it):
+    /// Sequence[Precompiled, Replace(" {2,}", " ")] and a lone Metaspace; ids from `tokenizers`.
+    @Test func idsFromATransformers4TokenizerJSON() throws {
+        let bytes = try Data(contentsOf: ReferenceFixtures.url("tokenizers/t5_tokenizer.json"))
+        var spec = try JSONSerialization.jsonObject(with: bytes) as! [String: Any]
+        let fixture = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: ReferenceFixtures.url("tokenizers/t5_expected_ids.json"))) as! [String: Any]
+        var normalizer = fixture["legacy_normalizer"] as! [String: Any]
+        var steps = normalizer["normalizers"] as! [Any]
+        steps[0] = spec["normalizer"]!
+        normalizer["normalizers"] = steps
+        spec["normalizer"] = normalizer
+        spec["pre_tokenizer"] = fixture["legacy_pre_tokenizer"]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("t5-legacy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("tokenizer.json")
+        try JSONSerialization.data(withJSONObject: spec).write(to: file)
+        let tokenizer = try T5Tokenizer(tokenizerJSON: file)
+        var mismatches: [String] = []
+        for c in Self.expected.cases {
+            let expected = Self.padded(c.legacy_ids ?? c.ids, Self.expected.length)
+            let tokens = tokenizer.encode(c.prompt).tokens
+            if tokens != expected { mismatches.append("\(c.prompt.debugDescription): \(tokens.prefix(12)) vs \(expected.prefix(12))") }
+        }
+        #expect(Self.expected.cases.contains { $0.legacy_ids != nil })
+        #expect(mismatches.isEmpty, "\(mismatches.count) prompts differ; first: \(mismatches.prefix(5))")
     }
 
     @Test func bothFilesGiveOneTokenizer() throws {

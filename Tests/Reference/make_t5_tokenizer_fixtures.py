@@ -18,6 +18,12 @@ with the same builder; every kept rule maps exactly as in T5's.
 
 Run from the repository root: /work/venv/bin/python Tests/Reference/make_t5_tokenizer_fixtures.py
 Deterministic: two runs write identical bytes (single-threaded training, fixed seeds).
+
+`--full-check DIR` additionally writes, outside the repository, a model with the *whole* nmt_nfkc
+charsmap (DIR/spiece.model, DIR/tokenizer.json, 255 + 409 KB) and transformers' ids for the fixture
+prompts plus every code point U+0020-U+2FFFF (in runs of 64, joined and space-separated) and
+base + combining-mark sequences (DIR/expected.json); `T5_FULL_CHECK_DIR=DIR swift test --filter
+T5TokenizerFullCharsmapTests` compares FlowStudio with them.
 """
 import io
 import json
@@ -286,5 +292,36 @@ def main():
         ", ".join("%s %d B" % (n, os.path.getsize(os.path.join(OUT, n))) for n in sorted(os.listdir(OUT)) if n.startswith("t5"))))
 
 
+def full_check(directory):
+    rng = random.Random(5)
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(corpus(rng)), model_writer=model, model_type="unigram", vocab_size=1000,
+        normalization_rule_name="nmt_nfkc", pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0,
+        num_threads=1, minloglevel=2)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "spiece.model"), "wb") as f:
+        f.write(model.getvalue())
+    tokenizer = T5Tokenizer.from_pretrained(directory)
+    with tempfile.TemporaryDirectory() as tmp:
+        tokenizer.save_pretrained(tmp)
+        shutil.copy(os.path.join(tmp, "tokenizer.json"), os.path.join(directory, "tokenizer.json"))
+    texts = prompts(random.Random(20261203))
+    points = [c for c in range(0x20, 0x30000) if not 0xD800 <= c < 0xE000]
+    for i in range(0, len(points), 64):
+        run = [chr(c) for c in points[i:i + 64]]
+        texts += ["".join(run), " ".join(run)]
+    for base in "aeouAEOUnc" + "ｶｷｸｹｺﾊﾋ" + "かは":
+        for mark in ["\u0300", "\u0301", "\u0308", "\u030a", "\u0327", "\u0303", "\uff9e", "\uff9f", "\u3099",
+                     "\u309a", "\ufe0f", "\u200d"]:
+            texts.append(base + mark + " x" + base + mark + mark)
+    ids = tokenizer(texts, padding="max_length", max_length=LENGTH, truncation=True, add_special_tokens=True).input_ids
+    with open(os.path.join(directory, "expected.json"), "w", encoding="utf-8") as f:
+        json.dump({"prompts": texts, "ids": ids}, f, ensure_ascii=False)
+    print("full nmt_nfkc check: %d prompts in %s" % (len(texts), directory))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
+    if "--full-check" in sys.argv:
+        full_check(sys.argv[sys.argv.index("--full-check") + 1])

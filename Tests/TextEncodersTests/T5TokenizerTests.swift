@@ -120,6 +120,8 @@ import TextEncoding
         for p in prompts { _ = tokenizer.encode(p) }
         let seconds = Date().timeIntervalSince(start)
         print("T5Tokenizer: 200 prompts in \(String(format: "%.1f", seconds * 1000)) ms (debug build)")
-        #expect(seconds < 2, "200 prompts took \(seconds) s")
+        // A guard against pathological slowness only: a debug build on two shared cores. An optimised
+        // build takes about 10 ms for these prompts (README of Tests/Reference).
+        #expect(seconds < 10, "200 prompts took \(seconds) s")
     }
 }

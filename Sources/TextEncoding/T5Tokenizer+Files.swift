@@ -5,12 +5,29 @@ import Foundation
 extension T5Tokenizer {
     /// Tokenizer files are a few MB (T5-XXL's `spiece.model` 0.8 MB, `tokenizer.json` 2.4 MB).
     static let fileSizeLimit = 64 << 20
+    /// Bounds that keep a hostile file from building a huge trie: SentencePiece pieces are at most
+    /// 16 characters by default (`max_sentencepiece_length`), vocabularies ~32k–256k pieces.
+    static let pieceByteLimit = 256
+    static let pieceCountLimit = 1 << 20
+
+    /// The checks both readers make on the vocabulary: a problem, or `nil`.
+    static func vocabularyProblem(_ pieces: [(piece: String, score: Double)]) -> String? {
+        guard pieces.count <= pieceCountLimit else { return "holds \(pieces.count) pieces; at most \(pieceCountLimit) are read" }
+        var seen = Set<String>()
+        for (id, p) in pieces.enumerated() {
+            if p.piece.utf8.count > pieceByteLimit { return "piece \(id) is \(p.piece.utf8.count) bytes long; at most \(pieceByteLimit) are read" }
+            if !p.score.isFinite { return "piece \(id) has the score \(p.score)" }
+            if !seen.insert(p.piece).inserted { return "piece \(id) (\(p.piece.debugDescription)) appears twice" }
+        }
+        return nil
+    }
 
     /// Reads SentencePiece's `ModelProto` (`tokenizer_3/spiece.model`) and builds the tokenizer
     /// transformers builds from it: the pieces with their scores, then `extraIDs` sentinels
     /// `<extra_id_{extraIDs−1}>` … `<extra_id_0>` (score 0), `<unk>` at id 2, the charsmap as
     /// normaliser, whitespace split + `Metaspace(prepend always, split)`.
     public init(sentencePieceModel file: URL, extraIDs: Int = 100) throws {
+        precondition(extraIDs >= 0, "extraIDs counts sentinels")
         let bytes = try TokenizerFileError.read(file, limit: Self.fileSizeLimit)
         func fail(_ problem: String) -> TokenizerFileError { TokenizerFileError(file: file, problem: problem) }
         var pieces: [(piece: String, score: Double)] = []
@@ -67,6 +84,7 @@ extension T5Tokenizer {
         }
         guard !pieces.isEmpty else { throw fail("holds no pieces: not a SentencePiece model") }
         for i in stride(from: extraIDs - 1, through: 0, by: -1) { pieces.append(("<extra_id_\(i)>", 0)) }
+        if let problem = Self.vocabularyProblem(pieces) { throw fail(problem) }
         var ids: [String: Int] = [:]
         for (id, p) in pieces.enumerated() where ids[p.piece] == nil { ids[p.piece] = id }
         guard let eos = ids["</s>"], let pad = ids["<pad>"], pieces.count > 2, pieces[2].piece == "<unk>" else {
@@ -109,6 +127,7 @@ extension T5Tokenizer {
             }
             pieces.append((piece, score))
         }
+        if let problem = Self.vocabularyProblem(pieces) { throw fail(problem) }
         guard let unk = (model["unk_id"] as? NSNumber)?.intValue, unk >= 0, unk < pieces.count else {
             throw fail("model.unk_id is missing or outside the vocabulary")
         }

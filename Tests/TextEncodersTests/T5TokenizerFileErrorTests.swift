@@ -77,6 +77,9 @@ import TextEncoding
             ("{\"model\": {\"type\": \"Unigram\", \"vocab\": [], \"unk_id\": 0}}", "no unigram vocabulary"),
             ("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\"]], \"unk_id\": 0}}", "model.vocab[0]"),
             ("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1.0]], \"unk_id\": 5}}", "unk_id"),
+            ("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"a\", -1.0], [\"a\", -2.0]], \"unk_id\": 0}}", "appears twice"),
+            ("{\"model\": {\"type\": \"Unigram\", \"vocab\": [[\"\(String(repeating: "x", count: 100_000))\", -1.0]], \"unk_id\": 0}}",
+             "piece 0 is 100000 bytes long"),
         ]
         for (text, expected) in cases {
             let file = try temporaryFile("tokenizer.json", Array(text.utf8))

@@ -59,21 +59,29 @@ struct PrecompiledCharsMap: Sendable {
         return nil
     }
 
-    /// `text` normalised.
-    func normalize(_ text: String) -> String {
+    /// `text` normalised, and whether its first character still comes from the text's first
+    /// character (`false` when leading characters were deleted: `tokenizers`' offsets then no
+    /// longer start at 0, which decides `Metaspace`'s `prepend_scheme: first`).
+    func normalize(_ text: String) -> (text: String, keepsStart: Bool) {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
+        var keepsStart = true, atFirstScalar = true
         for grapheme in text {
             let utf8 = grapheme.utf8
             if utf8.count < 6, let replacement = transform(utf8) {
+                if out.isEmpty && !replacement.isEmpty { keepsStart = atFirstScalar }
                 out += replacement
+                atFirstScalar = false
                 continue
             }
             for scalar in grapheme.unicodeScalars {
                 let bytes = Array(String(scalar).utf8)
-                if let replacement = transform(bytes) { out += replacement } else { out += bytes }
+                let replacement = transform(bytes).map(Array.init) ?? bytes
+                if out.isEmpty && !replacement.isEmpty { keepsStart = atFirstScalar }
+                out += replacement
+                atFirstScalar = false
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return (String(decoding: out, as: UTF8.self), keepsStart)
     }
 }

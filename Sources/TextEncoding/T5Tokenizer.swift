@@ -37,7 +37,8 @@ public struct T5Tokenizer: Sendable {
     enum PreTokenizerStep: Sendable {
         /// Split on Unicode whitespace (Rust's `char::is_whitespace`), dropping it.
         case whitespaceSplit
-        /// Spaces become `▁`; `▁` is prepended (`always`, or only at the text's start for `first`);
+        /// Spaces become `▁`; `▁` is prepended (`always`, or for `first` only when the text's first
+        /// character is the prompt's first, as `tokenizers` decides it from offsets);
         /// with `split`, the word is cut before every `▁`.
         case metaspace(prepend: Prepend, split: Bool)
     }
@@ -93,7 +94,8 @@ public struct T5Tokenizer: Sendable {
                 ids.append(id)
                 wordOfToken.append(words.count - 1)
             case .text(let part, let atStart):
-                for (word, pieces) in preTokenize(normalize(part), atStart: atStart) {
+                let (normalized, keepsStart) = normalize(part)
+                for (word, pieces) in preTokenize(normalized, atStart: atStart && keepsStart) {
                     words.append(word)
                     for piece in pieces {
                         for token in model.encode(piece) {
@@ -157,39 +159,48 @@ public struct T5Tokenizer: Sendable {
         return u[u.index(u.startIndex, offsetBy: from)..<u.index(u.startIndex, offsetBy: to)]
     }
 
-    func normalize(_ part: Substring.UTF8View.SubSequence) -> String {
+    /// The normalised text, and whether its first character comes from the part's first
+    /// character (see `PrecompiledCharsMap.normalize`).
+    func normalize(_ part: Substring.UTF8View.SubSequence) -> (String, keepsStart: Bool) {
         var s = String(Substring(part))
+        var keepsStart = true
         for step in normalizer {
             switch step {
-            case .precompiled(let map): s = map.normalize(s)
+            case .precompiled(let map):
+                let result = map.normalize(s)
+                s = result.text
+                keepsStart = keepsStart && result.keepsStart
             case .collapseSpaces:
-                var out = "", lastWasSpace = false
-                for c in s.unicodeScalars {
-                    if c == " " { if !lastWasSpace { out.unicodeScalars.append(c) }; lastWasSpace = true } else {
-                        out.unicodeScalars.append(c); lastWasSpace = false
-                    }
-                }
-                s = out
+                var out = String.UnicodeScalarView()
+                for c in s.unicodeScalars where !(c == " " && out.last == " ") { out.append(c) }
+                s = String(out)
             case .trimSpaces:
                 let scalars = s.unicodeScalars
-                guard let first = scalars.firstIndex(where: { $0 != " " }) else { s = ""; continue }
-                let last = scalars.lastIndex(where: { $0 != " " })!
-                s = String(scalars[first...last])
+                if let first = scalars.firstIndex(where: { $0 != " " }), let last = scalars.lastIndex(where: { $0 != " " }) {
+                    keepsStart = keepsStart && first == scalars.startIndex
+                    s = String(scalars[first...last])
+                } else {
+                    s = ""
+                }
             case .spacesToMetaspace:
                 s = s.replacingOccurrences(of: " ", with: "▁")
             }
         }
-        return s
+        return (s, keepsStart)
     }
 
     private static let metaspace = Array("▁".utf8)
 
-    /// Words (for reports) and the UTF-8 pieces each is segmented as.
+    /// Words (for reports) and the UTF-8 pieces each is segmented as. `atStart`: the text's first
+    /// character is the prompt's first (for `prepend: .first`).
     func preTokenize(_ text: String, atStart: Bool) -> [(word: String, pieces: [[UInt8]])] {
+        var atStart = atStart
         var words: [(word: String, pieces: [[UInt8]])] = [(text, [Array(text.utf8)])]
         for step in preTokenizer {
             switch step {
             case .whitespaceSplit:
+                // After leading whitespace the first word no longer starts at the prompt's start.
+                if words.first?.word.unicodeScalars.first?.properties.isWhitespace == true { atStart = false }
                 words = words.flatMap { entry in
                     entry.word.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace })
                         .map { w in (String(w), [Array(String(w).utf8)]) }
@@ -198,7 +209,7 @@ public struct T5Tokenizer: Sendable {
                 var result: [(word: String, pieces: [[UInt8]])] = []
                 for (index, entry) in words.enumerated() {
                     var pieces: [[UInt8]] = []
-                    for var piece in entry.pieces {
+                    for var piece in entry.pieces where !piece.isEmpty {  // empty text yields no token
                         piece = Self.replaceSpaces(piece)
                         let wanted = prepend == .always || (prepend == .first && atStart && index == 0 && pieces.isEmpty)
                         if wanted && !piece.starts(with: Self.metaspace) { piece = Self.metaspace + piece }

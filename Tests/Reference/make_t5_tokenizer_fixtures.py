@@ -199,22 +199,33 @@ def prompts(rng):
     return out
 
 
-def legacy_ids(tokenizer_json, texts):
-    """The same vocabulary and charsmap with the pipeline transformers 4's SpmConverter wrote into
-    the tokenizer.json files published with SD3 (`tokenizer_3/`): Sequence[Precompiled,
-    Replace(" {2,}", " ")] and one Metaspace(prepend always, split) without WhitespaceSplit.
-    Returns that normalizer and pre-tokenizer as JSON and the ids for `texts`."""
+LAYOUTS = {
+    # transformers 4's SpmConverter, as in the tokenizer.json files published with SD3 (`tokenizer_3/`).
+    "legacy": ([{"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}],
+               {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}),
+    # transformers 5's generic SentencePiece conversion (`build_tokenizer_from_spm_proto`, non-legacy):
+    # SentencePiece's whitespace rules as Replace normalizers and one unsplit Metaspace.
+    "converter": ([{"type": "Replace", "pattern": {"Regex": "\\A +| +\\z"}, "content": ""},
+                   {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "},
+                   {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}],
+                  {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": False}),
+}
+
+
+def layout_ids(tokenizer_json, texts, layout):
+    """The same vocabulary and charsmap with another tokenizer.json pipeline (`LAYOUTS`):
+    Sequence[Precompiled, the layout's Replaces] and its pre-tokenizer. Returns that normalizer
+    (charsmap elided) and pre-tokenizer as JSON and `tokenizers`' ids for `texts`."""
+    replaces, pre_tokenizer = LAYOUTS[layout]
     with open(tokenizer_json, encoding="utf-8") as f:
         spec = json.load(f)
-    spec["normalizer"] = {"type": "Sequence", "normalizers": [
-        spec["normalizer"], {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]}
-    spec["pre_tokenizer"] = {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True}
+    spec["normalizer"] = {"type": "Sequence", "normalizers": [spec["normalizer"]] + replaces}
+    spec["pre_tokenizer"] = pre_tokenizer
     tok = tokenizers.Tokenizer.from_str(json.dumps(spec))
     tok.enable_truncation(LENGTH)
     tok.enable_padding(length=LENGTH, pad_id=0, pad_token="<pad>")
-    normalizer = dict(spec["normalizer"])
-    normalizer["normalizers"] = [{"type": "Precompiled", "precompiled_charsmap": "(the fixture's)"}] + normalizer["normalizers"][1:]
-    return normalizer, spec["pre_tokenizer"], [e.ids for e in tok.encode_batch(texts)]
+    normalizer = {"type": "Sequence", "normalizers": [{"type": "Precompiled", "precompiled_charsmap": "(the fixture's)"}] + replaces}
+    return normalizer, pre_tokenizer, [e.ids for e in tok.encode_batch(texts)]
 
 
 def main():
@@ -255,7 +266,7 @@ def main():
     sp = spm.SentencePieceProcessor(model_proto=model)
     differs_from_sentencepiece = sum(
         1 for t, f in zip(texts, full) if sp.encode(t) + [1] != f)
-    legacy_normalizer, legacy_pre_tokenizer, legacy = legacy_ids(os.path.join(OUT, "t5_tokenizer.json"), texts)
+    layouts = {name: layout_ids(os.path.join(OUT, "t5_tokenizer.json"), texts, name) for name in LAYOUTS}
     cases = []
     for text, row, untruncated in zip(texts, ids, full):
         assert len(row) == LENGTH
@@ -263,11 +274,12 @@ def main():
         while n > 0 and row[n - 1] == 0:
             n -= 1
         case = {"prompt": text, "ids": row[:n], "untruncated_count": len(untruncated)}
-        if legacy[len(cases)] != row:
-            m = LENGTH
-            while m > 0 and legacy[len(cases)][m - 1] == 0:
-                m -= 1
-            case["legacy_ids"] = legacy[len(cases)][:m]
+        for name, (_, _, layout) in layouts.items():
+            if layout[len(cases)] != row:
+                m = LENGTH
+                while m > 0 and layout[len(cases)][m - 1] == 0:
+                    m -= 1
+                case[name + "_ids"] = layout[len(cases)][:m]
         cases.append(case)
     expected = {
         "generator": "Tests/Reference/make_t5_tokenizer_fixtures.py",
@@ -276,7 +288,7 @@ def main():
         "call": "T5Tokenizer(prompts, padding='max_length', max_length=256, truncation=True, add_special_tokens=True)",
         "length": LENGTH, "pad_id": 0, "eos_id": 1, "unk_id": 2,
         "normalization_rules": rule_count,
-        "legacy_normalizer": legacy_normalizer, "legacy_pre_tokenizer": legacy_pre_tokenizer,
+        "layouts": {name: {"normalizer": n, "pre_tokenizer": p} for name, (n, p, _) in layouts.items()},
         "prompts_where_sentencepiece_differs": differs_from_sentencepiece,
         "cases": cases,
     }
@@ -286,7 +298,8 @@ def main():
         f.write(head[:-1] + ', "cases": [\n')
         f.write(",\n".join(json.dumps(c, ensure_ascii=False, sort_keys=True, separators=(",", ":")) for c in cases))
         f.write("\n]}\n")
-    print("legacy pipeline differs on %d prompts" % sum("legacy_ids" in c for c in cases))
+    for name in LAYOUTS:
+        print("%s layout differs on %d prompts" % (name, sum(name + "_ids" in c for c in cases)))
     print("%d prompts, %d rules, %d truncated, sentencepiece differs on %d; files: %s" % (
         len(cases), rule_count, sum(c["untruncated_count"] > LENGTH for c in cases), differs_from_sentencepiece,
         ", ".join("%s %d B" % (n, os.path.getsize(os.path.join(OUT, n))) for n in sorted(os.listdir(OUT)) if n.startswith("t5"))))

@@ -11,8 +11,9 @@ import TextEncoding
         let prompt: String
         let ids: [Int]
         let untruncated_count: Int
-        /// The ids with transformers 4's pipeline (`legacy…` below), where they differ.
+        /// The ids with the other tokenizer.json layouts (below), where they differ.
         let legacy_ids: [Int]?
+        let converter_ids: [Int]?
     }
 
     struct Expected: Decodable {
@@ -54,32 +55,38 @@ import TextEncoding
         check(try T5Tokenizer(tokenizerJSON: ReferenceFixtures.url("tokenizers/t5_tokenizer.json")), source: "tokenizer.json")
     }
 
-    /// The tokenizer.json layout transformers 4 wrote (as published SD3 folders ship it):
-    /// Sequence[Precompiled, Replace(" {2,}", " ")] and a lone Metaspace; ids from `tokenizers`.
-    @Test func idsFromATransformers4TokenizerJSON() throws {
+    /// Other `tokenizer.json` layouts over the same vocabulary, ids from `tokenizers`: `legacy`,
+    /// transformers 4's (as published SD3 folders ship it: Sequence[Precompiled, Replace(" {2,}",
+    /// " ")] and a lone Metaspace), and `converter`, transformers 5's generic SentencePiece
+    /// conversion (SentencePiece's whitespace rules as Replaces, one unsplit Metaspace, prepend
+    /// `first`).
+    @Test(arguments: ["legacy", "converter"]) func idsFromOtherTokenizerJSONLayouts(layout: String) throws {
         let bytes = try Data(contentsOf: ReferenceFixtures.url("tokenizers/t5_tokenizer.json"))
         var spec = try JSONSerialization.jsonObject(with: bytes) as! [String: Any]
         let fixture = try JSONSerialization.jsonObject(
             with: Data(contentsOf: ReferenceFixtures.url("tokenizers/t5_expected_ids.json"))) as! [String: Any]
-        var normalizer = fixture["legacy_normalizer"] as! [String: Any]
+        let pipeline = (fixture["layouts"] as! [String: Any])[layout] as! [String: Any]
+        var normalizer = pipeline["normalizer"] as! [String: Any]
         var steps = normalizer["normalizers"] as! [Any]
-        steps[0] = spec["normalizer"]!
+        steps[0] = spec["normalizer"]!  // the fixture's charsmap
         normalizer["normalizers"] = steps
         spec["normalizer"] = normalizer
-        spec["pre_tokenizer"] = fixture["legacy_pre_tokenizer"]
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("t5-legacy-\(UUID().uuidString)")
+        spec["pre_tokenizer"] = pipeline["pre_tokenizer"]
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("t5-\(layout)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("tokenizer.json")
         try JSONSerialization.data(withJSONObject: spec).write(to: file)
         let tokenizer = try T5Tokenizer(tokenizerJSON: file)
-        var mismatches: [String] = []
+        var mismatches: [String] = [], differing = 0
         for c in Self.expected.cases {
-            let expected = Self.padded(c.legacy_ids ?? c.ids, Self.expected.length)
+            let own = layout == "legacy" ? c.legacy_ids : c.converter_ids
+            if own != nil { differing += 1 }
+            let expected = Self.padded(own ?? c.ids, Self.expected.length)
             let tokens = tokenizer.encode(c.prompt).tokens
             if tokens != expected { mismatches.append("\(c.prompt.debugDescription): \(tokens.prefix(12)) vs \(expected.prefix(12))") }
         }
-        #expect(Self.expected.cases.contains { $0.legacy_ids != nil })
-        #expect(mismatches.isEmpty, "\(mismatches.count) prompts differ; first: \(mismatches.prefix(5))")
+        #expect(differing > 0, "the \(layout) layout should change some ids")
+        #expect(mismatches.isEmpty, "\(layout): \(mismatches.count) prompts differ; first: \(mismatches.prefix(5))")
     }
 
     @Test func bothFilesGiveOneTokenizer() throws {

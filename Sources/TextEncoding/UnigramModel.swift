@@ -8,22 +8,23 @@ struct UnigramModel: Sendable {
     let pieces: [(piece: String, score: Double)]
     let unknownID: Int
     private let minScore: Double
-    /// A byte trie over every piece: `children[node]` maps a byte to the next node, `ids[node]`
-    /// is the piece ending there (or −1).
-    private var children: [[UInt8: Int32]] = [[:]]
+    /// A byte trie over every piece, its edges in one table: `edges[node << 8 | byte]` is the next
+    /// node (the root is 0), `ids[node]` the piece ending there (or −1).
+    private var edges: [Int: Int32] = [:]
     private var ids: [Int32] = [-1]
 
     init(pieces: [(piece: String, score: Double)], unknownID: Int) {
         self.pieces = pieces
         self.unknownID = unknownID
         minScore = pieces.map(\.score).min() ?? 0
+        edges.reserveCapacity(pieces.count * 4)
         for (id, entry) in pieces.enumerated() {
             var node = 0
             for byte in entry.piece.utf8 {
-                if let next = children[node][byte] { node = Int(next); continue }
-                children.append([:]); ids.append(-1)
-                children[node][byte] = Int32(children.count - 1)
-                node = children.count - 1
+                if let next = edges[node << 8 | Int(byte)] { node = Int(next); continue }
+                ids.append(-1)
+                edges[node << 8 | Int(byte)] = Int32(ids.count - 1)
+                node = ids.count - 1
             }
             if ids[node] < 0 { ids[node] = Int32(id) }
         }
@@ -47,7 +48,7 @@ struct UnigramModel: Sendable {
             var hasSingle = false
             var node = 0
             var end = start
-            while end < n, let next = children[node][word[end]] {
+            while end < n, let next = edges[node << 8 | Int(word[end])] {
                 node = Int(next)
                 end += 1
                 let id = Int(ids[node])

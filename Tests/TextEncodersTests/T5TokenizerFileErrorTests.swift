@@ -96,6 +96,25 @@ import TextEncoding
         #expect(problem({ try T5Tokenizer(tokenizerJSON: broken) }, file: broken)?.contains("precompiled_charsmap") == true)
     }
 
+    /// A charsmap with a valid header and random trie units (its strings ASCII) must not crash
+    /// the normaliser: every walk is bounds-checked.
+    @Test func aRandomCharsmapNeverCrashes() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.json))
+        var object = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+        var generator = SplitMix(seed: 3)
+        for units in [1, 7, 300, 5000] {
+            var blob: [UInt8] = [UInt8(truncatingIfNeeded: 4 * units), UInt8(truncatingIfNeeded: (4 * units) >> 8), 0, 0]
+            blob += (0..<(4 * units)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            blob += (0..<200).map { _ in UInt8(truncatingIfNeeded: 0x20 + generator.next() % 95) } + [0]
+            object["normalizer"] = ["type": "Precompiled", "precompiled_charsmap": Data(blob).base64EncodedString()]
+            let file = try temporaryFile("tokenizer.json", [UInt8](try JSONSerialization.data(withJSONObject: object)))
+            let tokenizer = try T5Tokenizer(tokenizerJSON: file)
+            for prompt in ["a photo of a cat", "café ＡＢＣ ｶﾞ 🐱 一只猫", String(repeating: "é", count: 500)] {
+                #expect(tokenizer.encode(prompt).tokens.count == 256)
+            }
+        }
+    }
+
     /// SplitMix64, for reproducible garbage.
     struct SplitMix: RandomNumberGenerator {
         var state: UInt64

@@ -109,6 +109,13 @@ import TextEncoding
         #expect(long.truncatedWords.last == "w299")
         #expect(long.truncatedWords.count >= 290 && long.truncatedWords.count <= 299)
         #expect(Set(long.truncatedWords).count == long.truncatedWords.count)
+        // Exactly which words: with room for 3 ids, the words whose ids all fit are kept (counted
+        // from each word's own encoding), the rest, a partly cut word included, are reported.
+        let abc = tokenizer.encode("cat dog bird horse fox", length: 4)
+        let perWord = ["cat", "dog", "bird", "horse", "fox"].map { tokenizer.encode($0).untruncatedCount - 1 }
+        var fitted = 0, keptWords = 0
+        while keptWords < perWord.count, fitted + perWord[keptWords] <= 3 { fitted += perWord[keptWords]; keptWords += 1 }
+        #expect(abc.truncatedWords == Array(["cat", "dog", "bird", "horse", "fox"][keptWords...]))
         let exact = tokenizer.encode("a", length: 3)
         #expect(exact.truncatedWords.isEmpty == (exact.untruncatedCount <= 3))
     }

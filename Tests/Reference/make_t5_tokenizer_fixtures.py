@@ -16,7 +16,7 @@ letterlike symbols, number forms, enclosed alphanumerics, CJK symbols, compatibi
 ligatures, full-width and half-width forms). SentencePiece compiles those rules back into a charsmap
 with the same builder; every kept rule maps exactly as in T5's.
 
-Run from the repository root: /work/venv/bin/python Tests/Reference/make_t5_tokenizer_fixtures.py
+Run from the repository root: venv/bin/python Tests/Reference/make_t5_tokenizer_fixtures.py
 Deterministic: two runs write identical bytes (single-threaded training, fixed seeds).
 
 `--full-check DIR` additionally writes, outside the repository, a model with the *whole* nmt_nfkc

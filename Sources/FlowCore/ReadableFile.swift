@@ -100,6 +100,17 @@ public final class ReadableFile {
         return bytes
     }
 
+    /// Calls `body` with the whole file mapped read-only (`mmap`; nothing is copied, pages are
+    /// read on first touch), e.g. to hash a multi-GB model. Throws `FileReadError` when the
+    /// mapping fails.
+    public func withMappedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard byteCount > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let mapping = try MemoryMappedFile(self)
+        return try withExtendedLifetime(mapping) {
+            try body(UnsafeRawBufferPointer(start: mapping.base, count: mapping.byteCount))
+        }
+    }
+
     /// The whole file at `url` (see `init` for the checks and `readAll`).
     public static func bytes(of url: URL, expected: String, maximumByteCount: Int? = nil) throws -> [UInt8] {
         try ReadableFile(url, expected: expected, maximumByteCount: maximumByteCount).readAll()

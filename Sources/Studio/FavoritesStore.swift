@@ -95,12 +95,12 @@ public final class FavoritesStore: @unchecked Sendable {
             let skipped = "skipped \(problems.count) of \(contents.favorites.count) favorites (\(problems.joined(separator: "; ")))"
             let copy = asideURL("favorites.json.bad-entries", now: now)
             do {
-                try FileManager.default.copyItem(at: url, to: copy)
+                try WritableFile.write(data, to: copy)  // the bytes just read, as they were
                 try? save(entries)  // so the next start does not copy it again
                 return (entries, "favorites.json: \(skipped); the file as it was is kept as \(copy.path)")
             } catch {
                 isReadOnly = true
-                return (entries, "favorites.json: \(skipped), and it could not be copied aside (\((error as NSError).localizedDescription)); favorites will not be saved this session so the file is not overwritten")
+                return (entries, "favorites.json: \(skipped), and it could not be copied aside (\((error as? FileWriteError)?.reason ?? (error as NSError).localizedDescription)); favorites will not be saved this session so the file is not overwritten")
             }
         } catch let error as DecodingError {
             why = error.phrase()

@@ -18,6 +18,18 @@ import Testing
         #expect(try ReadableFile.bytes(of: empty, expected: "x").isEmpty)
     }
 
+    @Test func mappedBytesAreTheFile() throws {
+        let directory = try FileTestDirectory()
+        let url = directory.url.appendingPathComponent("model.bin")
+        try Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 7) }).write(to: url)
+        let file = try ReadableFile(url, expected: "a model")
+        #expect(try file.withMappedBytes { Array($0) } == file.readAll())
+        #expect(try file.withMappedBytes { FNV1a.hash($0) } == FNV1a.hash(try file.readAll()))
+        let empty = directory.url.appendingPathComponent("empty")
+        try Data().write(to: empty)
+        #expect(try ReadableFile(empty, expected: "x").withMappedBytes { $0.count } == 0)
+    }
+
     @Test func aFIFOIsRefusedWithoutBlocking() throws {
         let directory = try FileTestDirectory()
         let fifo = try directory.fifo("pipe")

@@ -45,8 +45,8 @@ public struct FileReadError: Error, Equatable, Sendable, CustomStringConvertible
     /// "812 bytes", "5.2 MB", "100 MB".
     static func size(_ bytes: Int) -> String {
         guard bytes >= 1_000_000 else { return bytes >= 10_000 ? "\(bytes / 1000) kB" : "\(bytes) bytes" }
-        let megabytes = Double(bytes) / 1e6
-        return megabytes >= 100 || megabytes == megabytes.rounded()
-            ? "\(Int(megabytes.rounded())) MB" : "\((megabytes * 10).rounded() / 10) MB"
+        if bytes >= 100_000_000 { return "\(Int((Double(bytes) / 1e6).rounded())) MB" }
+        let tenths = (Double(bytes) / 1e5).rounded()  // in 0.1 MB
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10)) MB" : "\(tenths / 10) MB"
     }
 }

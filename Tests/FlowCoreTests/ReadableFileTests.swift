@@ -82,6 +82,15 @@ import Testing
         #expect(try ReadableFile(url, expected: "x", maximumByteCount: 5_200_000).byteCount == 5_200_000)
     }
 
+    @Test func sizesReadAsPeopleWriteThem() {
+        #expect(FileReadError.size(812) == "812 bytes")
+        #expect(FileReadError.size(45_000) == "45 kB")
+        #expect(FileReadError.size(1_000_000) == "1 MB")
+        #expect(FileReadError.size(16_000_001) == "16 MB")
+        #expect(FileReadError.size(5_240_000) == "5.2 MB")
+        #expect(FileReadError.size(123_456_789) == "123 MB")
+    }
+
     @Test func textMustBeUTF8() throws {
         let directory = try FileTestDirectory()
         let url = directory.url.appendingPathComponent("latin1.txt")

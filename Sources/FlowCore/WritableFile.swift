@@ -11,7 +11,8 @@ import Darwin
 ///
 /// Where the bytes go depends on what the path names:
 /// - the process's streams and devices (any path under /dev or /proc: `/dev/stdout`,
-///   `/proc/self/fd/3`) and any existing non-regular file (a FIFO, a tty) are written straight
+///   `/proc/self/fd/3`, even when it leads to a regular file, as `> file` makes it; but not
+///   /dev/shm, a folder of ordinary files) and any existing non-regular file (a FIFO, a tty) are written straight
 ///   into, appending, so that a shell's redirection (`> f`, `>> f`, `| cmd`) gets the bytes and
 ///   nothing is replaced;
 /// - a directory is refused;
@@ -46,7 +47,9 @@ public struct WritableFile: Sendable {
         if type == .directory {
             throw FileWriteError(path: path, reason: "it is a directory; give a file name inside it, such as DIR/\(example)")
         }
-        if path.hasPrefix("/dev/") || path.hasPrefix("/proc/") || (type != nil && type != .regularFile) {
+        // /dev/shm is a folder for ordinary (memory-backed) files, not a stream.
+        let isStreamPath = (path.hasPrefix("/dev/") && !path.hasPrefix("/dev/shm/")) || path.hasPrefix("/proc/")
+        if isStreamPath || (type != nil && type != .regularFile) {
             target = path
             isStream = true
             mode = 0

@@ -16,7 +16,7 @@ public enum PNG {
     /// renamed over `url`, so readers never see a half-written file and on error nothing is left
     /// behind (an existing file at `url` stays as it was). Symlinks are followed (the link stays; a
     /// replaced file keeps its permissions); a directory is refused; a device, a pipe or a path
-    /// under /dev or /proc (`/dev/stdout`) is written straight into, appending.
+    /// under /dev or /proc (`/dev/stdout`; not /dev/shm) is written straight into, appending.
     ///
     /// Each text pair becomes a chunk before the image data: `tEXt` when the value is ASCII,
     /// `iTXt` (UTF-8) otherwise; values over `compressTextAbove` bytes are compressed (`zTXt` /

@@ -135,6 +135,18 @@ import Testing
         #expect(try String(contentsOf: log, encoding: .utf8) == "HEADTAIL")
     }
 
+    /// /dev/shm holds ordinary files: they are replaced atomically like any other, not appended to.
+    @Test func devShmIsAnOrdinaryFolder() throws {
+        var status = stat()
+        guard stat("/dev/shm", &status) == 0, FileType(mode: status.st_mode) == .directory else { return }
+        let url = URL(fileURLWithPath: "/dev/shm/flowstudio-test-\(UUID().uuidString).json")
+        defer { unlink(url.path) }
+        try WritableFile.write(Array("first".utf8), to: url)
+        #expect(!(try WritableFile(url).isStream))
+        try WritableFile.write(Array("second".utf8), to: url)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second")
+    }
+
     @Test func aFailedWriteLeavesTheOldFileAndNoTemporaryFile() throws {
         let directory = try FileTestDirectory()
         let url = directory.url.appendingPathComponent("favorites.json")

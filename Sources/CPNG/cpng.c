@@ -7,12 +7,10 @@
 #include "cpng.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 int cpng_version_number(void) { return (int)png_access_version_number(); }
@@ -180,13 +178,17 @@ static void free_texts(cpng_text *texts, int count) {
     free(texts);
 }
 
-int cpng_read(const char *path, cpng_image *out, char *message, size_t message_capacity) {
+int cpng_read_fd(int fd, cpng_image *out, char *message, size_t message_capacity) {
     memset(out, 0, sizeof *out);
     set_message(message, message_capacity, "");
 
-    FILE *file = fopen(path, "rb");
+    // A stream of our own over a duplicate: closing it leaves the caller's descriptor open.
+    int copy = dup(fd);
+    FILE *file = copy < 0 ? NULL : fdopen(copy, "rb");
     if (file == NULL) {
-        set_message(message, message_capacity, strerror(errno));
+        int error = errno;
+        if (copy >= 0) close(copy);
+        set_message(message, message_capacity, strerror(error));
         return CPNG_ERR_OPEN;
     }
     unsigned char signature[8];
@@ -316,171 +318,25 @@ static int encode(write_state *st, const uint8_t *pixels, uint32_t width, uint32
     return CPNG_OK;
 }
 
-// MARK: - Where a written file goes
+// MARK: - Writing into a descriptor
 
-/// How to write to a destination path.
-typedef struct {
-    char *path;   ///< the file to write (malloc'd): the path, or the file its symlinks lead to
-    int direct;   ///< write straight into it (a device, a pipe, the process's own streams)
-    mode_t mode;  ///< the permissions to give it: those of the file it replaces, else 0644
-} destination;
-
-/// The directory part of `path` ("." when there is none), malloc'd.
-static char *directory_of(const char *path) {
-    const char *slash = strrchr(path, '/');
-    if (slash == NULL) return strdup(".");
-    if (slash == path) return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
-static int fail_with(char *message, size_t capacity, const char *what, int error) {
-    char reason[768];
-    snprintf(reason, sizeof reason, "%s (%s)", what, strerror(error));
-    set_message(message, capacity, reason);
-    return CPNG_ERR_WRITE;
-}
-
-/// Decides how to write `path`:
-/// - the process's streams and devices (/dev/..., /proc/...: /dev/stdout, /dev/fd/3) and any
-///   non-regular file (a FIFO, a tty) are written straight into, appending, so that a shell's
-///   redirection (`> f`, `>> f`, `| cmd`) gets the bytes and nothing is replaced;
-/// - a directory is refused;
-/// - everything else is written atomically (temporary file + rename) at the file the path's
-///   symlinks lead to, even when that file does not exist yet, so a link stays a link.
-/// On success `out->path` must be freed.
-static int resolve_destination(const char *path, destination *out, char *message, size_t capacity) {
-    memset(out, 0, sizeof *out);
-    if (path[0] == '\0') {
-        set_message(message, capacity, "the path is empty; give a file name such as image.png");
-        return CPNG_ERR_WRITE;
-    }
-    struct stat target;
-    int exists = stat(path, &target) == 0;
-    if (exists && S_ISDIR(target.st_mode)) {
-        set_message(message, capacity, "it is a directory; give a file name inside it, such as DIR/image.png");
-        return CPNG_ERR_WRITE;
-    }
-    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/proc/", 6) == 0 || (exists && !S_ISREG(target.st_mode))) {
-        out->path = strdup(path);
-        out->direct = 1;
-        return out->path ? CPNG_OK : CPNG_ERR_NO_MEMORY;
-    }
-    // Follow symlinks by hand, so that a dangling one leads to the file it names.
-    char *current = strdup(path);
-    for (int hops = 0; current != NULL && hops < 40; hops++) {
-        struct stat link;
-        if (lstat(current, &link) != 0 || !S_ISLNK(link.st_mode)) break;
-        char buffer[4096];
-        ssize_t n = readlink(current, buffer, sizeof buffer - 1);
-        if (n < 0) {
-            free(current);
-            return fail_with(message, capacity, "cannot read the symbolic link", errno);
-        }
-        buffer[n] = '\0';
-        char *next;
-        if (buffer[0] == '/') {
-            next = strdup(buffer);
-        } else {  // relative to the link's own directory
-            char *dir = directory_of(current);
-            size_t size = (dir ? strlen(dir) : 0) + (size_t)n + 2;
-            next = dir ? (char *)malloc(size) : NULL;
-            if (next) snprintf(next, size, "%s/%s", dir, buffer);
-            free(dir);
-        }
-        free(current);
-        current = next;
-    }
-    if (current == NULL) return CPNG_ERR_NO_MEMORY;
-    out->path = current;
-    out->mode = exists ? (target.st_mode & 07777) : 0644;
-    return CPNG_OK;
-}
-
-int cpng_check_destination(const char *path, char *message, size_t message_capacity) {
-    set_message(message, message_capacity, "");
-    destination d;
-    int status = resolve_destination(path, &d, message, message_capacity);
-    if (status != CPNG_OK) return status;
-    char *place = d.direct ? strdup(d.path) : directory_of(d.path);
-    if (place == NULL) {
-        free(d.path);
-        return CPNG_ERR_NO_MEMORY;
-    }
-    if (access(place, W_OK) != 0) {
-        char what[640];
-        snprintf(what, sizeof what, d.direct ? "cannot write to %s" : "cannot create a file in the directory %s", place);
-        status = fail_with(message, message_capacity, what, errno);
-    }
-    free(place);
-    free(d.path);
-    return status;
-}
-
-int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
-                   const cpng_text *texts, int text_count,
-                   char *message, size_t message_capacity) {
+int cpng_write_rgb_fd(int fd, const uint8_t *pixels, uint32_t width, uint32_t height,
+                      const cpng_text *texts, int text_count,
+                      char *message, size_t message_capacity) {
     set_message(message, message_capacity, "");
     if (width == 0 || height == 0) {
         set_message(message, message_capacity, "the image has zero width or height");
         return CPNG_ERR_INVALID;
     }
-    destination d;
-    int resolved = resolve_destination(path, &d, message, message_capacity);
-    if (resolved != CPNG_OK) {
-        if (resolved == CPNG_ERR_NO_MEMORY) set_message(message, message_capacity, "out of memory");
-        return resolved;
-    }
-    int direct = d.direct;
-    path = d.path;
-
-    char *temp = NULL;
-    FILE *file = NULL;
-    if (direct) {
-        // Appending: a redirected stream keeps what is already there and nothing is truncated.
-        int fd = open(path, O_WRONLY | O_APPEND);
-        file = fd < 0 ? NULL : fdopen(fd, "ab");
-        if (file == NULL) {
-            int error = errno;
-            if (fd >= 0) close(fd);
-            free(d.path);
-            return fail_with(message, message_capacity, "cannot open it for writing", error);
-        }
-    } else {
-        // The temporary file sits beside the destination so that rename() is atomic: ".name.tmp-XXXXXX".
-        const char *slash = strrchr(path, '/');
-        size_t dir_length = slash == NULL ? 0 : (size_t)(slash - path) + 1;
-        const char *base = slash == NULL ? path : slash + 1;
-        size_t temp_length = dir_length + 1 + strlen(base) + strlen(".tmp-XXXXXX") + 1;
-        temp = (char *)malloc(temp_length);
-        if (temp == NULL) {
-            set_message(message, message_capacity, "out of memory");
-            free(d.path);
-            return CPNG_ERR_NO_MEMORY;
-        }
-        memcpy(temp, path, dir_length);
-        snprintf(temp + dir_length, temp_length - dir_length, ".%s.tmp-XXXXXX", base);
-        int fd = mkstemp(temp);
-        if (fd < 0) {
-            int error = errno;
-            char *dir = directory_of(path);
-            char what[640];
-            snprintf(what, sizeof what, "cannot create a file in the directory %s", dir ? dir : "");
-            free(dir);
-            free(temp);
-            free(d.path);
-            return fail_with(message, message_capacity, what, error);
-        }
-        // mkstemp creates 0600: a new picture is for sharing (0644); a replaced file keeps its mode.
-        (void)fchmod(fd, d.mode);
-        file = fdopen(fd, "wb");
-        if (file == NULL) {
-            set_message(message, message_capacity, strerror(errno));
-            close(fd);
-            unlink(temp);
-            free(temp);
-            free(d.path);
-            return CPNG_ERR_WRITE;
-        }
+    // A stream of our own over a duplicate ("w" on an existing descriptor truncates nothing):
+    // closing it leaves the caller's descriptor open for its fsync and rename.
+    int copy = dup(fd);
+    FILE *file = copy < 0 ? NULL : fdopen(copy, "wb");
+    if (file == NULL) {
+        int error = errno;
+        if (copy >= 0) close(copy);
+        set_message(message, message_capacity, strerror(error));
+        return CPNG_ERR_WRITE;
     }
 
     write_state st;
@@ -499,28 +355,14 @@ int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint
         }
         free(st.texts);
     }
-    if (status == CPNG_OK) {
-        // A device or pipe cannot be synced (and need not be); a file must reach the disk.
-        if (fflush(file) != 0 || (!direct && fsync(fileno(file)) != 0)) {
-            set_message(message, message_capacity, strerror(errno));
-            status = CPNG_ERR_WRITE;
-        }
+    if (status == CPNG_OK && fflush(file) != 0) {
+        set_message(message, message_capacity, strerror(errno));
+        status = CPNG_ERR_WRITE;
     }
     if (fclose(file) != 0 && status == CPNG_OK) {
         set_message(message, message_capacity, strerror(errno));
         status = CPNG_ERR_WRITE;
     }
-    if (status == CPNG_OK && !direct && rename(temp, path) != 0) {
-        char reason[512];
-        snprintf(reason, sizeof reason, "cannot rename the finished file into place (%s)", strerror(errno));
-        set_message(message, message_capacity, reason);
-        status = CPNG_ERR_WRITE;
-    }
-    if (status != CPNG_OK) {
-        if (status == CPNG_ERR_NO_MEMORY) set_message(message, message_capacity, "out of memory");
-        if (!direct) unlink(temp);
-    }
-    free(temp);
-    free(d.path);
+    if (status == CPNG_ERR_NO_MEMORY) set_message(message, message_capacity, "out of memory");
     return status;
 }

@@ -5,8 +5,9 @@ import Foundation
 /// and the studio), e.g. after `flowstudio eval` found a better CFG scale for it.
 public enum DemoModelDefaults {
     /// Rewrites the defaults in the file at `url`: the given ones change, the rest, the other
-    /// metadata and the tensors (their values and storage type) stay as they were. Atomic: a
-    /// temporary file beside it, then rename. Returns the new description.
+    /// metadata and the tensors (their values and storage type) stay as they were. Written by
+    /// `SafeTensors.write` (FlowCore's `WritableFile`): atomically, at the file a symlink leads to
+    /// (the link stays), keeping the file's permissions. Returns the new description.
     @discardableResult
     public static func update(in url: URL, steps: Int? = nil, guidance: Float? = nil,
                               shift: Double? = nil) throws -> DemoModelDescription {

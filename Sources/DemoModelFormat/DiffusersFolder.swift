@@ -19,6 +19,9 @@ public enum DiffusersFolder {
     public static let weightsFileName = "diffusion_pytorch_model.safetensors"
     public static let textEncoderFileName = "flowstudio_text_encoder.safetensors"
     public static let descriptionFileName = "flowstudio_model.json"
+    /// The largest config.json or flowstudio_model.json read (16 MB; ours are a few kB, the
+    /// description with its vocabulary under 100 kB).
+    public static let maximumJSONFileSize = 16_000_000
     /// The diffusers version whose `SD3Transformer2DModel` this layout was checked against.
     public static let diffusersVersion = DiffusersTransformerConfig.diffusersVersion
 
@@ -104,7 +107,9 @@ public enum DiffusersFolder {
         }
         let config: DiffusersTransformerConfig
         do {
-            config = try JSONDecoder().decode(DiffusersTransformerConfig.self, from: Data(contentsOf: configURL))
+            config = try JSONDecoder().decode(DiffusersTransformerConfig.self,
+                                              from: ReadableFile.data(of: configURL, expected: "a diffusers config.json file",
+                                                                      maximumByteCount: maximumJSONFileSize))
         } catch let error as DiffusersFolderError {
             throw error
         } catch {
@@ -134,7 +139,9 @@ public enum DiffusersFolder {
         var description: DemoModelDescription?
         if fm.fileExists(atPath: descriptionURL.path) {
             do {
-                description = try JSONDecoder().decode(DemoModelDescription.self, from: Data(contentsOf: descriptionURL))
+                description = try JSONDecoder().decode(DemoModelDescription.self,
+                                                       from: ReadableFile.data(of: descriptionURL, expected: "a FlowStudio model description (JSON) file",
+                                                                               maximumByteCount: maximumJSONFileSize))
             } catch {
                 throw DiffusersFolderError.invalidConfig(descriptionURL.path, "\(error)")
             }
@@ -220,9 +227,9 @@ public enum DiffusersFolder {
         var data = try encoder.encode(value)
         data.append(0x0A)
         do {
-            try data.write(to: url, options: .atomic)
-        } catch {
-            throw DiffusersFolderError.cannotWrite(url.path, error.localizedDescription)
+            try WritableFile.write(data, to: url, example: url.lastPathComponent)
+        } catch let error as FileWriteError {
+            throw DiffusersFolderError.cannotWrite(url.path, error.reason)
         }
     }
 }

@@ -43,6 +43,23 @@ public struct ShapesEvaluation {
         EvalPromptSet.builtIn(count: count) + (includeHeldOut ? EvalPromptSet.heldOut() : [])
     }
 
+    /// The largest prompt file read (16 MB: hundreds of thousands of prompts).
+    public static let maximumPromptFileSize = 16_000_000
+
+    /// Reads the prompt file at `url` through FlowCore's `ReadableFile` (a FIFO, a device or a
+    /// folder is refused without blocking; at most `maximumPromptFileSize` bytes of UTF-8), then
+    /// parses it as `prompts(fromFile:)` does. Throws `EvaluationError`.
+    public static func prompts(contentsOf url: URL) throws -> [EvalPrompt] {
+        let text: String
+        do {
+            text = try ReadableFile.text(of: url, expected: "a prompt list (a text file, one prompt per line)",
+                                         maximumByteCount: maximumPromptFileSize)
+        } catch let error as FileReadError {
+            throw EvaluationError.unreadablePromptFile(error.description)
+        }
+        return try prompts(fromFile: text)
+    }
+
     /// Reads prompts one per line; each must be an evaluation prompt of the Shapes world.
     public static func prompts(fromFile text: String) throws -> [EvalPrompt] {
         let known = Dictionary(EvalPromptSet.builtIn(count: 20_000, heldOut: .none).map { ($0.text, $0.expected) },

@@ -7,10 +7,14 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Equatable {
         /// The file could not be opened, inspected or mapped (the system's message).
         case cannotRead(reason: String)
+        /// The path names a FIFO, a device, a directory… rather than a file.
+        case notAFile(FileType)
         /// The file is shorter than the 8-byte header length.
         case fileTooShort(byteCount: Int)
         /// The header length (first 8 bytes) runs past the end of the file.
         case headerLengthTooLarge(headerLength: UInt64, fileSize: Int)
+        /// The header length is over `SafeTensorsFile.maximumHeaderByteCount`.
+        case headerTooLarge(headerLength: UInt64, limit: Int)
         /// The header is not valid UTF-8 JSON.
         case headerNotJSON(reason: String)
         /// The header is valid JSON but not an object.
@@ -29,7 +33,7 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
         case tensorNotFound(name: String, available: [String], total: Int)
         /// A tensor to write has a reserved name (`__metadata__`).
         case reservedTensorName(String)
-        /// Writing the file failed (the system's message); nothing was left at the destination.
+        /// Writing the file failed (the system's message); a file at the destination is untouched.
         case writeFailed(reason: String)
     }
 
@@ -44,11 +48,25 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
         self.url = url
     }
 
+    /// The error for a file `ReadableFile` could not open or read.
+    init(_ error: FileReadError, url: URL) {
+        switch error.reason {
+        case .cannotOpen(let why), .readFailed(let why): self.init(.cannotRead(reason: why), url: url)
+        case .notAFile(let type): self.init(.notAFile(type), url: url)
+        case .tooLarge, .notUTF8: self.init(.cannotRead(reason: error.description), url: url)
+        }
+    }
+
     public var description: String {
         let file = "safetensors file \(url.path)"
         switch kind {
         case .cannotRead(let reason):
             return "\(file): cannot read it: \(reason)."
+        case .notAFile(let type):
+            return "\(url.path) is \(type.name), not a file; give a safetensors file."
+        case .headerTooLarge(let headerLength, let limit):
+            return "\(file): the header length says \(headerLength) bytes of JSON, more than the \(limit) bytes "
+                + "a safetensors header may have. The file is damaged or not a safetensors file."
         case .fileTooShort(let byteCount):
             return "\(file): only \(byteCount) bytes long, but a safetensors file starts with an "
                 + "8-byte header length. The file is truncated or not a safetensors file."
@@ -83,7 +101,7 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
         case .reservedTensorName(let name):
             return "\(file): cannot write a tensor named \"\(name)\": that key is reserved for metadata. Rename the tensor."
         case .writeFailed(let reason):
-            return "\(file): writing failed: \(reason). Nothing was written to the destination."
+            return "\(file): writing failed: \(reason). A file already there is left as it was."
         }
     }
 }

@@ -22,14 +22,29 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let entries: [String: SafeTensorsHeader.Entry]
     private let sortedNames: [String]
 
-    /// Opens and maps the file at `url` and validates its header.
+    /// The largest JSON header read (100 MB, the limit of the reference implementation, the
+    /// Rust `safetensors` crate): a header claiming more is refused before any of it is copied.
+    public static let maximumHeaderByteCount = 100_000_000
+
+    /// Opens and maps the file at `url` and validates its header. The file is opened by
+    /// `ReadableFile`, so a FIFO, a device or a directory is refused without blocking.
     /// Throws `SafeTensorsError` naming the file and the problem.
     public init(contentsOf url: URL) throws {
-        let mapping = try MemoryMappedFile(url: url, minimumByteCount: 8)
+        let mapping: MemoryMappedFile
+        do {
+            let file = try ReadableFile(url, expected: "a safetensors file")
+            guard file.byteCount >= 8 else { throw SafeTensorsError(.fileTooShort(byteCount: file.byteCount), url: url) }
+            mapping = try MemoryMappedFile(file)
+        } catch let error as FileReadError {
+            throw SafeTensorsError(error, url: url)
+        }
         let headerLength = mapping.base.loadUnaligned(as: UInt64.self).littleEndian
         guard headerLength <= UInt64(mapping.byteCount - 8) else {
             throw SafeTensorsError(.headerLengthTooLarge(headerLength: headerLength, fileSize: mapping.byteCount),
                                    url: url)
+        }
+        guard headerLength <= UInt64(Self.maximumHeaderByteCount) else {
+            throw SafeTensorsError(.headerTooLarge(headerLength: headerLength, limit: Self.maximumHeaderByteCount), url: url)
         }
         let dataStart = 8 + Int(headerLength)
         let json = Data(bytes: mapping.base + 8, count: Int(headerLength))

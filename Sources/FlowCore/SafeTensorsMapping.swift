@@ -11,37 +11,22 @@ import Darwin
 /// unmapped when the last reference goes away. Pages are read from disk on first touch,
 /// so mapping a multi-GB checkpoint costs nothing until its tensors are read.
 final class MemoryMappedFile: @unchecked Sendable {
-    /// The first byte of the mapping (never nil: empty files are not mapped, see `init`).
+    /// The first byte of the mapping.
     let base: UnsafeRawPointer
     /// The file's size in bytes.
     let byteCount: Int
 
-    /// Maps the file at `url`. Throws `SafeTensorsError.Kind.cannotRead` when it cannot
-    /// be opened or mapped, and `.fileTooShort` when it has fewer than `minimumByteCount` bytes.
-    init(url: URL, minimumByteCount: Int) throws {
-        func fail(_ reason: String) -> SafeTensorsError {
-            SafeTensorsError(.cannotRead(reason: reason), url: url)
-        }
-        let descriptor = url.withUnsafeFileSystemRepresentation { path -> Int32 in
-            guard let path else { return -1 }
-            return open(path, O_RDONLY | O_CLOEXEC)
-        }
-        guard descriptor >= 0 else { throw fail(Self.systemMessage()) }
-        defer { close(descriptor) }
-
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw fail(Self.systemMessage()) }
-        guard (status.st_mode & S_IFMT) == S_IFREG else { throw fail("it is not a regular file") }
-        let size = Int(status.st_size)
-        guard size >= max(minimumByteCount, 1) else {
-            throw SafeTensorsError(.fileTooShort(byteCount: size), url: url)
-        }
-        let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
+    /// Maps `file` (opened and checked by `ReadableFile`), which must not be empty.
+    /// Throws `FileReadError` (`.readFailed`) when `mmap` fails.
+    init(_ file: ReadableFile) throws {
+        precondition(file.byteCount > 0, "an empty file cannot be mapped")
+        let address = mmap(nil, file.byteCount, PROT_READ, MAP_PRIVATE, file.descriptor, 0)
         guard let address, address != MAP_FAILED else {
-            throw fail("mmap failed: \(Self.systemMessage())")
+            throw FileReadError(path: file.path, reason: .readFailed("mmap failed: \(Self.systemMessage())"),
+                                expected: file.expected)
         }
         base = UnsafeRawPointer(address)
-        byteCount = size
+        byteCount = file.byteCount
     }
 
     deinit {

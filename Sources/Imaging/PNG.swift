@@ -10,13 +10,13 @@ public enum PNG {
     /// Text values longer than this many bytes are stored compressed (zTXt, or compressed iTXt).
     public static let compressTextAbove = 1024
 
-    /// Writes `image` as an 8-bit RGB PNG at `url`, atomically.
+    /// Writes `image` as an 8-bit RGB PNG at `url`, through `WritableFile`: atomically.
     ///
     /// The data is written to a temporary file beside the destination, flushed to disk and then
     /// renamed over `url`, so readers never see a half-written file and on error nothing is left
     /// behind (an existing file at `url` stays as it was). Symlinks are followed (the link stays; a
     /// replaced file keeps its permissions); a directory is refused; a device, a pipe or a path
-    /// under /dev or /proc (`/dev/stdout`) is written straight into, appending.
+    /// under /dev or /proc (`/dev/stdout`; not /dev/shm) is written straight into, appending.
     ///
     /// Each text pair becomes a chunk before the image data: `tEXt` when the value is ASCII,
     /// `iTXt` (UTF-8) otherwise; values over `compressTextAbove` bytes are compressed (`zTXt` /
@@ -43,31 +43,37 @@ public enum PNG {
             layout.append((keyStart..<valueStart, valueStart..<storage.count, !isASCII,
                            valueBytes.count > compressTextAbove))
         }
+        guard image.width > 0, image.height > 0 else {
+            throw PNGError.invalidImage(path: path, reason: "the image has zero width or height")
+        }
 
-        var message = [CChar](repeating: 0, count: 512)
-        let status: Int32 = storage.withUnsafeBufferPointer { bytes in
-            let base = UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
-            let chunks = layout.map { entry in
-                cpng_text(key: base.map { $0 + entry.key.lowerBound }, key_length: entry.key.count,
-                          value: base.map { $0 + entry.value.lowerBound }, value_length: entry.value.count,
-                          is_utf8: entry.utf8 ? 1 : 0, compressed: entry.compressed ? 1 : 0)
-            }
-            return image.pixels.withUnsafeBufferPointer { pixels in
-                chunks.withUnsafeBufferPointer { chunkBuffer in
-                    url.withUnsafeFileSystemRepresentation { cPath in
-                        cpng_write_rgb(cPath, pixels.baseAddress, UInt32(image.width), UInt32(image.height),
-                                       chunkBuffer.baseAddress, Int32(chunkBuffer.count),
-                                       &message, message.count)
+        do {
+            try destination(url).write { sink in
+                var message = [CChar](repeating: 0, count: 512)
+                let status: Int32 = storage.withUnsafeBufferPointer { bytes in
+                    let base = UnsafeRawPointer(bytes.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+                    let chunks = layout.map { entry in
+                        cpng_text(key: base.map { $0 + entry.key.lowerBound }, key_length: entry.key.count,
+                                  value: base.map { $0 + entry.value.lowerBound }, value_length: entry.value.count,
+                                  is_utf8: entry.utf8 ? 1 : 0, compressed: entry.compressed ? 1 : 0)
+                    }
+                    return image.pixels.withUnsafeBufferPointer { pixels in
+                        chunks.withUnsafeBufferPointer { chunkBuffer in
+                            cpng_write_rgb_fd(sink.descriptor, pixels.baseAddress, UInt32(image.width), UInt32(image.height),
+                                              chunkBuffer.baseAddress, Int32(chunkBuffer.count), &message, message.count)
+                        }
                     }
                 }
+                let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+                switch cpng_status(rawValue: UInt32(status)) {
+                case CPNG_OK: return
+                case CPNG_ERR_NO_MEMORY: throw PNGError.outOfMemory(path: path)
+                case CPNG_ERR_INVALID: throw PNGError.invalidImage(path: path, reason: reason)
+                default: throw PNGError.cannotWrite(path: path, reason: reason)
+                }
             }
-        }
-        let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        switch cpng_status(rawValue: UInt32(status)) {
-        case CPNG_OK: return
-        case CPNG_ERR_NO_MEMORY: throw PNGError.outOfMemory(path: path)
-        case CPNG_ERR_INVALID: throw PNGError.invalidImage(path: path, reason: reason)
-        default: throw PNGError.cannotWrite(path: path, reason: reason)
+        } catch let error as FileWriteError {
+            throw PNGError.cannotWrite(path: path, reason: error.reason)
         }
     }
 
@@ -75,16 +81,23 @@ public enum PNG {
     /// writable), without writing, so that a long computation is not wasted on a bad path.
     public static func checkDestination(_ url: URL) throws {
         guard url.isFileURL else { throw PNGError.cannotWrite(path: url.absoluteString, reason: "not a file URL") }
-        var message = [CChar](repeating: 0, count: 1024)
-        let status = url.withUnsafeFileSystemRepresentation { cPath in
-            cpng_check_destination(cPath, &message, message.count)
+        do {
+            try destination(url).checkWritable()
+        } catch let error as FileWriteError {
+            throw PNGError.cannotWrite(path: url.path, reason: error.reason)
         }
-        guard cpng_status(rawValue: UInt32(status)) != CPNG_OK else { return }
-        throw PNGError.cannotWrite(path: url.path, reason: message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+    }
+
+    /// Where writing `url` goes (FlowCore's one write path); `FileWriteError` for a directory.
+    private static func destination(_ url: URL) throws -> WritableFile {
+        try WritableFile(url, example: "image.png")
     }
 
     /// Reads any PNG as 8-bit RGB, with its text chunks.
     ///
+    /// The file is opened by `ReadableFile`: a FIFO, a device or a directory is refused at once
+    /// (`PNGError.notAFile`) instead of blocking. The decoder reads it as a stream (no size cap:
+    /// memory is bounded by the 256 Mpx pixel limit, not by the file's size).
     /// Palette and grey images are expanded to RGB; 16-bit samples are scaled to 8 bits with
     /// rounding; transparency (an alpha channel or a `tRNS` chunk) is composited onto **black**
     /// (`round(c · a / 255)`), so fully transparent pixels read as (0, 0, 0). No gamma correction
@@ -96,11 +109,18 @@ public enum PNG {
     public static func read(from url: URL) throws -> (image: RGBImage, text: [String: String]) {
         let path = url.path
         guard url.isFileURL else { throw PNGError.cannotOpen(path: url.absoluteString, reason: "not a file URL") }
+        let file: ReadableFile
+        do {
+            file = try ReadableFile(url, expected: "a PNG file")
+        } catch let error as FileReadError {
+            switch error.reason {
+            case .cannotOpen(let why), .readFailed(let why): throw PNGError.cannotOpen(path: path, reason: why)
+            default: throw PNGError.notAFile(error.description)
+            }
+        }
         var decoded = cpng_image()
         var message = [CChar](repeating: 0, count: 512)
-        let status = url.withUnsafeFileSystemRepresentation { cPath in
-            cpng_read(cPath, &decoded, &message, message.count)
-        }
+        let status = cpng_read_fd(file.descriptor, &decoded, &message, message.count)
         defer { cpng_image_free(&decoded) }
         let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         switch cpng_status(rawValue: UInt32(status)) {

@@ -2,6 +2,9 @@
 public enum PNGError: Error, Equatable, CustomStringConvertible {
     /// The file could not be opened or read (missing, a directory, no permission…).
     case cannotOpen(path: String, reason: String)
+    /// The path is not a regular file (a FIFO, a device, a directory);
+    /// the message (from FlowCore's `FileReadError`) names it and says what to give.
+    case notAFile(String)
     /// The file is not a PNG (wrong signature, or empty).
     case notPNG(path: String, reason: String)
     /// The file is a PNG that ends early.
@@ -21,6 +24,8 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .cannotOpen(path, reason):
             return "cannot read \(path): \(reason); check that the file exists and is readable"
+        case let .notAFile(message):
+            return message
         case let .notPNG(path, reason):
             return "\(path) is not a PNG file: \(reason)"
         case let .truncated(path):

@@ -20,6 +20,9 @@ public final class FavoritesStore: @unchecked Sendable {
     /// Set when a corrupt favorites file could not be moved aside: saving would overwrite it.
     public private(set) var isReadOnly = false
 
+    /// The largest favorites.json read (64 MB: about a hundred thousand favorites).
+    public static let maximumFileSize = 64_000_000
+
     public init(directory: URL) {
         self.directory = directory
     }
@@ -80,7 +83,7 @@ public final class FavoritesStore: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else { return ([], nil) }
         let why: String
         do {
-            let data = try Data(contentsOf: url)
+            let data = try ReadableFile.data(of: url, expected: "a favorites JSON file", maximumByteCount: Self.maximumFileSize)
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             let contents = try decoder.decode(LenientContents.self, from: data)
@@ -92,15 +95,17 @@ public final class FavoritesStore: @unchecked Sendable {
             let skipped = "skipped \(problems.count) of \(contents.favorites.count) favorites (\(problems.joined(separator: "; ")))"
             let copy = asideURL("favorites.json.bad-entries", now: now)
             do {
-                try FileManager.default.copyItem(at: url, to: copy)
+                try WritableFile.write(data, to: copy)  // the bytes just read, as they were
                 try? save(entries)  // so the next start does not copy it again
                 return (entries, "favorites.json: \(skipped); the file as it was is kept as \(copy.path)")
             } catch {
                 isReadOnly = true
-                return (entries, "favorites.json: \(skipped), and it could not be copied aside (\((error as NSError).localizedDescription)); favorites will not be saved this session so the file is not overwritten")
+                return (entries, "favorites.json: \(skipped), and it could not be copied aside (\((error as? FileWriteError)?.reason ?? (error as NSError).localizedDescription)); favorites will not be saved this session so the file is not overwritten")
             }
         } catch let error as DecodingError {
             why = error.phrase()
+        } catch let error as FileReadError {
+            why = error.description
         } catch {
             why = (error as NSError).localizedDescription
         }
@@ -217,27 +222,13 @@ public final class FavoritesStore: @unchecked Sendable {
         if let why = FileSystem.createDirectories(url) { throw StoreError.cannotWrite(url.path, why) }
     }
 
-    /// Temp file beside `url`, fsync, rename.
+    /// Through FlowCore's `WritableFile`: a temporary file beside the file `url` (or its
+    /// symlinks) leads to, fsync, rename; a replaced file keeps its permissions.
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(temp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw StoreError.cannotWrite(url.path, String(cString: strerror(errno))) }
-        var ok = data.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        let why = ok ? "" : String(cString: strerror(errno))
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok, rename(temp.path, url.path) == 0 else {
-            let reason = why.isEmpty ? String(cString: strerror(errno)) : why
-            unlink(temp.path)
-            throw StoreError.cannotWrite(url.path, reason)
+        do {
+            try WritableFile.write(data, to: url, example: "favorites.json")
+        } catch let error as FileWriteError {
+            throw StoreError.cannotWrite(url.path, error.reason)
         }
     }
 

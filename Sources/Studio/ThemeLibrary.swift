@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 
 /// Finds theme files and loads them, falling back to the built-in default with a message
@@ -34,6 +35,9 @@ public struct ThemeLibrary: Sendable {
         return ThemeLibrary(directories: dirs)
     }
 
+    /// The largest theme file read (1 MB; the shipped themes are about 1 kB).
+    public static let maximumFileSize = 1_000_000
+
     /// Theme names available (file names without `.toml`), `default` first, then sorted.
     public func names() -> [String] {
         var names: Set<String> = ["default"]
@@ -59,15 +63,18 @@ public struct ThemeLibrary: Sendable {
         } else {
             throw ThemeLoadError(name: nameOrPath, error: .notFound(nameOrPath, searched: directories.map(\.path)))
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw ThemeLoadError(name: url.path, error: .unreadable(url.path, "it is a folder, not a .toml theme file"))
-        }
+        // FlowCore's one safe open: a FIFO, a device or a folder is refused without blocking.
         let text: String
         do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw ThemeLoadError(name: url.path, error: .unreadable(url.path, (error as NSError).localizedDescription))
+            text = try ReadableFile.text(of: url, expected: "a .toml theme file", maximumByteCount: Self.maximumFileSize)
+        } catch let error as FileReadError {
+            let why: String
+            switch error.reason {
+            case .notAFile(let type): why = "it is \(type.name), not a file; give a .toml theme file"
+            case .cannotOpen(let system), .readFailed(let system): why = system
+            case .tooLarge, .notUTF8: why = error.description
+            }
+            throw ThemeLoadError(name: url.path, error: .unreadable(url.path, why))
         }
         do {
             return try Theme(toml: text, name: url.deletingPathExtension().lastPathComponent)

@@ -23,6 +23,21 @@ expect() {
     fi
 }
 
+# expect_fast NAME PATTERN -- ARGS...: as expect, within 10 seconds (a FIFO given as an input
+# must be refused, not opened and waited on: a regression fails here instead of hanging CI).
+expect_fast() {
+    local name="$1" pattern="$2"; shift 3
+    local err rc
+    err="$(timeout 10 "$BIN" "$@" 2>&1 >/dev/null </dev/null)"; rc=$?
+    if (( rc == 124 )); then
+        echo "FAIL $name: still running after 10 s (blocked?)"; failed=$((failed + 1))
+    elif (( rc == 0 || rc >= 128 )) || ! grep -qiE -e "$pattern" <<<"$err" || grep -qE "Fatal error|Stack dump|backtrace" <<<"$err"; then
+        echo "FAIL $name (exit $rc): $err" | head -5; failed=$((failed + 1))
+    else
+        echo "ok   $name: $(grep -iE -e "$pattern" <<<"$err" | head -1 | cut -c1-150)"; passed=$((passed + 1))
+    fi
+}
+
 # Corrupt safetensors files.
 printf 'abc' > "$WORK/short.safetensors"
 printf '\xff\x00\x00\x00\x00\x00\x00\x00{}' > "$WORK/huge-header.safetensors"
@@ -138,6 +153,53 @@ if grep -q "(random)" <<<"$seed_note"; then
     echo "ok   --seed -1 draws a random seed and says which"; passed=$((passed + 1))
 else
     echo "FAIL --seed -1"; failed=$((failed + 1))
+fi
+
+# Not a file: a FIFO, a device or a folder where a file is read fails at once with one message
+# (FlowCore's ReadableFile opens non-blocking and checks the type before reading).
+mkfifo "$WORK/fifo"
+A_MODEL="$FIX/forward_a.weights.safetensors" A_IO="$FIX/forward_a.io.safetensors"
+expect_fast "FIFO as --model" "fifo is a FIFO.*not a file; give a safetensors file" -- generate "a red circle" --model "$WORK/fifo" --out "$WORK/x.png"
+expect_fast "FIFO as forward --model" "fifo is a FIFO.*not a file" -- forward --model "$WORK/fifo" --inputs "$A_IO" --out "$WORK/o.safetensors"
+expect_fast "FIFO as --inputs" "fifo is a FIFO.*not a file" -- forward --model "$A_MODEL" --inputs "$WORK/fifo" --out "$WORK/o.safetensors"
+expect_fast "FIFO as train --init" "fifo is a FIFO.*not a file" -- train --init "$WORK/fifo" --out "$WORK/init-run" --steps 1
+expect_fast "FIFO as defaults --model" "fifo is a FIFO.*not a file" -- defaults --model "$WORK/fifo"
+expect_fast "FIFO as studio --from" "--from: .*fifo is a FIFO.*not a file; give a PNG file" -- studio --from "$WORK/fifo"
+expect_fast "FIFO as studio --model (falls back, then needs a tty)" "needs a terminal" -- studio --model "$WORK/fifo"
+expect_fast "FIFO as eval --prompts" "--prompts: .*fifo is a FIFO.*not a file" -- eval --prompts "$WORK/fifo" --out "$WORK/eval"
+expect_fast "a device as --model" "/dev/zero is a character device, not a file" -- generate "a red circle" --model /dev/zero --out "$WORK/x.png"
+expect_fast "a folder as --inputs" "adir is a directory, not a file" -- forward --model "$A_MODEL" --inputs "$WORK/adir" --out "$WORK/o.safetensors"
+
+# Writers (FlowCore's WritableFile, the PNG writer's rules): --out through a symlink writes the
+# file it leads to and keeps the link; into a FIFO writes through it; `defaults` rewrites the
+# model a link leads to and keeps its permissions.
+timeout 60 "$BIN" forward --model "$A_MODEL" --inputs "$A_IO" --out "$WORK/sample-ref.safetensors" >/dev/null 2>&1
+printf 'old' > "$WORK/sample-target.safetensors"
+ln -s sample-target.safetensors "$WORK/sample-link.safetensors"
+if timeout 60 "$BIN" forward --model "$A_MODEL" --inputs "$A_IO" --out "$WORK/sample-link.safetensors" >/dev/null 2>&1 \
+    && [[ -L "$WORK/sample-link.safetensors" ]] && cmp -s "$WORK/sample-target.safetensors" "$WORK/sample-ref.safetensors"; then
+    echo "ok   forward --out through a symlink keeps the link and writes its target"; passed=$((passed + 1))
+else
+    echo "FAIL forward --out through a symlink"; failed=$((failed + 1))
+fi
+mkfifo "$WORK/out-fifo"
+timeout 30 cat "$WORK/out-fifo" > "$WORK/from-fifo.safetensors" &
+reader=$!
+if timeout 60 "$BIN" forward --model "$A_MODEL" --inputs "$A_IO" --out "$WORK/out-fifo" >/dev/null 2>&1 && wait "$reader" \
+    && [[ -p "$WORK/out-fifo" ]] && cmp -s "$WORK/from-fifo.safetensors" "$WORK/sample-ref.safetensors"; then
+    echo "ok   forward --out into a FIFO writes through it (the FIFO stays)"; passed=$((passed + 1))
+else
+    echo "FAIL forward --out into a FIFO"; failed=$((failed + 1)); kill "$reader" 2>/dev/null
+fi
+cp "$BUNDLED" "$WORK/readonly-model.safetensors" && chmod 0400 "$WORK/readonly-model.safetensors"
+ln -s readonly-model.safetensors "$WORK/model-link.safetensors"
+if timeout 60 "$BIN" defaults --model "$WORK/model-link.safetensors" --cfg 3 >/dev/null 2>&1 && [[ -L "$WORK/model-link.safetensors" ]] \
+    && [[ "$(stat -c %a "$WORK/readonly-model.safetensors")" == 400 ]] \
+    && grep -q "CFG 3," <<<"$(timeout 60 "$BIN" defaults --model "$WORK/readonly-model.safetensors" 2>/dev/null)"; then
+    echo "ok   defaults --model LINK --cfg 3 updates the file the link leads to and keeps its mode 0400"; passed=$((passed + 1))
+else
+    echo "FAIL defaults --model LINK: link $(ls -l "$WORK/model-link.safetensors" | cut -c1-10), target mode $(stat -c %a "$WORK/readonly-model.safetensors")"
+    failed=$((failed + 1))
 fi
 
 echo "$passed passed, $failed failed"

@@ -222,7 +222,8 @@ import Testing
         #expect(error.description.contains("absent.safetensors"))
 
         let notAFile = try #require(openError(directory.url))
-        #expect(notAFile.kind == .cannotRead(reason: "it is not a regular file"))
+        #expect(notAFile.kind == .notAFile(.directory))
+        #expect(notAFile.description == "\(directory.url.path) is a directory, not a file; give a safetensors file.")
     }
 
     @Test func rejectsHeaderLengthBeyondTheFile() throws {

@@ -315,4 +315,78 @@ import Testing
         try PNG.write(RGBImage(width: 1, height: 1), to: url, text: [("Schlüssel", "Wert")])
         #expect(try PNG.read(from: url).text == ["Schlüssel": "Wert"])
     }
+
+    // MARK: - Not a file (QA: `studio --from FIFO` blocked forever in fopen)
+
+    @Test func aFIFOIsRefusedWithoutBlocking() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("from.png")
+        #expect(mkfifo(fifo.path, 0o600) == 0)
+        let message = "\(fifo.path) is a FIFO (named pipe), not a file; give a PNG file"
+        withFIFOWatchdog(fifo.path) {
+            #expect(throws: PNGError.notAFile(message)) { try PNG.read(from: fifo) }
+        }
+        #expect(PNGError.notAFile(message).description == message)
+        // Through a symlink too.
+        let link = dir.appendingPathComponent("link.png")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "from.png")
+        withFIFOWatchdog(fifo.path) {
+            #expect(throws: PNGError.notAFile("\(link.path) is a FIFO (named pipe), not a file; give a PNG file")) { try PNG.read(from: link) }
+        }
+    }
+
+    @Test func aDeviceAndADirectoryAreRefused() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: PNGError.notAFile("/dev/zero is a character device, not a file; give a PNG file")) {
+            try PNG.read(from: URL(fileURLWithPath: "/dev/zero"))
+        }
+        #expect(throws: PNGError.notAFile("\(dir.path) is a directory, not a file; give a PNG file")) { try PNG.read(from: dir) }
+    }
+
+    @Test func aSymlinkIsReadThrough() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let image = RGBImage.testPattern(width: 4, height: 3)
+        try PNG.write(image, to: dir.appendingPathComponent("target.png"), text: [("k", "v")])
+        let link = dir.appendingPathComponent("link.png")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "target.png")
+        let (read, text) = try PNG.read(from: link)
+        #expect(read == image && text == ["k": "v"])
+        let dangling = dir.appendingPathComponent("dangling.png")
+        try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "gone.png")
+        #expect(throws: PNGError.cannotOpen(path: dangling.path, reason: "No such file or directory")) { try PNG.read(from: dangling) }
+    }
+
+    /// A device outside /dev (a copy of /dev/full made with mknod; root only) is written into,
+    /// not replaced: the write fails with the device's error and the device stays.
+    @Test func aDeviceIsWrittenIntoNotReplaced() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let full = dir.appendingPathComponent("full")
+        guard mknod(full.path, S_IFCHR | 0o666, dev_t(1 << 8 | 7)) == 0 else { return }  // makedev(1, 7)
+        #expect(throws: PNGError.cannotWrite(path: full.path, reason: "No space left on device")) {
+            try PNG.write(RGBImage.testPattern(width: 8, height: 8), to: full)
+        }
+        var attributes = stat()
+        #expect(lstat(full.path, &attributes) == 0 && (attributes.st_mode & S_IFMT) == S_IFCHR)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["full"])
+    }
+
+    /// libpng refuses the image after the temporary file was made (a width over its
+    /// 1,000,000-pixel limit): the old file stays, with its mode, and no temporary file is left.
+    @Test func anEncodingFailureMidWriteLeavesTheOldFile() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("keep.png")
+        let original = RGBImage(width: 2, height: 1, fill: .green)
+        try PNG.write(original, to: url)
+        #expect(chmod(url.path, 0o600) == 0)
+        #expect(throws: PNGError.self) { try PNG.write(RGBImage(width: 1_000_001, height: 1), to: url) }
+        #expect(try PNG.read(from: url).image == original)
+        var attributes = stat()
+        #expect(stat(url.path, &attributes) == 0 && attributes.st_mode & 0o777 == 0o600)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["keep.png"])
+    }
 }

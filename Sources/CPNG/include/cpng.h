@@ -13,11 +13,11 @@
 /// The outcome of a cpng call. The message buffer says more.
 typedef enum {
     CPNG_OK = 0,
-    CPNG_ERR_OPEN = 1,       ///< the file could not be opened (message: strerror)
+    CPNG_ERR_OPEN = 1,       ///< the file could not be read (message: strerror)
     CPNG_ERR_NOT_PNG = 2,    ///< the file does not start with the PNG signature
     CPNG_ERR_TRUNCATED = 3,  ///< the file ends before the image data does
     CPNG_ERR_CORRUPT = 4,    ///< libpng rejected the data (message: libpng's reason)
-    CPNG_ERR_WRITE = 5,      ///< creating, writing or renaming the output failed (message: strerror)
+    CPNG_ERR_WRITE = 5,      ///< writing the output failed (message: strerror)
     CPNG_ERR_NO_MEMORY = 6,  ///< an allocation failed
     CPNG_ERR_INVALID = 7     ///< bad arguments (size zero, bad keyword…); message says which
 } cpng_status;
@@ -45,31 +45,24 @@ typedef struct {
     int source_bit_depth;     ///< bits per sample as stored (1, 2, 4, 8 or 16)
 } cpng_image;
 
-/// Reads any PNG into 8-bit RGB: palettes and grey are expanded, 16-bit samples are scaled
-/// (rounded) to 8 bits, and alpha (an alpha channel or a tRNS chunk) is composited onto
-/// black: out = round(c * a / 255). No gamma correction is applied. Text from tEXt, zTXt and
-/// iTXt chunks, before and after the image data, is returned in `out->texts`.
-/// On failure `out` holds nothing that needs freeing and `message` says why.
-int cpng_read(const char *path, cpng_image *out, char *message, size_t message_capacity);
+/// Reads any PNG into 8-bit RGB from the open descriptor `fd` (from its current offset; the
+/// caller opened and checked the file, and still owns and closes `fd`): palettes and grey are
+/// expanded, 16-bit samples are scaled (rounded) to 8 bits, and alpha (an alpha channel or a
+/// tRNS chunk) is composited onto black: out = round(c * a / 255). No gamma correction is
+/// applied. Text from tEXt, zTXt and iTXt chunks, before and after the image data, is returned
+/// in `out->texts`. On failure `out` holds nothing that needs freeing and `message` says why.
+int cpng_read_fd(int fd, cpng_image *out, char *message, size_t message_capacity);
 
-/// Frees what cpng_read allocated and zeroes the struct. Safe on a zeroed struct.
+/// Frees what cpng_read_fd allocated and zeroes the struct. Safe on a zeroed struct.
 void cpng_image_free(cpng_image *image);
 
-/// Writes 8-bit RGB pixels (`width * height * 3` bytes, row-major) as a non-interlaced PNG
-/// with the given text chunks (placed before the image data), atomically: the data goes to a
-/// temporary file in the destination's directory, is flushed to disk, and is renamed over
-/// `path`. On failure the temporary file is removed and `path` is untouched. Symlinks are
-/// followed (the file they lead to is written, the links stay; a replaced file keeps its
-/// permissions); a directory is refused; a device, a pipe and any path under /dev or /proc
-/// (/dev/stdout) are written straight into, appending, with no temporary file.
-int cpng_write_rgb(const char *path, const uint8_t *pixels, uint32_t width, uint32_t height,
-                   const cpng_text *texts, int text_count,
-                   char *message, size_t message_capacity);
-
-/// Whether cpng_write_rgb could write `path`, checked without writing: CPNG_OK, or
-/// CPNG_ERR_WRITE with the reason (an empty path, a directory, a folder or device that is not
-/// writable). For checking before expensive work.
-int cpng_check_destination(const char *path, char *message, size_t message_capacity);
+/// Encodes 8-bit RGB pixels (`width * height * 3` bytes, row-major) as a non-interlaced PNG
+/// with the given text chunks (placed before the image data) into the open descriptor `fd`,
+/// flushed. The caller decides where `fd` leads (Swift's `WritableFile`: a temporary file it
+/// then syncs and renames, or a stream) and still owns and closes it.
+int cpng_write_rgb_fd(int fd, const uint8_t *pixels, uint32_t width, uint32_t height,
+                      const cpng_text *texts, int text_count,
+                      char *message, size_t message_capacity);
 
 /// libpng's version as a number, e.g. 10639 for 1.6.39.
 int cpng_version_number(void);

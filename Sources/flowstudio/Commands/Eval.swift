@@ -33,7 +33,7 @@ struct Eval: ParsableCommand {
         let generator = try modelOptions.loadGenerator()
         let list: [EvalPrompt]
         if let prompts {
-            list = try ShapesEvaluation.prompts(fromFile: String(contentsOfFile: prompts, encoding: .utf8))
+            list = try ShapesEvaluation.prompts(contentsOf: fileURL(prompts, option: "--prompts"))
         } else {
             list = ShapesEvaluation.builtInPrompts(count: count, includeHeldOut: heldOut)
         }
@@ -55,7 +55,7 @@ struct Eval: ParsableCommand {
             try PNG.write(item.image, to: directory.appendingPathComponent(name), text: [("parameters", parameters.encoded)])
             manifest += "\(item.prompt.text)\t\(name)\t\(item.prompt.category)\(item.prompt.isHeldOut ? " (held out)" : "")\t\(item.verdict.correct ? "ok" : "wrong: " + item.verdict.reason)\n"
         }
-        try manifest.write(to: directory.appendingPathComponent("manifest.tsv"), atomically: true, encoding: .utf8)
+        try WritableFile.write(Array(manifest.utf8), to: directory.appendingPathComponent("manifest.tsv"))
         try PNG.write(ShapesEvaluation.contactSheet(report), to: directory.appendingPathComponent("contact-sheet.png"))
 
         print("model: \(generator.modelName) (\(generator.modelSummary))")
@@ -72,7 +72,8 @@ struct Eval: ParsableCommand {
             var object: [String: Any] = ["overall": report.overall, "images": report.items.count,
                                          "categories": Dictionary(uniqueKeysWithValues: report.categoryScores.map { ($0.category.rawValue, $0.score) })]
             if let h = report.heldOut { object["held_out"] = h.score }
-            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: fileURL(json, option: "--json"))
+            try WritableFile.write(JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), to: fileURL(json, option: "--json"),
+                                   example: "report.json")
         }
     }
 }

@@ -42,15 +42,15 @@ let package = Package(
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
         .target(name: "RectifiedFlow", dependencies: ["MMDiT", "FlowCore"], swiftSettings: vectorISA),
         // The demo model's word tokenizer and small text transformer.
-        .target(name: "TextEncoding", dependencies: ["FlowCore"]),
+        .target(name: "TextEncoders", dependencies: ["FlowCore"]),
         // Backward passes, AdamW, EMA, the trainer and checkpoints for the bundled demo model.
-        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "Generation", "Imaging"], swiftSettings: vectorISA),
+        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoders", "ShapesWorld", "Generation", "Imaging"], swiftSettings: vectorISA),
         // The Shapes world: scene generator, renderer, captions and the image checker.
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
         // PNG (libpng), sixel, ANSI half-blocks, resizing, latent previews.
         .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
         // Prompt → image: the text encoder, MM-DiT, sampler and decoder behind one protocol.
-        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "TextEncoding"],
+        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "Imaging", "TextEncoders"],
                 resources: [.copy("Resources/shapes-demo.safetensors")]),
         // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
         .target(name: "Studio", dependencies: [
@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Imaging", "Studio", "Training", "ShapesWorld", "TextEncoding",
+                "FlowCore", "MMDiT", "RectifiedFlow", "Generation", "Imaging", "Studio", "Training", "ShapesWorld", "TextEncoders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoding", "FlowCore", "TestSupport",
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoders", "FlowCore", "TestSupport",
                                                          "Generation", "Imaging", "ShapesWorld"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),

@@ -2,7 +2,7 @@ import Foundation
 import FlowCore
 import Generation
 import MMDiT
-import TextEncoding
+import TextEncoders
 
 /// `config.json` of a diffusers `SD3Transformer2DModel`: its constructor arguments, snake_case.
 /// Missing keys take diffusers' defaults, as `from_pretrained` does.

@@ -3,7 +3,7 @@ import FlowCore
 import Generation
 import MMDiT
 import ShapesWorld
-import TextEncoding
+import TextEncoders
 
 /// What the trainer reports after each step.
 public struct TrainingProgress: Sendable {

@@ -3,7 +3,7 @@ import Testing
 import FlowCore
 import MMDiT
 import RectifiedFlow
-import TextEncoding
+import TextEncoders
 @testable import Training
 import TestSupport
 

@@ -67,6 +67,7 @@ struct Train: ParsableCommand {
             ?? Trainer(options: options, directory: fileURL(out, option: "--out"), resume: resume,
                        changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])
                                      + (sceneMix != nil ? [.sceneMix] : [])))
+        trainer.model.precision = compute.precision
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         guard trainer.step < o.steps else {

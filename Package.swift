@@ -40,7 +40,7 @@ let package = Package(
         // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading, key maps, config.json.
         .target(name: "MMDiT", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Text encoders: the demo model's word tokenizer and small text transformer.
-        .target(name: "TextEncoding", dependencies: ["FlowCore"]),
+        .target(name: "TextEncoders", dependencies: ["FlowCore"]),
         // Latents to pictures: the latent→RGB linear preview (the SD3 VAE decoder comes here).
         .target(name: "VAE", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
@@ -48,18 +48,18 @@ let package = Package(
         .target(name: "RectifiedFlow", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // The demo model's file formats: the single safetensors file with its description, and
         // the diffusers folder it exports to and imports from.
-        .target(name: "DemoModelFormat", dependencies: ["FlowCore", "MMDiT", "TextEncoding"]),
+        .target(name: "DemoModelFormat", dependencies: ["FlowCore", "MMDiT", "TextEncoders"]),
         // The Shapes world: scene generator, renderer, captions and the image checker.
         .target(name: "ShapesWorld", dependencies: ["FlowCore"]),
         // PNG (libpng), sixel, ANSI half-blocks, resizing, contact sheets.
         .target(name: "Imaging", dependencies: ["FlowCore", "CPNG"]),
         // Prompt → image: the text encoder, MM-DiT, sampler and decoder behind one protocol.
-        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "VAE", "DemoModelFormat"],
+        .target(name: "Generation", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoders", "VAE", "DemoModelFormat"],
                 resources: [.copy("Resources/shapes-demo.safetensors")]),
         // GenEval-style prompt-following scores of any `ImageGenerator` on the Shapes world.
         .target(name: "Evaluation", dependencies: ["Generation", "ShapesWorld", "Imaging", "FlowCore"]),
         // Backward passes, AdamW, EMA, the trainer and checkpoints for the demo model.
-        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoding", "ShapesWorld", "DemoModelFormat"],
+        .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoders", "ShapesWorld", "DemoModelFormat"],
                 swiftSettings: vectorISA),
         // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
         .target(name: "Studio", dependencies: [
@@ -82,11 +82,11 @@ let package = Package(
         .testTarget(name: "MMDiTTests", dependencies: ["MMDiT", "FlowCore", "TestSupport"]),
         .testTarget(name: "RectifiedFlowTests", dependencies: ["RectifiedFlow", "MMDiT", "Generation", "FlowCore", "TestSupport"]),
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoding", "FlowCore", "TestSupport",
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoders", "FlowCore", "TestSupport",
                                                          "Generation", "DemoModelFormat", "ShapesWorld"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
-        .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoding", "FlowCore", "TestSupport"]),
+        .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
     ]

@@ -1,7 +1,7 @@
 import Foundation
 import FlowCore
 import MMDiT
-import TextEncoding
+import TextEncoders
 
 /// What a demo-model file holds besides its tensors (`transformer.*`, `text_encoder.*`): the two
 /// configs, the vocabulary and how it was trained, as JSON under `flowstudio.model` in the

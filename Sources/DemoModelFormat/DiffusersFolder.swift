@@ -1,7 +1,7 @@
 import Foundation
 import FlowCore
 import MMDiT
-import TextEncoding
+import TextEncoders
 
 /// A diffusers `SD3Transformer2DModel` folder, the way models go out to PyTorch and come back:
 ///

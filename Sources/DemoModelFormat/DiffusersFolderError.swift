@@ -1,7 +1,7 @@
 import Foundation
 import FlowCore
 import MMDiT
-import TextEncoding
+import TextEncoders
 
 /// Why a model cannot go out to a diffusers folder or come back from one.
 public enum DiffusersFolderError: Error, CustomStringConvertible, Equatable {

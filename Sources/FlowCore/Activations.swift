@@ -50,6 +50,14 @@ public func geluTanhDerivative(_ v: Float) -> Float {
     return s + v * 2 * s * (1 - s) * c * (1 + 3 * 0.044715 * v * v)
 }
 
+/// SiLU backward from the pre-activation `u`: `dx = dy·σ(u)·(1 + u·(1 − σ(u)))` (`dx` may be `dy`).
+public func siluBackward(dy: UnsafePointer<Float>, u: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let s = 1 / (1 + fastExp(-u[i]))
+        dx[i] = dy[i] * s * (1 + u[i] * (1 - s))
+    }
+}
+
 /// GELU (tanh approximation) of every element.
 public func geluTanh(_ x: Tensor) -> Tensor {
     var y = x

@@ -7,15 +7,15 @@ import CBLAS
 /// OpenBLAS runs single-threaded (see `Parallel`); large products are split into column
 /// (or row) blocks computed on `Parallel.threadCount` threads, so one thread pool serves
 /// both BLAS and FlowCore's own loops and no BLAS thread spins while the others work.
-/// With `precision` `.bfloat16` (by default the process-wide `MatrixPrecision.current`), products
-/// of at least `MatrixPrecision.bfloat16MinimumWork` multiply-adds run in mixed precision instead.
+/// With `precision` `.bfloat16` (the caller's choice; float32 by default), products of at least
+/// `MatrixPrecision.bfloat16MinimumWork` multiply-adds run in mixed precision instead.
 public func sgemm(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
     b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
     c: UnsafeMutablePointer<Float>, ldc: Int,
     alpha: Float = 1, beta: Float = 0,
-    precision: MatrixPrecision = .current
+    precision: MatrixPrecision = .float32
 ) {
     guard m > 0, n > 0 else { return }
     let inside = Parallel.isInsideParallelRegion
@@ -104,51 +104,4 @@ public func naiveMatmul(_ a: Tensor, _ b: Tensor, transposeB: Bool = false) -> T
         }
     }
     return out
-}
-
-/// A fully connected layer `y = x · Wᵀ + b`, stored as PyTorch stores `nn.Linear`.
-public struct Linear: Sendable {
-    /// [out, in]
-    public var weight: Tensor
-    /// [out], or nil for a layer without bias.
-    public var bias: Tensor?
-
-    public init(weight: Tensor, bias: Tensor?) {
-        precondition(weight.rank == 2, "Linear weight must be [out, in], got \(weight.shape)")
-        if let bias { precondition(bias.shape == [weight.shape[0]], "Linear bias \(bias.shape) for weight \(weight.shape)") }
-        self.weight = weight
-        self.bias = bias
-    }
-
-    public var inFeatures: Int { weight.shape[1] }
-    public var outFeatures: Int { weight.shape[0] }
-
-    /// Applies the layer to `rows` input rows (row stride `ldx`) writing `rows` output rows
-    /// (row stride `ldy`). Output columns `0..<outFeatures` of each row are overwritten.
-    public func apply(rows: Int, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int) {
-        guard rows > 0 else { return }
-        let out = outFeatures
-        if let bias {
-            bias.scalars.withUnsafeBufferPointer { pb in
-                for r in 0..<rows { (y + r * ldy).update(from: pb.baseAddress!, count: out) }
-            }
-        }
-        weight.scalars.withUnsafeBufferPointer { pw in
-            sgemm(m: rows, n: out, k: inFeatures, a: x, lda: ldx, b: pw.baseAddress!, ldb: inFeatures,
-                  transposeB: true, c: y, ldc: ldy, beta: bias == nil ? 0 : 1)
-        }
-    }
-
-    /// `x` [..., in] → [..., out].
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.shape.last == inFeatures, "Linear expects [..., \(inFeatures)], got \(x.shape)")
-        let rows = x.count / inFeatures
-        var shape = x.shape
-        shape[shape.count - 1] = outFeatures
-        return Tensor(shape: shape) { out in
-            x.scalars.withUnsafeBufferPointer { px in
-                apply(rows: rows, x: px.baseAddress!, ldx: inFeatures, y: out.baseAddress!, ldy: outFeatures)
-            }
-        }
-    }
 }

@@ -1,28 +1,22 @@
 import CBFloat16
 
-/// The arithmetic of large matrix products (`sgemm`), chosen for the whole process.
+/// The arithmetic of large matrix products. A property of a model or of a call (it travels in
+/// a `ForwardContext` down to `sgemm`), never a process-wide setting.
 public enum MatrixPrecision: String, Sendable, CaseIterable {
     /// Float32 in OpenBLAS: the default, and what inference and the reference tests use.
     case float32
     /// Mixed precision, as PyTorch's bf16 autocast: the operands are rounded to bfloat16 and
     /// multiplied with AVX-512 BF16 dot products that accumulate in float32 (FlowStudio's own
-    /// kernel, `CBFloat16`: Debian's OpenBLAS has no bfloat16 GEMM). For training.
+    /// kernel, `CBFloat16`: Debian's OpenBLAS has no bfloat16 GEMM). For training. Products of
+    /// fewer than `bfloat16MinimumWork` multiply-adds (such as per-head attention) stay in float32.
     case bfloat16
 
     /// Whether this CPU runs bfloat16 products (AVX512_BF16 and an OS that saves AVX-512 state).
     public static let bfloat16Available = fs_bf16_gemm_available() != 0
 
-    nonisolated(unsafe) private static var configured = MatrixPrecision.float32
-
-    /// The precision `sgemm` uses for products of at least `bfloat16MinimumWork` multiply-adds
-    /// (smaller ones, such as per-head attention, stay in float32). Set it once at start-up,
-    /// before any product runs.
-    public static var current: MatrixPrecision { configured }
-
-    /// Sets `current`; throws when bfloat16 is asked for on a CPU without it.
-    public static func set(_ precision: MatrixPrecision) throws(MatrixPrecisionError) {
-        if precision == .bfloat16 && !bfloat16Available { throw .bfloat16Unavailable }
-        configured = precision
+    /// Throws when this machine cannot run the precision (bfloat16 on a CPU without AVX512_BF16).
+    public func checkAvailable() throws(MatrixPrecisionError) {
+        if self == .bfloat16 && !Self.bfloat16Available { throw .bfloat16Unavailable }
     }
 
     /// m·n·k below which products stay in float32 under `.bfloat16`.

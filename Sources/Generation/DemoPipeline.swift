@@ -4,7 +4,7 @@ import FlowCore
 import VAE
 import MMDiT
 import RectifiedFlow
-import TextEncoding
+import TextEncoders
 
 /// The bundled demo model (or any file in its format): the word-level text encoder and a
 /// pixel-space MM-DiT, sampled with the rectified-flow sampler. Prompt → RGB image.

@@ -1,6 +1,6 @@
 import Foundation
 import FlowCore
-import TextEncoding
+import TextEncoders
 import MMDiT
 import RectifiedFlow
 

@@ -1,60 +1,77 @@
 import FlowCore
 
+// Dimension letters: B batch, C channels, H W latent size, p patch side, N = (H/p)·(W/p) image
+// tokens, L text tokens, D width, Dctx text-token width, Dpool pooled width.
+
 /// The MM-DiT of SD3 / SD3.5 (diffusers' `SD3Transformer2DModel`), predicting the flow
 /// velocity `v = ε − x₀` for noisy latents at timestep t, given text tokens and a pooled text vector.
 ///
 /// Forward, in the paper's order: patch embed + positional table → conditioning
 /// (timestep + pooled) → context embed → joint blocks → output AdaLN → linear → unpatchify.
-public struct MMDiT {
+/// Inference and training run the same `forward`; training passes a `Tape` and then calls
+/// `backward` (MMDiT+Backward.swift). The tensors live in a `ParameterStore`, named by their
+/// diffusers keys (under `prefix`); `precision` is the arithmetic of the model's large products.
+public struct MMDiT: @unchecked Sendable {
     public let config: MMDiTConfig
     /// Every checkpoint key the model was built from, with its shape.
     public let weightShapes: [String: [Int]]
+    /// The tensors (shared with other models in the same store when training).
+    public let store: ParameterStore
+    /// The arithmetic of large matrix products (float32 unless asked otherwise).
+    public var precision: MatrixPrecision = .float32
 
     let patchEmbedding: PatchEmbedding
     let conditioningEmbedding: TimestepTextEmbedding
     /// `context_embedder`: Dctx → D.
     let contextEmbedder: Linear
     let blocks: [JointBlock]
-    /// `norm_out.linear`: D → 2D (scale, shift).
-    let outputModulation: Linear
-    /// `proj_out`: D → p²·Cout.
-    let outputProjection: Linear
+    let outputLayer: OutputLayer
 
     /// Builds the model from weights in diffusers layout (see `CheckpointKeyMap` for the
     /// original Stability layout). Strict: missing, unused or mis-shaped keys throw, all listed.
-    public init(config: MMDiTConfig, weights: TensorProvider) throws {
-        try config.validate()
-        let store = WeightStore(weights)
-        self.init(config: config, store: store)
-        try store.finish()
+    public init(config: MMDiTConfig, weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
+        let store = ParameterStore()
+        try self.init(config: config, declaringIn: store)
+        do {
+            try store.load(from: weights)
+        } catch {
+            throw MMDiTError.weightsDoNotMatch(source: error.source, problems: error.problems)
+        }
+        self.precision = precision
     }
 
     /// Builds the model with the config read from the weights themselves.
-    public init(weights: TensorProvider) throws {
-        try self.init(config: MMDiTConfig.detect(from: weights), weights: weights)
+    public init(weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
+        try self.init(config: MMDiTConfig.detect(from: weights), weights: weights, precision: precision)
     }
 
-    /// Builds the model with every tensor made by `generate(key, shape)`: random init for
-    /// benchmarks and training.
-    public init(config: MMDiTConfig, generate: @escaping (String, [Int]) -> Tensor) throws {
+    /// Builds the model with every tensor made by `generate(key, shape)`: random init for benchmarks.
+    public init(config: MMDiTConfig, generate: (String, [Int]) -> Tensor) throws {
+        let store = ParameterStore()
+        try self.init(config: config, declaringIn: store)
+        store.fill(generate)
+    }
+
+    /// Declares the model's tensors in `store` under `prefix` (e.g. "transformer.") without
+    /// allocating or filling them: for training, where one store holds several models.
+    public init(config: MMDiTConfig, declaringIn store: ParameterStore, prefix: String = "") throws {
         try config.validate()
-        self.init(config: config, store: WeightStore(sourceDescription: "generated weights", generate: generate))
-    }
-
-    init(config: MMDiTConfig, store: WeightStore) {
         self.config = config
-        let d = config.hiddenSize
-        patchEmbedding = PatchEmbedding(store, config)
-        conditioningEmbedding = TimestepTextEmbedding(store, config)
-        contextEmbedder = store.linear("context_embedder", in: config.contextDim, out: d)
-        blocks = (0..<config.depth).map { JointBlock(store, config, index: $0) }
-        outputModulation = store.linear("norm_out.linear", in: d, out: 2 * d)
-        outputProjection = store.linear("proj_out", in: d, out: config.patchSize * config.patchSize * config.outChannels)
-        weightShapes = store.requested
+        self.store = store
+        let first = store.entries.count
+        patchEmbedding = PatchEmbedding(store, config, prefix: prefix)
+        conditioningEmbedding = TimestepTextEmbedding(store, config, prefix: prefix)
+        contextEmbedder = Linear(store, prefix + "context_embedder", in: config.contextDim, out: config.hiddenSize)
+        blocks = (0..<config.depth).map { JointBlock(store, config, prefix: prefix, index: $0) }
+        outputLayer = OutputLayer(store, config, prefix: prefix)
+        weightShapes = Dictionary(uniqueKeysWithValues: store.entries[first...].map { (String($0.name.dropFirst(prefix.count)), $0.shape) })
     }
 
     /// The number of parameters (as stored in checkpoints).
     public var parameterCount: Int { weightShapes.values.reduce(0) { $0 + $1.reduce(1, *) } }
+
+    /// The id of the fixed positional table (`pos_embed.pos_embed`) in the store.
+    public var positionTable: Int { patchEmbedding.table }
 
     /// Checks forward inputs against the model; the error says which input and which shapes.
     public func validateInputs(latents: [Int], context: [Int], pooled: [Int], timesteps: Int) throws {
@@ -89,23 +106,41 @@ public struct MMDiT {
         try validateInputs(latents: latents.shape, context: context.shape, pooled: pooled.shape, timesteps: timesteps.count)
         let p = config.patchSize
         let (hp, wp) = (latents.shape[2] / p, latents.shape[3] / p)
-        var x = patchEmbedding(latents)                                                   // [B, N, D]
-        let conditioning = silu(conditioningEmbedding(timesteps: timesteps, pooled: pooled))  // [B, D]
-        var c = contextEmbedder(context)                                                  // [B, L, D]
-        for block in blocks {
-            block(x: &x, c: &c, conditioning: conditioning)
-        }
-        // Output AdaLN (continuous: scale, shift), projection, unpatchify.
-        let modulation = outputModulation(conditioning)                                   // [B, 2D]
-        let d = config.hiddenSize
-        x.scalars.withUnsafeMutableBufferPointer { px in
-            layerNormRows(px.baseAddress!, rows: px.count / d, width: d, stride: d)
-            modulation.scalars.withUnsafeBufferPointer { pm in
-                modulate(px.baseAddress!, into: px.baseAddress!, batch: latents.shape[0], tokens: hp * wp, width: d,
-                         shift: pm.baseAddress! + d, scale: pm.baseAddress!, modStride: 2 * d)
+        let out = context.scalars.withUnsafeBufferPointer { ctx in
+            pooled.scalars.withUnsafeBufferPointer { pool in
+                forward(latents: latents, timesteps: timesteps, context: ctx.baseAddress!, contextTokens: context.shape[1],
+                        pooled: pool.baseAddress!, tape: nil)
             }
         }
-        let patches = outputProjection(x)                                                 // [B, N, p²·Cout]
+        let patches = out.tensor([latents.shape[0], hp * wp, p * p * config.outChannels])  // [B, N, p²·Cout]
         return unpatchify(patches, patch: p, gridHeight: hp, gridWidth: wp, channels: config.outChannels)
+    }
+
+    /// The forward on raw text buffers: `latents` [B, C, H, W], `timesteps` [B] (σ·1000),
+    /// `context` [B, L, Dctx], `pooled` [B, Dpool] → the prediction in token layout [B, N, p²·Cout]
+    /// (features ordered (i, j, c)). With a `tape` (from `makeTape`), keeps what `backward` needs.
+    /// Inputs are not checked here: `callAsFunction` checks them.
+    public func forward(latents: Tensor, timesteps: [Float], context: UnsafePointer<Float>, contextTokens l: Int,
+                        pooled: UnsafePointer<Float>, tape: Tape?) -> FloatBuffer {
+        let c = config, d = c.hiddenSize, p = c.patchSize
+        let ctx = ForwardContext(store: store, precision: precision)
+        let batch = latents.shape[0]
+        let n = (latents.shape[2] / p) * (latents.shape[3] / p)
+        let x = FloatBuffer(uninitialized: batch * n * d)                                              // [B, N, D]
+        patchEmbedding.forward(ctx, latents: latents, into: x.p, patches: tape?.patches)
+        let temb = tape?.temb ?? FloatBuffer(uninitialized: batch * d)                                 // [B, D]
+        conditioningEmbedding.forward(ctx, timesteps: timesteps, pooled: pooled, temb: temb.p, tape: tape?.embedding)
+        let conditioning = tape?.conditioning ?? FloatBuffer(uninitialized: batch * d)                 // [B, D] = SiLU(temb)
+        conditioning.p.update(from: temb.p, count: batch * d)
+        siluInPlace(conditioning.p, count: batch * d)
+        let cTokens = FloatBuffer(uninitialized: batch * l * d)                                        // [B, L, D]
+        contextEmbedder.forward(ctx, rows: batch * l, x: context, ldx: c.contextDim, y: cTokens.p, ldy: d)
+        for (i, block) in blocks.enumerated() {
+            block.forward(ctx, x: x.p, c: cTokens.p, conditioning: conditioning.p, batch: batch, n: n, l: l,
+                          tape: tape?.blocks[i])
+        }
+        let out = tape?.output ?? FloatBuffer(uninitialized: batch * n * outputLayer.projection.outFeatures)  // [B, N, p²·Cout]
+        outputLayer.forward(ctx, x: x.p, conditioning: conditioning.p, batch: batch, n: n, out: out.p, tape: tape?.outputLayer)
+        return out
     }
 }

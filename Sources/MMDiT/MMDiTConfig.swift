@@ -57,14 +57,6 @@ public struct MMDiTConfig: Codable, Equatable, Sendable {
         self.mlpHiddenSize = mlpHiddenSize
     }
 
-    /// SD3-medium.
-    public static let sd3Medium = MMDiTConfig(depth: 24)
-    /// SD3.5-medium (MMDiT-X).
-    public static let sd35Medium = MMDiTConfig(depth: 24, posEmbedMaxSize: 384, qkNorm: true,
-                                               dualAttentionLayers: Array(0...12))
-    /// SD3.5-large.
-    public static let sd35Large = MMDiTConfig(depth: 38, qkNorm: true)
-
     /// Head width: 64 in the family.
     public var headDim: Int { hiddenSize / heads }
     /// Features per patch token: C·p².

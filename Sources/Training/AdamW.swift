@@ -21,16 +21,16 @@ public final class AdamW {
     /// Steps taken (for bias correction).
     public private(set) var step = 0
     /// First and second moments, in the parameter set's flat layout.
-    let m: Buffer, v: Buffer
+    let m: FloatBuffer, v: FloatBuffer
 
     public init(parameterCount: Int, weightDecay: Float = 0.01) {
         self.weightDecay = weightDecay
-        m = Buffer(parameterCount)
-        v = Buffer(parameterCount)
+        m = FloatBuffer(parameterCount)
+        v = FloatBuffer(parameterCount)
     }
 
     /// Whether a tensor is weight-decayed.
-    func decays(_ entry: ParameterSet.Entry) -> Bool {
+    func decays(_ entry: ParameterStore.Entry) -> Bool {
         switch decayScope {
         case .all: return true
         case .matrices: return entry.shape.count >= 2 && !entry.name.contains("embedding.weight")
@@ -38,7 +38,7 @@ public final class AdamW {
     }
 
     /// One update of every trainable tensor with learning rate `lr` from `params.grads`.
-    public func update(_ params: ParameterSet, lr: Float) {
+    public func update(_ params: ParameterStore, lr: Float) {
         step += 1
         let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
         let (b1, b2, eps) = (beta1, beta2, epsilon)
@@ -70,7 +70,7 @@ public final class AdamW {
 /// The global L2 norm of all trainable gradients; scales them to `maxNorm` when larger
 /// (as `torch.nn.utils.clip_grad_norm_`: factor maxNorm/(norm + 1e-6)). Returns the norm before clipping.
 @discardableResult
-public func clipGradientNorm(_ params: ParameterSet, maxNorm: Float) -> Float {
+public func clipGradientNorm(_ params: ParameterStore, maxNorm: Float) -> Float {
     var sum: Double = 0
     for entry in params.entries where entry.trainable {
         let g = params.grads + entry.offset
@@ -92,16 +92,16 @@ public func clipGradientNorm(_ params: ParameterSet, maxNorm: Float) -> Float {
 /// the weights (with a fixed 0.999, the EMA after 500 steps would still be 60% initialisation).
 public final class ExponentialMovingAverage {
     public let decay: Float
-    let values: Buffer
+    let values: FloatBuffer
 
-    public init(_ params: ParameterSet, decay: Float) {
+    public init(_ params: ParameterStore, decay: Float) {
         self.decay = decay
-        values = Buffer(params.count)
+        values = FloatBuffer(params.count)
         values.p.update(from: params.values, count: params.count)
     }
 
     /// Averages in the weights after optimiser step `step` (1-based).
-    public func update(_ params: ParameterSet, step: Int) {
+    public func update(_ params: ParameterStore, step: Int) {
         let d = min(decay, Float(1 + step) / Float(10 + step))
         nonisolated(unsafe) let (e, p) = (values.p, params.values)
         Parallel.forEachChunk(params.count, minChunk: Parallel.elementwiseGrain) { range in
@@ -110,7 +110,7 @@ public final class ExponentialMovingAverage {
     }
 
     /// The averaged tensors by name, in the layout of `params`.
-    public func namedTensors(_ params: ParameterSet) -> [String: Tensor] {
+    public func namedTensors(_ params: ParameterStore) -> [String: Tensor] {
         Dictionary(uniqueKeysWithValues: params.entries.map { entry in
             (entry.name, Tensor(shape: entry.shape, scalars: Array(UnsafeBufferPointer(start: values.p + entry.offset, count: entry.count))))
         })

@@ -9,11 +9,34 @@ enum Checkpoint {
     static let fileName = "checkpoint.safetensors"
     static let recipeKey = "flowstudio.checkpoint.recipe"
 
-    static func layoutSignature(_ params: ParameterSet) -> String {
-        params.entries.map { "\($0.name)\(describeShape($0.shape))" }.joined(separator: ";")
+    /// The tensors in the order they lie in the flat buffers, as `name[shape];…`.
+    static func layoutSignature(_ params: ParameterStore) -> String {
+        params.entries.sorted { $0.offset < $1.offset }.map { "\($0.name)\(describeShape($0.shape))" }.joined(separator: ";")
     }
 
-    static func save(to directory: URL, params: ParameterSet, ema: ExponentialMovingAverage, adam: AdamW,
+    /// For each tensor of `params`, where it starts in a flat buffer laid out as `layout` (a
+    /// signature written by this or an earlier version, whose order may differ); nil when the
+    /// layout holds other tensors or shapes.
+    static func offsets(of layout: String, in params: ParameterStore) -> [(from: Int, to: Int, count: Int)]? {
+        var stored: [String: (offset: Int, shape: String)] = [:]
+        var offset = 0
+        for item in layout.split(separator: ";") {
+            guard let open = item.firstIndex(of: "[") else { return nil }
+            let shape = String(item[open...])
+            let dims = shape.dropFirst().dropLast().split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            stored[String(item[..<open])] = (offset, shape)
+            offset += dims.reduce(1, *)
+        }
+        guard offset == params.count, stored.count == params.entries.count else { return nil }
+        var moves: [(from: Int, to: Int, count: Int)] = []
+        for entry in params.entries {
+            guard let s = stored[entry.name], s.shape == describeShape(entry.shape) else { return nil }
+            moves.append((s.offset, entry.offset, entry.count))
+        }
+        return moves
+    }
+
+    static func save(to directory: URL, params: ParameterStore, ema: ExponentialMovingAverage, adam: AdamW,
                      options: TrainingOptions, step: Int, validationLoss: Float?,
                      recipe: [DemoModelDescription.TrainingPhase]) throws {
         func flat(_ p: UnsafeMutablePointer<Float>) -> Tensor {
@@ -55,24 +78,31 @@ enum Checkpoint {
     }
 
     /// Loads a checkpoint into freshly built training state; returns the step to continue from.
-    static func load(from url: URL, params: ParameterSet, ema: ExponentialMovingAverage, adam: AdamW) throws -> Int {
+    static func load(from url: URL, params: ParameterStore, ema: ExponentialMovingAverage, adam: AdamW) throws -> Int {
         let file = try SafeTensorsFile(contentsOf: url)
         guard let layout = file.metadata["flowstudio.checkpoint.layout"], let stepText = file.metadata["flowstudio.checkpoint.step"],
               let step = Int(stepText), let adamStep = Int(file.metadata["flowstudio.checkpoint.adam_step"] ?? "") else {
             throw TrainingError.checkpoint("\(url.path) is not a FlowStudio training checkpoint")
         }
-        guard layout == layoutSignature(params) else {
+        // Checkpoints of earlier versions list the same tensors in another order (q, k, v now lie
+        // next to each other): they are moved into place by name.
+        guard let moves = offsets(of: layout, in: params) else {
             throw TrainingError.checkpoint("\(url.path) was made for a different model shape; start a new run in another --out directory, or resume with the options it was made with")
+        }
+        func reordered(_ flat: [Float]) -> [Float] {
+            var out = [Float](repeating: 0, count: flat.count)
+            for move in moves { for i in 0..<move.count { out[move.to + i] = flat[move.from + i] } }
+            return out
         }
         for name in ["params", "ema", "adam.m", "adam.v"] {
             guard file.shape(of: name) == [params.count] else {
                 throw TrainingError.checkpoint("\(url.path): tensor '\(name)' is missing or has the wrong size")
             }
         }
-        let values = try file.tensor("params").scalars
+        let values = reordered(try file.tensor("params").scalars)
         values.withUnsafeBufferPointer { params.values.update(from: $0.baseAddress!, count: params.count) }
-        try file.tensor("ema").scalars.withUnsafeBufferPointer { ema.values.p.update(from: $0.baseAddress!, count: params.count) }
-        adam.restore(step: adamStep, m: try file.tensor("adam.m").scalars, v: try file.tensor("adam.v").scalars)
+        try reordered(file.tensor("ema").scalars).withUnsafeBufferPointer { ema.values.p.update(from: $0.baseAddress!, count: params.count) }
+        adam.restore(step: adamStep, m: reordered(try file.tensor("adam.m").scalars), v: reordered(try file.tensor("adam.v").scalars))
         return step
     }
 }

@@ -1,16 +1,26 @@
 import FlowCore
 import MMDiT
 import RectifiedFlow
-import TextEncoding
+import TextEncoders
 
-/// The bundled demo model being trained: the text encoder and the MM-DiT in one parameter set
+/// The bundled demo model being trained: the text encoder and the MM-DiT in one parameter store
 /// (keys `text_encoder.*` and `transformer.*`), trained jointly with the rectified-flow loss.
+/// The models are the inference models themselves, run with a tape.
 public final class DemoModelTraining {
-    public let params = ParameterSet()
+    public let params = ParameterStore()
     public let transformerConfig: MMDiTConfig
     public let textConfig: TextEncoderConfig
-    let transformer: TrainableMMDiT
-    let textEncoder: TrainableTextEncoder
+    private(set) var transformer: MMDiT
+    private(set) var textEncoder: DemoTextTransformer
+
+    /// The arithmetic of the large matrix products, forward and backward (float32 by default;
+    /// check `MatrixPrecision.checkAvailable()` before asking for bfloat16).
+    public var precision: MatrixPrecision = .float32 {
+        didSet {
+            transformer.precision = precision
+            textEncoder.precision = precision
+        }
+    }
 
     public init(transformer transformerConfig: MMDiTConfig, text textConfig: TextEncoderConfig) throws {
         guard transformerConfig.contextDim == textConfig.width, transformerConfig.pooledDim == textConfig.width else {
@@ -18,8 +28,10 @@ public final class DemoModelTraining {
         }
         self.transformerConfig = transformerConfig
         self.textConfig = textConfig
-        textEncoder = TrainableTextEncoder(params, config: textConfig)
-        transformer = try TrainableMMDiT(params, config: transformerConfig)
+        textEncoder = DemoTextTransformer(config: textConfig, declaringIn: params)
+        transformer = try MMDiT(config: transformerConfig, declaringIn: params, prefix: "transformer.")
+        params.allocateGradients()
+        params.set(transformer.positionTable, sincosPositionTable(side: transformerConfig.posEmbedMaxSize, width: transformerConfig.hiddenSize))
     }
 
     /// One batch: clean images, their token sequences, the noise and the t of each item.
@@ -40,22 +52,25 @@ public final class DemoModelTraining {
     /// The flow-matching loss of a batch; with `backward`, also accumulates every parameter's gradient.
     public func loss(_ batch: Batch, backward: Bool) -> Float {
         let b = batch.tokens.count, l = textConfig.length
-        let text = textEncoder.forward(params, tokens: batch.tokens)
+        let textTape = backward ? textEncoder.makeTape(tokens: batch.tokens) : nil
+        let text = textEncoder.forward(tokens: batch.tokens, tape: textTape)
         let zt = FlowMatching.noisy(data: batch.images, noise: batch.noise, t: batch.t)
-        let tape = transformer.forward(params, latents: zt, timesteps: batch.t.map { $0 * 1000 },
-                                       context: text.context.p, contextTokens: l, pooled: text.pooled.p)
+        let tape = backward ? transformer.makeTape(batch: b, latentHeight: zt.shape[2], latentWidth: zt.shape[3], contextTokens: l,
+                                                   context: text.context.p, pooled: text.pooled.p) : nil
+        let output = transformer.forward(latents: zt, timesteps: batch.t.map { $0 * 1000 }, context: text.context.p,
+                                         contextTokens: l, pooled: text.pooled.p, tape: tape)        // [B, N, p²C]
         let target = patchify(FlowMatching.target(data: batch.images, noise: batch.noise),
-                              patch: transformerConfig.patchSize, order: .channelsLast)  // [B, N, p²C]
-        let dOutput = backward ? Buffer(tape.output.count) : nil
+                              patch: transformerConfig.patchSize, order: .channelsLast)               // [B, N, p²C]
+        let dOutput = backward ? FloatBuffer(output.count) : nil
         let loss = target.scalars.withUnsafeBufferPointer { y in
-            FlowMatching.meanSquaredError(prediction: tape.output.p, target: y.baseAddress!, count: tape.output.count,
-                                          gradient: dOutput?.p)
+            FlowMatching.meanSquaredError(prediction: output.p, target: y.baseAddress!, count: output.count, gradient: dOutput?.p)
         }
-        if let dOutput {
-            let dContext = Buffer(b * l * textConfig.width), dPooled = Buffer(b * textConfig.width)
-            transformer.backward(params, tape: tape, dOutput: dOutput.p, dContext: dContext.p, dPooled: dPooled.p)
-            textEncoder.backward(params, tape: text, dContext: dContext.p, dPooled: dPooled.p)
+        if let dOutput, let tape, let textTape {
+            let dContext = FloatBuffer(b * l * textConfig.width), dPooled = FloatBuffer(b * textConfig.width)
+            transformer.backward(tape: tape, dOutput: dOutput.p, dContext: dContext.p, dPooled: dPooled.p)
+            textEncoder.backward(tape: textTape, dContext: dContext.p, dPooled: dPooled.p)
         }
+        withExtendedLifetime(text) {}
         return loss
     }
 }

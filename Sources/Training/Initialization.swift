@@ -1,6 +1,6 @@
 import FlowCore
 
-extension ParameterSet {
+extension ParameterStore {
     /// The initialisation training starts from (DiT / SD3 practice): Xavier-uniform linears with
     /// zero biases, AdaLN-Zero (every modulation linear and the output projection start at zero,
     /// so each block starts as the identity), norm weights 1, embeddings N(0, 0.02²).

@@ -1,7 +1,7 @@
 import FlowCore
 import RectifiedFlow
 import ShapesWorld
-import TextEncoding
+import TextEncoders
 
 /// Turns the Shapes world into training batches, deterministically: item `i` (image, caption,
 /// caption dropout, noise and t) depends only on the seed, the scene mix and `i`, so a resumed

@@ -3,7 +3,7 @@ import Foundation
 import FlowCore
 import MMDiT
 import ShapesWorld
-import TextEncoding
+import TextEncoders
 
 /// A training option that fixes the model's shape, and so can be read from an initial model.
 public enum ModelShapeOption: String, CaseIterable, Sendable {
@@ -104,14 +104,14 @@ public struct InitialModel {
     /// Copies the model's tensors into a run's parameters, strictly: every `transformer.*` key of
     /// the run present with its shape and no others; the same for `text_encoder.*` when the model
     /// has a text encoder (otherwise those keep their fresh initialisation).
-    public func load(into params: ParameterSet) throws {
+    public func load(into params: ParameterStore) throws {
         try Self.load(params, prefix: "transformer.", from: contents.transformerWeights)
         if let text = contents.textEncoderWeights {
             try Self.load(params, prefix: TextEncoderConfig.prefix, from: text)
         }
     }
 
-    static func load(_ params: ParameterSet, prefix: String, from provider: TensorProvider) throws {
+    static func load(_ params: ParameterStore, prefix: String, from provider: TensorProvider) throws {
         let ids = params.entries.indices.filter { params.entries[$0].name.hasPrefix(prefix) }
         func key(_ id: Int) -> String { String(params.entries[id].name.dropFirst(prefix.count)) }
         let expected = Dictionary(uniqueKeysWithValues: ids.map { (key($0), params.entries[$0].shape) })

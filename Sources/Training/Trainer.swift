@@ -3,7 +3,7 @@ import Foundation
 import FlowCore
 import MMDiT
 import ShapesWorld
-import TextEncoding
+import TextEncoders
 
 /// What the trainer reports after each step.
 public struct TrainingProgress: Sendable {
@@ -217,10 +217,10 @@ public final class Trainer {
 extension Trainer {
     /// This invocation's phase as it starts: every option in force and the compute settings
     /// (matrix precision and threads change the arithmetic, so they are part of the recipe).
-    static func phase(directory: URL, from step: Int, options: TrainingOptions,
-                      start: String) -> DemoModelDescription.TrainingPhase {
+    static func phase(directory: URL, from step: Int, options: TrainingOptions, start: String,
+                      precision: MatrixPrecision = .float32) -> DemoModelDescription.TrainingPhase {
         let settings = options.recipeSettings.map { DemoModelDescription.TrainingSetting($0.name, $0.value) }
-            + [.init("precision", MatrixPrecision.current.rawValue), .init("threads", "\(Parallel.threadCount)")]
+            + [.init("precision", precision.rawValue), .init("threads", "\(Parallel.threadCount)")]
         return .init(run: directory.path, fromStep: step, toStep: step, start: start, command: "not recorded", options: settings)
     }
 
@@ -237,6 +237,10 @@ extension Trainer {
     public var recordedRecipe: [DemoModelDescription.TrainingPhase] {
         var phases = recipe
         phases[phases.count - 1].toStep = step
+        // The precision is the model's, which may be set after the phase began.
+        if let i = phases[phases.count - 1].options.firstIndex(where: { $0.name == "precision" }) {
+            phases[phases.count - 1].options[i].value = model.precision.rawValue
+        }
         return phases
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import MMDiT
 import RectifiedFlow
-import TextEncoding
+import TextEncoders
 
 /// Every choice that defines a training run (stored in each checkpoint, so a resume continues
 /// the same run). The defaults are what `flowstudio train` uses when no option is given; they

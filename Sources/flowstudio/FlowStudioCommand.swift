@@ -31,7 +31,6 @@ struct ComputeOptions: ParsableArguments {
 
     func apply() {
         Parallel.setThreadCount(threads)
-        try? MatrixPrecision.set(precision)  // checked in validate()
         keepFreedMemoryForReuse()
     }
 }

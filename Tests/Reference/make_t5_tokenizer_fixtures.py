@@ -1,4 +1,4 @@
-"""Fixtures for FlowStudio's T5 tokenizer (`T5Tokenizer` in Sources/TextEncoding).
+"""Fixtures for FlowStudio's T5 tokenizer (`T5Tokenizer` in Sources/TextEncoders).
 
 Trains a small SentencePiece unigram model with T5's settings (pad 0, eos 1, unk 2, no bos) and a
 normalisation rule set taken from SentencePiece's own `nmt_nfkc` (T5's), loads it with transformers'

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import TextEncoding
+import TextEncoders
 
 /// Bad tokenizer files: one `TokenizerFileError` naming the file, never a crash or a hang.
 @Suite struct T5TokenizerFileErrorTests {

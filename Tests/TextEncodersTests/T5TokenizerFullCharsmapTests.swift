@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TextEncoding
+import TextEncoders
 
 /// The whole `nmt_nfkc` charsmap (T5's), too large to commit twice (spiece.model and base64 in
 /// tokenizer.json): runs only when `T5_FULL_CHECK_DIR` names a directory written by

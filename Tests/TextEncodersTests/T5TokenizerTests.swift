@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import TextEncoding
+import TextEncoders
 
 /// T5's tokenizer against transformers 5 on the prompts of `Tests/Reference/fixtures/tokenizers/`
 /// (made by `Tests/Reference/make_t5_tokenizer_fixtures.py`; its README section says what the

@@ -1,5 +1,5 @@
 import Testing
-import TextEncoding
+import TextEncoders
 
 @Suite struct WordTokenizerTests {
     @Test func wordsAreLowerCasedAndSplitOnAnythingButLettersAndDigits() {

@@ -12,20 +12,19 @@ import TestSupport
 /// that tensor (gradients span 9e-5 … 0.13 across tensors, so the scale is per tensor).
 @Suite struct PyTorchGradientTests {
     struct Setup {
-        let params: ParameterSet
-        let model: TrainableMMDiT
+        let params: ParameterStore
+        let model: MMDiT
         let io: SafeTensorsFile
     }
 
-    static func setup() throws -> Setup {
-        let weights = try ReferenceFixtures.open("grad_mmdit.weights.safetensors")
-        let params = ParameterSet()
-        let model = try TrainableMMDiT(params, config: MMDiTConfig.detect(from: weights), prefix: "")
-        for (id, entry) in params.entries.enumerated() {
-            params.set(id, try weights.tensor(entry.name))
-        }
-        #expect(Set(params.entries.map(\.name)) == Set(weights.names), "the trainable model's keys are diffusers' keys")
-        return Setup(params: params, model: model, io: try ReferenceFixtures.open("grad_mmdit.io.safetensors"))
+    /// The fixture model `name` (grad_mmdit, grad_mmditx), loaded strictly: its keys are diffusers' keys.
+    static func setup(_ name: String = "grad_mmdit") throws -> Setup {
+        let weights = try ReferenceFixtures.open(name + ".weights.safetensors")
+        let params = ParameterStore()
+        let model = try MMDiT(config: MMDiTConfig.detect(from: weights), declaringIn: params)
+        params.allocateGradients()
+        try params.load(from: weights)
+        return Setup(params: params, model: model, io: try ReferenceFixtures.open(name + ".io.safetensors"))
     }
 
     /// Loss and gradients of the fixture batch; returns the loss and d(context), d(pooled).
@@ -38,8 +37,10 @@ import TestSupport
         s.params.zeroGrads()
         let loss = context.scalars.withUnsafeBufferPointer { ctx in
             pooled.scalars.withUnsafeBufferPointer { pool in
-                let tape = s.model.forward(s.params, latents: zt, timesteps: t.map { $0 * 1000 }, context: ctx.baseAddress!,
-                                           contextTokens: context.shape[1], pooled: pool.baseAddress!)
+                let tape = s.model.makeTape(batch: x0.shape[0], latentHeight: x0.shape[2], latentWidth: x0.shape[3],
+                                            contextTokens: context.shape[1], context: ctx.baseAddress!, pooled: pool.baseAddress!)
+                _ = s.model.forward(latents: zt, timesteps: t.map { $0 * 1000 }, context: ctx.baseAddress!,
+                                    contextTokens: context.shape[1], pooled: pool.baseAddress!, tape: tape)
                 var dOutput = [Float](repeating: 0, count: tape.output.count)
                 let loss = target.scalars.withUnsafeBufferPointer { y in
                     dOutput.withUnsafeMutableBufferPointer { g in
@@ -49,7 +50,7 @@ import TestSupport
                 dOutput.withUnsafeBufferPointer { g in
                     dContext.scalars.withUnsafeMutableBufferPointer { dc in
                         dPooled.scalars.withUnsafeMutableBufferPointer { dp in
-                            s.model.backward(s.params, tape: tape, dOutput: g.baseAddress!, dContext: dc.baseAddress!, dPooled: dp.baseAddress!)
+                            s.model.backward(tape: tape, dOutput: g.baseAddress!, dContext: dc.baseAddress!, dPooled: dp.baseAddress!)
                         }
                     }
                 }
@@ -59,8 +60,9 @@ import TestSupport
         return (loss, dContext, dPooled)
     }
 
-    @Test func lossAndEveryGradientMatchPyTorch() throws {
-        let s = try Self.setup()
+    @Test(arguments: ["grad_mmdit"])
+    func lossAndEveryGradientMatchPyTorch(fixture: String) throws {
+        let s = try Self.setup(fixture)
         let (loss, dContext, dPooled) = try Self.lossAndGradients(s)
         let reference = try s.io.tensor("loss").scalars[0]
         #expect(abs(loss - reference) <= 1e-5 * max(1, abs(reference)), "loss \(loss) vs PyTorch \(reference)")

@@ -46,9 +46,9 @@ struct BenchModelOptions: ParsableArguments {
     }
 
     /// A model of this shape with uniform random weights scaled like PyTorch's default init.
-    func randomModel() throws -> MMDiT {
+    func randomModel(precision: MatrixPrecision) throws -> MMDiT {
         var stream: UInt64 = 0
-        return try MMDiT(config: config) { key, shape in
+        var model = try MMDiT(config: config) { key, shape in
             stream += 1
             let fanIn = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : shape.last!
             let bound = key.contains("norm") && shape.count == 1 ? 1 : 1 / Float(fanIn).squareRoot()
@@ -56,6 +56,8 @@ struct BenchModelOptions: ParsableArguments {
             if bound == 1 && key.contains("norm") { t = Tensor(repeating: 1, shape: shape) }
             return t
         }
+        model.precision = precision
+        return model
     }
 }
 
@@ -82,7 +84,7 @@ struct BenchForward: ParsableCommand {
     func run() throws {
         compute.apply()
         let config = model.config
-        let network = try model.randomModel()
+        let network = try model.randomModel(precision: compute.precision)
         let (h, w) = (model.latent[0], model.latent[1])
         let latents = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
         let context = Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2)
@@ -96,7 +98,7 @@ struct BenchForward: ParsableCommand {
         let median = times.sorted()[times.count / 2]
         let flops = config.forwardFLOPs(batch: model.batch, latentHeight: h, latentWidth: w, contextTokens: model.context)
         let tokens = model.batch * (h / config.patchSize) * (w / config.patchSize)
-        let sgemmRate = measureSgemmGFLOPs(m: tokens, n: config.mlpHiddenSize, k: config.hiddenSize)
+        let sgemmRate = measureSgemmGFLOPs(m: tokens, n: config.mlpHiddenSize, k: config.hiddenSize, precision: compute.precision)
         let gflops = flops / median / 1e9
         let weightBytes = Double(network.parameterCount) * 4
         let peak = peakResidentBytes()
@@ -143,7 +145,7 @@ struct BenchSample: ParsableCommand {
     func run() throws {
         compute.apply()
         let config = model.config
-        let network = try model.randomModel()
+        let network = try model.randomModel(precision: compute.precision)
         let (h, w) = (model.latent[0], model.latent[1])
         let noise = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
         let positive = TextConditioning(context: Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2),
@@ -207,9 +209,10 @@ struct BenchTrain: ParsableCommand {
         let data = (0..<2).map { batches.trainingBatch(step: $0) }  // data generation is not timed
         /// Samples/s (median step) and the first step's loss, from the same initial weights.
         func measure(_ precision: MatrixPrecision) throws -> (rate: Double, medianSeconds: Double, firstLoss: Float, params: Int) {
-            try MatrixPrecision.set(precision)
+            try precision.checkAvailable()
             let model = try DemoModelTraining(transformer: options.transformerConfig,
                                               text: options.textConfig(vocabularySize: batches.tokenizer.vocabularySize))
+            model.precision = precision
             model.params.randomizeForTesting(seed: 1)
             let adam = AdamW(parameterCount: model.params.count)
             let ema = ExponentialMovingAverage(model.params, decay: 0.999)
@@ -265,7 +268,7 @@ func measureSeconds(_ body: () throws -> Void) rethrows -> Double {
 
 /// GFLOP/s of `C[m,n] = A[m,k]·B[n,k]ᵀ` with the current thread settings (median of a few runs
 /// after a warm-up, repeated to last at least ~50 ms each).
-func measureSgemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
+func measureSgemmGFLOPs(m: Int, n: Int, k: Int, precision: MatrixPrecision) -> Double {
     let a = Noise.uniform(shape: [m, k], bound: 1, seed: 7)
     let b = Noise.uniform(shape: [n, k], bound: 1, seed: 8)
     var c = [Float](repeating: 0, count: m * n)
@@ -275,7 +278,7 @@ func measureSgemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
             b.scalars.withUnsafeBufferPointer { pb in
                 c.withUnsafeMutableBufferPointer { pc in
                     sgemm(m: m, n: n, k: k, a: pa.baseAddress!, lda: k, b: pb.baseAddress!, ldb: k,
-                          transposeB: true, c: pc.baseAddress!, ldc: n)
+                          transposeB: true, c: pc.baseAddress!, ldc: n, precision: precision)
                 }
             }
         }

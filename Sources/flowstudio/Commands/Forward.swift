@@ -24,7 +24,7 @@ struct Forward: ParsableCommand {
     func run() throws {
         compute.apply()
         let weights = try SafeTensorsFile(contentsOf: fileURL(model, option: "--model"))
-        let network = try MMDiT(weights: diffusersView(of: weights))
+        let network = try MMDiT(weights: diffusersView(of: weights), precision: compute.precision)
         let inputFile = try SafeTensorsFile(contentsOf: fileURL(inputs, option: "--inputs"))
         func input(_ name: String) throws -> Tensor {
             try inputFile.required(name, needs: "hidden_states, encoder_hidden_states, pooled_projections and timestep")

@@ -65,7 +65,8 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let network = try MMDiT(weights: diffusersView(of: SafeTensorsFile(contentsOf: fileURL(model, option: "--model"))))
+        let network = try MMDiT(weights: diffusersView(of: SafeTensorsFile(contentsOf: fileURL(model, option: "--model"))),
+                                precision: compute.precision)
         let file = try SafeTensorsFile(contentsOf: fileURL(inputs, option: "--inputs"))
         func input(_ name: String) throws -> Tensor {
             try file.required(name, needs: "latents, encoder_hidden_states and pooled_projections")

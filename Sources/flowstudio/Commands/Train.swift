@@ -67,6 +67,7 @@ struct Train: ParsableCommand {
             ?? Trainer(options: options, directory: fileURL(out, option: "--out"), resume: resume,
                        changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])
                                      + (sceneMix != nil ? [.sceneMix] : [])))
+        trainer.model.precision = compute.precision
         if let initFrom {  // the initial model's own recipe becomes the first phases of this one
             trainer.recordInitialModel(try InitialModel(contentsOf: fileURL(initFrom, option: "--init")))
         }

@@ -1,0 +1,42 @@
+import FlowCore
+
+/// The demo text encoder for inference: the word tokenizer in front of the `DemoTextTransformer`,
+/// prompts → (context [B, L, E], pooled [B, E]).
+public struct DemoTextEncoder: Sendable {
+    public let config: TextEncoderConfig
+    public let tokenizer: WordTokenizer
+    /// The transformer, over its own parameter store.
+    public let network: DemoTextTransformer
+
+    /// Loads from a provider holding the `text_encoder.*` keys. Strict: a missing `text_encoder.*`
+    /// key, an unused one or a shape mismatch throws, every problem listed (keys of other models
+    /// in the same file are left to their loaders).
+    public init(config: TextEncoderConfig, tokenizer: WordTokenizer, weights: TensorProvider) throws {
+        try config.validate()
+        guard tokenizer.vocabularySize == config.vocabularySize, tokenizer.length == config.length else {
+            throw TextEncoderError.weights("the tokenizer (\(tokenizer.vocabularySize) tokens, length \(tokenizer.length)) does not fit the config (\(config.vocabularySize), \(config.length))")
+        }
+        let store = ParameterStore()
+        network = DemoTextTransformer(config: config, declaringIn: store)
+        do {
+            try store.load(from: weights, ignoring: { !$0.hasPrefix(TextEncoderConfig.prefix) })
+        } catch {
+            throw TextEncoderError.weights(error.description)
+        }
+        self.config = config
+        self.tokenizer = tokenizer
+    }
+
+    /// Encodes token sequences [B][L] → (context [B, L, E], pooled [B, E]).
+    public func encode(tokens: [[Int]]) -> (context: Tensor, pooled: Tensor) {
+        let out = network.forward(tokens: tokens, tape: nil)
+        return (out.context.tensor([tokens.count, config.length, config.width]), out.pooled.tensor([tokens.count, config.width]))
+    }
+
+    /// Tokenizes and encodes prompts.
+    public func encode(prompts: [String]) -> (context: Tensor, pooled: Tensor, unknownWords: [String]) {
+        let encodings = prompts.map(tokenizer.encode)
+        let (context, pooled) = encode(tokens: encodings.map(\.tokens))
+        return (context, pooled, encodings.flatMap(\.unknownWords))
+    }
+}

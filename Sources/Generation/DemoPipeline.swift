@@ -21,7 +21,8 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
     }
 
     /// Loads a demo-model file; errors say what is wrong with it.
-    public init(contentsOf url: URL) throws {
+    /// `precision` is the arithmetic of the large matrix products (`--precision`).
+    public init(contentsOf url: URL, precision: MatrixPrecision = .float32) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         let description = try DemoModelDescription.required(in: file, at: url)
         let prefixes = ["transformer.", TextEncoderConfig.prefix]
@@ -30,10 +31,11 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         }
         self.description = description
         self.url = url
-        network = try MMDiT(config: description.transformer, weights: PrefixedTensors(file, prefix: "transformer."))
+        network = try MMDiT(config: description.transformer, weights: PrefixedTensors(file, prefix: "transformer."),
+                            precision: precision)
         textEncoder = try DemoTextEncoder(config: description.textEncoder,
                                           tokenizer: WordTokenizer(words: description.vocabulary, length: description.textEncoder.length),
-                                          weights: file)
+                                          weights: file, precision: precision)
         modelHash = Self.fingerprint(of: url)
     }
 
@@ -72,8 +74,9 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
 
     /// A short fingerprint of the file's bytes (FNV-1a 64 over the file, as 10 hex digits).
     static func fingerprint(of url: URL) -> String {
-        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "unknown" }
-        let h = data.withUnsafeBytes { FNV1a.hash($0) }
+        guard let h = try? ReadableFile(url, expected: "a safetensors file").withMappedBytes({ FNV1a.hash($0) }) else {
+            return "unknown"
+        }
         return String(String(h, radix: 16).prefix(10))
     }
 }

@@ -10,14 +10,17 @@ public struct DemoTextEncoder: Sendable {
 
     /// Loads from a provider holding the `text_encoder.*` keys. Strict: a missing `text_encoder.*`
     /// key, an unused one or a shape mismatch throws, every problem listed (keys of other models
-    /// in the same file are left to their loaders).
-    public init(config: TextEncoderConfig, tokenizer: WordTokenizer, weights: TensorProvider) throws {
+    /// in the same file are left to their loaders). `precision` is the arithmetic of its products.
+    public init(config: TextEncoderConfig, tokenizer: WordTokenizer, weights: TensorProvider,
+                precision: MatrixPrecision = .float32) throws {
         try config.validate()
         guard tokenizer.vocabularySize == config.vocabularySize, tokenizer.length == config.length else {
             throw TextEncoderError.weights("the tokenizer (\(tokenizer.vocabularySize) tokens, length \(tokenizer.length)) does not fit the config (\(config.vocabularySize), \(config.length))")
         }
         let store = ParameterStore()
-        network = DemoTextTransformer(config: config, declaringIn: store)
+        var network = DemoTextTransformer(config: config, declaringIn: store)
+        network.precision = precision
+        self.network = network
         do {
             try store.load(from: weights, ignoring: { !$0.hasPrefix(TextEncoderConfig.prefix) })
         } catch {

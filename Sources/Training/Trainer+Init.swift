@@ -139,5 +139,6 @@ extension Trainer {
             throw error
         }
         ema.values.p.update(from: model.params.values, count: model.params.count)
+        recordInitialModel(initial)
     }
 }

@@ -246,8 +246,7 @@ extension Trainer {
 
     /// Records that this run started from `initial`'s weights (`flowstudio train --init`): the
     /// initial model's own recipe (or what it says of its training) becomes the first phases.
-    /// Idempotent. `flowstudio train` calls it after `init(options:directory:initialModel:)`;
-    /// other callers of that initialiser must too, or the recipe says the weights were fresh.
+    /// Idempotent. `init(options:directory:initialModel:)` calls it.
     public func recordInitialModel(_ initial: InitialModel) {
         var current = recipe[recipe.count - 1]
         current.start = "--init \(initial.url.path): new run from its MM-DiT" + (initial.hasTextEncoder ? " and text encoder" : " (text encoder fresh)")

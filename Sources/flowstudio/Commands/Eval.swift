@@ -30,7 +30,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let generator = try modelOptions.loadGenerator()
+        let generator = try modelOptions.loadGenerator(precision: compute.precision)
         let list: [EvalPrompt]
         if let prompts {
             list = try ShapesEvaluation.prompts(contentsOf: fileURL(prompts, option: "--prompts"))

@@ -52,14 +52,14 @@ struct StudioCommand: ParsableCommand {
         if let model {
             do {
                 guard FileManager.default.fileExists(atPath: model) else { throw CLIError("no such file") }
-                return (try DemoPipeline(contentsOf: fileURL(model, option: "--model")), [])
+                return (try DemoPipeline(contentsOf: fileURL(model, option: "--model"), precision: compute.precision), [])
             } catch {
                 messages.append(.error("cannot load --model \(model): \(error)"))
             }
         }
         if let url = DemoPipeline.bundledModelURL {
             do {
-                let bundled = try DemoPipeline(contentsOf: url)
+                let bundled = try DemoPipeline(contentsOf: url, precision: compute.precision)
                 if !messages.isEmpty { messages[0] = .error(messages[0].text + "; using the bundled model \(bundled.modelName)") }
                 return (bundled, messages)
             } catch {

@@ -68,9 +68,6 @@ struct Train: ParsableCommand {
                        changing: Set((steps != nil ? [.steps] : []) + (lr != nil ? [.learningRate] : []) + (cooldown != nil ? [.cooldown] : [])
                                      + (sceneMix != nil ? [.sceneMix] : [])))
         trainer.model.precision = compute.precision
-        if let initFrom {  // the initial model's own recipe becomes the first phases of this one
-            trainer.recordInitialModel(try InitialModel(contentsOf: fileURL(initFrom, option: "--init")))
-        }
         trainer.commandLine = "flowstudio " + CommandLine.arguments.dropFirst().joined(separator: " ")
         let o = trainer.options
         guard trainer.step < o.steps else {

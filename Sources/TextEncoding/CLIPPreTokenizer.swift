@@ -1,0 +1,137 @@
+import Foundation
+
+/// The text side of CLIP's tokenizer, as transformers 5 sets it up on the `tokenizers` library
+/// (`models/clip/tokenization_clip.py`):
+///
+/// 1. special tokens written in the prompt (`<|startoftext|>`, `<|endoftext|>`, exact case) are
+///    taken out before anything else and become their ids;
+/// 2. the rest is normalized: NFC, runs of white space (`\s`, Unicode's White_Space) to one
+///    space, then lower-cased one code point at a time (full mappings, no context: `İ` → `i̇`,
+///    every `Σ` → `σ`); there is no ftfy and no HTML unescaping in transformers 5;
+/// 3. split with the pattern
+///    `<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+`,
+///    keeping the matches and dropping the white space between them (a run of letters, a single
+///    digit, a run of anything else);
+/// 4. each piece's UTF-8 bytes are written with the byte-level alphabet (`ByteLevel` with
+///    `add_prefix_space=False`; its own GPT-2 split never cuts these pieces further).
+///
+/// No piece crosses white space, so a prompt tokenizes word by word (words split on white space),
+/// which is how the tokenizer reports the words that do not fit.
+public enum CLIPPreTokenizer {
+    /// The special tokens the tokenizer recognizes in raw text.
+    public static let startOfText = "<|startoftext|>"
+    public static let endOfText = "<|endoftext|>"
+
+    /// One unit of a word: a special token written in the text, or a piece of normalized text.
+    public enum Piece: Equatable, Sendable {
+        case special(String)
+        case text(String)
+    }
+
+    /// The prompt split on white space (Unicode's White_Space, what `\s` matches), as written.
+    public static func words(of text: String) -> [Substring] {
+        text.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { Substring($0) }
+    }
+
+    /// The pieces of one word (no white space inside), in order.
+    public static func pieces(ofWord word: Substring) -> [Piece] {
+        let scalars = Array(word.unicodeScalars)
+        let specials = [startOfText, endOfText].map { ($0, Array($0.unicodeScalars)) }
+        var pieces: [Piece] = []
+        var textStart = 0, i = 0
+        func flushText(upTo end: Int) {
+            guard textStart < end else { return }
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: scalars[textStart..<end])
+            split(normalize(String(view)), into: &pieces)
+        }
+        while i < scalars.count {
+            if scalars[i] == "<", let (special, literal) = specials.first(where: { scalars[i...].starts(with: $0.1) }) {
+                flushText(upTo: i)
+                pieces.append(.special(special))
+                i += literal.count
+                textStart = i
+            } else {
+                i += 1
+            }
+        }
+        flushText(upTo: scalars.count)
+        return pieces
+    }
+
+    /// NFC, then lower case code point by code point (`tokenizers`' `Lowercase` uses Rust's
+    /// `char::to_lowercase`: full mappings without the final-sigma context).
+    public static func normalize(_ text: String) -> String {
+        guard !text.isEmpty else { return "" }
+        let composed = text.precomposedStringWithCanonicalMapping
+        var lower = String.UnicodeScalarView()
+        for scalar in composed.unicodeScalars {
+            lower.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+        }
+        return String(lower)
+    }
+
+    private enum Kind { case space, letter, number, other }
+
+    private static func kind(_ scalar: Unicode.Scalar) -> Kind {
+        if scalar.properties.isWhitespace { return .space }
+        switch scalar.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter: return .letter
+        case .decimalNumber, .letterNumber, .otherNumber: return .number
+        default: return .other
+        }
+    }
+
+    /// The split pattern's matches in normalized text, tried in the pattern's order at each place.
+    static func split(_ text: String, into pieces: inout [Piece]) {
+        let scalars = Array(text.unicodeScalars)
+        let specials = [startOfText, endOfText].map { Array($0.unicodeScalars) }
+        let contractions = ["s", "t", "re", "ve", "m", "ll", "d"].map { Array($0.unicodeScalars) }
+        func matches(_ literal: [Unicode.Scalar], at i: Int) -> Bool {
+            i + literal.count <= scalars.count && Array(scalars[i..<(i + literal.count)]) == literal
+        }
+        var i = 0
+        while i < scalars.count {
+            let start = i
+            if kind(scalars[i]) == .space { i += 1; continue }
+            if let special = specials.first(where: { matches($0, at: i) }) {
+                i += special.count  // lower-cased `<|ENDOFTEXT|>`: a plain piece, not the special id
+            } else if scalars[i] == "'", let ending = contractions.first(where: { matches($0, at: i + 1) }) {
+                i += 1 + ending.count
+            } else {
+                switch kind(scalars[i]) {
+                case .letter: while i < scalars.count, kind(scalars[i]) == .letter { i += 1 }
+                case .number: i += 1
+                default: while i < scalars.count, kind(scalars[i]) == .other { i += 1 }
+                }
+            }
+            var piece = String.UnicodeScalarView()
+            piece.append(contentsOf: scalars[start..<i])
+            pieces.append(.text(String(piece)))
+        }
+    }
+
+    /// The byte-level alphabet (GPT-2's `bytes_to_unicode`): byte b is written as this character.
+    /// Printable Latin-1 bytes stand for themselves; the others take code points from 256 on.
+    public static let byteAlphabet: [Character] = {
+        let printable = Array(33...126) + Array(161...172) + Array(174...255)
+        var table = [Character](repeating: " ", count: 256)
+        var extra = 0
+        for byte in 0..<256 {
+            if printable.contains(byte) {
+                table[byte] = Character(Unicode.Scalar(UInt8(byte)))
+            } else {
+                table[byte] = Character(Unicode.Scalar(UInt32(256 + extra))!)
+                extra += 1
+            }
+        }
+        return table
+    }()
+
+    /// The byte-level alphabet in vocabulary order (the first 256 entries of CLIP's vocabulary).
+    public static let byteAlphabetInVocabularyOrder: [Character] = {
+        let printable = Array(33...126) + Array(161...172) + Array(174...255)
+        let others = (0..<256).filter { !printable.contains($0) }
+        return (printable + others).map { byteAlphabet[$0] }
+    }()
+}

@@ -3,8 +3,8 @@ import Foundation
 /// The text side of CLIP's tokenizer, as transformers 5 sets it up on the `tokenizers` library
 /// (`models/clip/tokenization_clip.py`):
 ///
-/// 1. special tokens written in the prompt (`<|startoftext|>`, `<|endoftext|>`, exact case) are
-///    taken out before anything else and become their ids;
+/// 1. special tokens written in the prompt (`<|startoftext|>`, `<|endoftext|>` and the pad token,
+///    exact case) are taken out before anything else and become their ids;
 /// 2. the rest is normalized: NFC, runs of white space (`\s`, Unicode's White_Space) to one
 ///    space, then lower-cased one code point at a time (full mappings, no context: `İ` → `i̇`,
 ///    every `Σ` → `σ`); there is no ftfy and no HTML unescaping in transformers 5;
@@ -12,8 +12,9 @@ import Foundation
 ///    `<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+`,
 ///    keeping the matches and dropping the white space between them (a run of letters, a single
 ///    digit, a run of anything else);
-/// 4. each piece's UTF-8 bytes are written with the byte-level alphabet (`ByteLevel` with
-///    `add_prefix_space=False`; its own GPT-2 split never cuts these pieces further).
+/// 4. `ByteLevel` (`add_prefix_space=False`) splits again with GPT-2's pattern, which only cuts
+///    the special-token literals (`<|`, letters, `|>`), then writes each piece's UTF-8 bytes with
+///    the byte-level alphabet.
 ///
 /// No piece crosses white space, so a prompt tokenizes word by word (words split on white space),
 /// which is how the tokenizer reports the words that do not fit.
@@ -33,10 +34,13 @@ public enum CLIPPreTokenizer {
         text.unicodeScalars.split(whereSeparator: { $0.properties.isWhitespace }).map { Substring($0) }
     }
 
-    /// The pieces of one word (no white space inside), in order.
-    public static func pieces(ofWord word: Substring) -> [Piece] {
+    /// The pieces of one word (no white space inside), in order. `specials` are the tokens taken
+    /// out of the raw text first (start, end and the pad token: transformers adds all three as
+    /// special tokens, so with `!` as pad token every `!` in a prompt is the pad id); where several
+    /// match, the leftmost, then the longest, wins.
+    public static func pieces(ofWord word: Substring, specials: [String] = [startOfText, endOfText]) -> [Piece] {
         let scalars = Array(word.unicodeScalars)
-        let specials = [startOfText, endOfText].map { ($0, Array($0.unicodeScalars)) }
+        let literals = specials.map { ($0, Array($0.unicodeScalars)) }.filter { !$0.1.isEmpty }
         var pieces: [Piece] = []
         var textStart = 0, i = 0
         func flushText(upTo end: Int) {
@@ -46,7 +50,9 @@ public enum CLIPPreTokenizer {
             split(normalize(String(view)), into: &pieces)
         }
         while i < scalars.count {
-            if scalars[i] == "<", let (special, literal) = specials.first(where: { scalars[i...].starts(with: $0.1) }) {
+            let match = literals.contains { $0.1[0] == scalars[i] }
+                ? literals.filter { scalars[i...].starts(with: $0.1) }.max { $0.1.count < $1.1.count } : nil
+            if let (special, literal) = match {
                 flushText(upTo: i)
                 pieces.append(.special(special))
                 i += literal.count
@@ -95,7 +101,15 @@ public enum CLIPPreTokenizer {
             let start = i
             if kind(scalars[i]) == .space { i += 1; continue }
             if let special = specials.first(where: { matches($0, at: i) }) {
-                i += special.count  // lower-cased `<|ENDOFTEXT|>`: a plain piece, not the special id
+                // A lower-cased `<|ENDOFTEXT|>` matches here, but ByteLevel's own GPT-2 split then
+                // cuts it into `<|`, the letters and `|>`: plain pieces, not the special id.
+                for part in [special[..<2], special[2..<(special.count - 2)], special[(special.count - 2)...]] {
+                    var view = String.UnicodeScalarView()
+                    view.append(contentsOf: part)
+                    pieces.append(.text(String(view)))
+                }
+                i += special.count
+                continue
             } else if scalars[i] == "'", let ending = contractions.first(where: { matches($0, at: i + 1) }) {
                 i += 1 + ending.count
             } else {

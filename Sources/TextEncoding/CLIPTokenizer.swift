@@ -5,7 +5,8 @@
 /// The text is normalized and split by `CLIPPreTokenizer`; each piece's bytes are merged with the
 /// BPE merges in rank order, the last symbol of a piece carrying the `</w>` end-of-word suffix.
 /// Both CLIPs of SD3 share the vocabulary and differ only in the pad token (`tokenizer/` pads with
-/// `<|endoftext|>`, `tokenizer_2/` with `!`). Read one with `init(vocabularyURL:mergesURL:padToken:)`,
+/// `<|endoftext|>`, `tokenizer_2/` with `!`); as in transformers, the pad token is a special token,
+/// so with `!` as pad token a `!` in the prompt becomes the pad id 0, not `!</w>`. Read one with `init(vocabularyURL:mergesURL:padToken:)`,
 /// `init(tokenizerJSON:padToken:)`, `init(directory:)`, or take the bundled vocabulary with
 /// `bundled(padToken:)`.
 public struct CLIPTokenizer: Sendable {
@@ -32,6 +33,9 @@ public struct CLIPTokenizer: Sendable {
     /// Byte → id of its byte-level character, without and with the end-of-word suffix.
     private let byteIDs: [Int]
     private let finalByteIDs: [Int]
+    /// Tokens taken out of the raw text before normalization, by text.
+    private let specialIDs: [String: Int]
+    private let specialTokens: [String]
     private let cache = CLIPBPECache()
 
     private struct Merge: Sendable {
@@ -64,6 +68,9 @@ public struct CLIPTokenizer: Sendable {
         endID = try id(CLIPPreTokenizer.endOfText, "end token")
         padID = try id(padToken, "pad token")
         self.padToken = padToken
+        specialIDs = Dictionary([(CLIPPreTokenizer.startOfText, startID), (CLIPPreTokenizer.endOfText, endID), (padToken, padID)],
+                                uniquingKeysWith: { first, _ in first })
+        specialTokens = Array(specialIDs.keys)
         byteIDs = try CLIPPreTokenizer.byteAlphabet.map { try id(String($0), "byte-level symbol") }
         finalByteIDs = try CLIPPreTokenizer.byteAlphabet.map { try id(String($0) + Self.endOfWordSuffix, "byte-level symbol") }
         var table: [UInt64: Merge] = [:]
@@ -106,12 +113,14 @@ public struct CLIPTokenizer: Sendable {
         CLIPPreTokenizer.words(of: text).flatMap { ids(ofWord: $0) }
     }
 
-    /// The ids of one word (no white space inside).
+    /// The ids of one word (no white space inside), from the cache when the word was seen before.
     func ids(ofWord word: Substring) -> [Int] {
-        CLIPPreTokenizer.pieces(ofWord: word).flatMap { piece -> [Int] in
-            switch piece {
-            case let .special(token): return [token == CLIPPreTokenizer.startOfText ? startID : endID]
-            case let .text(text): return cache.ids(for: text, orMerge: bytePairEncode)
+        cache.ids(for: String(word)) { word in
+            CLIPPreTokenizer.pieces(ofWord: Substring(word), specials: specialTokens).flatMap { piece -> [Int] in
+                switch piece {
+                case let .special(token): [specialIDs[token]!]
+                case let .text(text): bytePairEncode(text)
+                }
             }
         }
     }

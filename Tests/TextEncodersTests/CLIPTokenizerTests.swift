@@ -69,8 +69,7 @@ import TextEncoding
 
     /// The bundled vocabulary written as the published SD3 repos ship it: vocab.json + merges.txt.
     static func writePublishedFiles(to folder: URL, padToken: String?) throws {
-        let merges = try String(contentsOf: Bundle.module.url(forResource: "clip-merges", withExtension: "txt")
-            ?? bundledMergesURL(), encoding: .utf8)
+        let merges = try String(contentsOf: bundledMergesURL(), encoding: .utf8)
         try merges.write(to: folder.appendingPathComponent("merges.txt"), atomically: true, encoding: .utf8)
         let vocabulary = bundled["<|endoftext|>"]!.vocabulary
         try JSONSerialization.data(withJSONObject: vocabulary).write(to: folder.appendingPathComponent("vocab.json"))

@@ -40,7 +40,7 @@ let package = Package(
         // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading, key maps, config.json.
         .target(name: "MMDiT", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Text encoders: the demo model's word tokenizer and small text transformer.
-        .target(name: "TextEncoding", dependencies: ["FlowCore"], resources: [.copy("Resources/clip-merges.txt")]),
+        .target(name: "TextEncoding", dependencies: ["FlowCore"], resources: [.copy("Resources/clip-merges.txt"), .copy("Resources/clip-merges-LICENSE.txt")]),
         // Latents to pictures: the latent→RGB linear preview (the SD3 VAE decoder comes here).
         .target(name: "VAE", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.

@@ -158,6 +158,21 @@ import TextEncoding
         }
     }
 
+    /// Published `special_tokens_map.json` files write the pad token as an object.
+    @Test func padTokenFromSpecialTokensMap() throws {
+        let folder = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for name in ["vocab.json", "merges.txt"] {
+            try FileManager.default.copyItem(at: Self.smallFolder.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        #expect(try CLIPTokenizer(directory: folder).padToken == "<|endoftext|>")
+        let map = #"{"bos_token": {"content": "<|startoftext|>"}, "pad_token": {"content": "!", "lstrip": false, "normalized": false}}"#
+        try Data(map.utf8).write(to: folder.appendingPathComponent("special_tokens_map.json"))
+        let tokenizer = try CLIPTokenizer(directory: folder)
+        #expect(tokenizer.padToken == "!" && tokenizer.padID == 0)
+        #expect(tokenizer.encode("wow!").tokens.prefix(5) == [2012, 1613, 342, 0, 2013])  // transformers: the same
+    }
+
     @Test func wordsBeyondTheContextAreReported() throws {
         let tokenizer = Self.bundled["<|endoftext|>"]!
         let fits = tokenizer.encode(Array(repeating: "cat", count: 75).joined(separator: " "))
@@ -174,6 +189,8 @@ import TextEncoding
         let middle = tokenizer.encode(Array(repeating: "cat", count: 74).joined(separator: " ") + " don't")
         #expect(middle.truncatedWords == ["don't"])
         #expect(tokenizer.encode("a photo of a cat").truncatedWords.isEmpty)
+        #expect(tokenizer.promptTokens("a photo of a cat") == [320, 1125, 539, 320, 2368])
+        #expect(tokenizer.promptTokens(String(repeating: "cat ", count: 100)).count == 100)
         #expect(tokenizer.encode("").tokens == [49406] + [Int](repeating: 49407, count: 76))
     }
 

@@ -26,6 +26,7 @@ import json
 import os
 import random
 import sys
+import unicodedata
 
 import open_clip
 from transformers import CLIPTokenizer
@@ -100,6 +101,10 @@ def prompts():
         "email me@example.org", "C++ and C# and F#", "100°C", "€5 £3 ¥100 ₹20", "→ ← ↑ ↓", "★☆♥♦", "α β γ δ",
         "math: x² + y² = z²", "∑∫√∞", "©®™", "«guillemets» „quotes“", "¿Qué? ¡Sí!", "—em dash– en dash",
         "…ellipsis", "🙂🙃😉", "ǰ", "ẞ capital sharp s", "ΐ", "ﬃ",
+        # NFC corner cases: Hangul LV + T composes; a decomposition reorders marks; marks of
+        # Unicode ≥ 10 are starters for tokenizers' Unicode 9.0 tables (no reordering, they block).
+        "\uac00\u11a8 \u1100\u1161\u11a8", "\u0327\u0f73 e\u0327\u0301", "a\U00010f4e\u0f73", "a\U00010f4e\u0301",
+        "\u0958 \u212b \u2adc \U0001d15e \u0344", "x\u1ac0\u0301 y\u0301\u1ac0",
     ]
     words = ("a an the red blue green yellow purple orange small large tiny huge circle square triangle star cat dog "
              "bird house tree mountain river city portrait landscape painting photo sketch drawing of on in with and "
@@ -118,6 +123,21 @@ def prompts():
             parts.append(w)
         sep = rng.choice([" ", " ", " ", ", ", "  ", "\t", ""])
         generated.append(sep.join(parts))
+    # Unicode soup: random assigned code points (marks, Hangul jamo, decomposables, any plane-0..2
+    # character) mixed with apostrophes, specials and white space.
+    soup_pool = list("abcXYZ019 '!?<|>-_.,\t\n") + ["'s", "'T", "'ll", "<|endoftext|>", "<|ENDOFTEXT|>", "!!"] + [
+        chr(c) for c in [0x0301, 0x0308, 0x0327, 0x1100, 0x1161, 0x11A8, 0xAC00, 0x00A0, 0x2000, 0x3000, 0x200B, 0x180E,
+                         0x0085, 0xFEFF, 0x0130, 0x03A3, 0x1E9E, 0x1C90, 0x13A0, 0xFB00, 0x1F600, 0x1F3FD, 0x200D, 0x0660,
+                         0x2160, 0x00BD, 0x0915, 0x093F, 0x0E31, 0x0F73, 0x10F4E, 0x1AC0, 0x2126, 0x212B, 0x0340, 0x0344]]
+
+    def any_char():
+        while True:
+            c = rng.randint(0, 0x2FFFF)
+            if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) != "Cn":
+                return chr(c)
+
+    soup = ["".join(rng.choice(soup_pool) if rng.random() < 0.7 else any_char() for _ in range(rng.randint(1, 24)))
+            for _ in range(80)]
     long = [
         " ".join(rng.choice(words) for _ in range(n)) for n in (74, 75, 76, 77, 80, 120, 300)
     ] + [
@@ -125,8 +145,7 @@ def prompts():
         "a " * 76, "a " * 74 + "supercalifragilisticexpialidocious", "日本の桜" * 40, "😀" * 60, "don't " * 40,
         "x" * 500, "1234567890" * 12, "<|endoftext|>" * 80,
     ]
-    out = fixed + generated + long
-    assert len(out) == len(set(out)) or True
+    out = fixed + generated + soup + long
     return out
 
 

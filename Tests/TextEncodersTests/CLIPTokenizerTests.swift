@@ -4,7 +4,7 @@ import TestSupport
 import TextEncoding
 
 /// Token ids against transformers 5.24's `CLIPTokenizer`, from the fixtures that
-/// `Tests/Reference/make_clip_tokenizer_fixtures.py` writes (264 prompts, both pad tokens).
+/// `Tests/Reference/make_clip_tokenizer_fixtures.py` writes (350 prompts, both pad tokens).
 @Suite struct CLIPTokenizerTests {
     struct PadFixture: Decodable {
         let pad_id: Int

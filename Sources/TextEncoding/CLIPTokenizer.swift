@@ -5,10 +5,12 @@
 /// The text is normalized and split by `CLIPPreTokenizer`; each piece's bytes are merged with the
 /// BPE merges in rank order, the last symbol of a piece carrying the `</w>` end-of-word suffix.
 /// Both CLIPs of SD3 share the vocabulary and differ only in the pad token (`tokenizer/` pads with
-/// `<|endoftext|>`, `tokenizer_2/` with `!`); as in transformers, the pad token is a special token,
-/// so with `!` as pad token a `!` in the prompt becomes the pad id 0, not `!</w>`. Read one with `init(vocabularyURL:mergesURL:padToken:)`,
-/// `init(tokenizerJSON:padToken:)`, `init(directory:)`, or take the bundled vocabulary with
-/// `bundled(padToken:)`.
+/// `<|endoftext|>`, `tokenizer_2/` with `!`); as in transformers, the pad token is a special
+/// token, so with `!` as pad token a `!` in the prompt becomes the pad id 0, not `!</w>`.
+///
+/// Read one with `init(vocabularyURL:mergesURL:padToken:)`, `init(tokenizerJSON:padToken:)` or
+/// `init(directory:)`, or take the bundled vocabulary with `bundled(padToken:)`. Encoding is
+/// cached per word, so re-encoding a prompt that changed a little costs almost nothing.
 public struct CLIPTokenizer: Sendable {
     /// Tokens per sequence, start and end included (CLIP's context length).
     public static let length = 77

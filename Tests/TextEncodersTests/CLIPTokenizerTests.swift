@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 import TextEncoding
@@ -202,6 +203,21 @@ import TextEncoding
         let warm = clock.measure { for p in prompts { _ = tokenizer.encode(p) } }
         print("CLIPTokenizer: \(prompts.count) prompts in \(cold) (empty cache), \(warm) (warm cache)")
         #expect(warm < .seconds(2))
+    }
+
+    /// One tokenizer (and its word cache) used from several threads gives the serial result.
+    @Test func encodingFromManyThreadsAgrees() throws {
+        let tokenizer = try CLIPTokenizer.bundled(padToken: "!")
+        let prompts = Self.fixture.prompts
+        let serial = prompts.map { tokenizer.encode($0).tokens }
+        let fresh = try CLIPTokenizer.bundled(padToken: "!")
+        let mismatches = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: prompts.count * 4) { i in
+            if fresh.encode(prompts[i % prompts.count]).tokens != serial[i % prompts.count] {
+                mismatches.withLock { $0 += 1 }
+            }
+        }
+        #expect(mismatches.withLock { $0 } == 0)
     }
 
     // MARK: - Bad files

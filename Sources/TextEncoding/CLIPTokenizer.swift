@@ -27,8 +27,8 @@ public struct CLIPTokenizer: Sendable {
     /// `<|endoftext|>` (49407 for CLIP).
     public let endID: Int
     /// The pad token and its id (`<|endoftext|>` 49407 or `!` 0 for SD3).
-    public let padToken: String
-    public let padID: Int
+    public private(set) var padToken: String
+    public private(set) var padID: Int
 
     /// (left id, right id) packed in 64 bits → the merge's rank and the merged token's id.
     private let merges: [UInt64: Merge]
@@ -36,9 +36,11 @@ public struct CLIPTokenizer: Sendable {
     private let byteIDs: [Int]
     private let finalByteIDs: [Int]
     /// Tokens taken out of the raw text before normalization, by text.
-    private let specialIDs: [String: Int]
-    private let specialTokens: [String]
-    private let cache = CLIPBPECache()
+    private var specialIDs: [String: Int]
+    private var specialTokens: [String]
+    /// Ids of words seen before; each pad token has its own (the pad token is a special token,
+    /// so it changes how words that contain it tokenize).
+    private var cache = CLIPBPECache()
 
     private struct Merge: Sendable {
         let rank: Int
@@ -70,8 +72,7 @@ public struct CLIPTokenizer: Sendable {
         endID = try id(CLIPPreTokenizer.endOfText, "end token")
         padID = try id(padToken, "pad token")
         self.padToken = padToken
-        specialIDs = Dictionary([(CLIPPreTokenizer.startOfText, startID), (CLIPPreTokenizer.endOfText, endID), (padToken, padID)],
-                                uniquingKeysWith: { first, _ in first })
+        specialIDs = Self.specials(startID: startID, endID: endID, padToken: padToken, padID: padID)
         specialTokens = Array(specialIDs.keys)
         byteIDs = try CLIPPreTokenizer.byteAlphabet.map { try id(String($0), "byte-level symbol") }
         finalByteIDs = try CLIPPreTokenizer.byteAlphabet.map { try id(String($0) + Self.endOfWordSuffix, "byte-level symbol") }
@@ -85,6 +86,25 @@ public struct CLIPTokenizer: Sendable {
         self.merges = table
         self.vocabulary = vocabulary
         mergeCount = merges.count
+    }
+
+    /// The same vocabulary and merges with another pad token (SD3's second CLIP pads with `!`).
+    public func withPadToken(_ padToken: String) throws -> CLIPTokenizer {
+        guard let id = vocabulary[padToken] else {
+            throw CLIPTokenizerError.invalid("the CLIP vocabulary", "the vocabulary has no pad token '\(padToken)'")
+        }
+        var copy = self
+        copy.padToken = padToken
+        copy.padID = id
+        copy.specialIDs = Self.specials(startID: startID, endID: endID, padToken: padToken, padID: id)
+        copy.specialTokens = Array(copy.specialIDs.keys)
+        copy.cache = CLIPBPECache()
+        return copy
+    }
+
+    private static func specials(startID: Int, endID: Int, padToken: String, padID: Int) -> [String: Int] {
+        Dictionary([(CLIPPreTokenizer.startOfText, startID), (CLIPPreTokenizer.endOfText, endID), (padToken, padID)],
+                   uniquingKeysWith: { first, _ in first })
     }
 
     private static func key(_ left: Int, _ right: Int) -> UInt64 {

@@ -196,13 +196,25 @@ import TextEncoding
     }
 
     @Test func encodingIsFast() throws {
-        let tokenizer = try CLIPTokenizer.bundled()  // a fresh cache
+        let tokenizer = try CLIPTokenizer.bundled().withPadToken(CLIPTokenizer.defaultPadToken)  // a fresh cache
         let prompts = Self.fixture.prompts
         let clock = ContinuousClock()
         let cold = clock.measure { for p in prompts { _ = tokenizer.encode(p) } }
         let warm = clock.measure { for p in prompts { _ = tokenizer.encode(p) } }
         print("CLIPTokenizer: \(prompts.count) prompts in \(cold) (empty cache), \(warm) (warm cache)")
         #expect(warm < .seconds(2))
+    }
+
+    /// The pad token is special, so each pad token keeps its own word cache.
+    @Test func padTokensDoNotShareTheWordCache() throws {
+        let first = try CLIPTokenizer.bundled()
+        #expect(first.encode("wow!").tokens[2] == 256)  // `!</w>`
+        let second = try CLIPTokenizer.bundled(padToken: "!")
+        #expect(second.encode("wow!").tokens[2] == 0)  // the pad token
+        #expect(first.encode("wow!").tokens[2] == 256)
+        #expect(throws: CLIPTokenizerError.invalid("the CLIP vocabulary", "the vocabulary has no pad token '<pad>'")) {
+            try first.withPadToken("<pad>")
+        }
     }
 
     /// One tokenizer (and its word cache) used from several threads gives the serial result.

@@ -79,9 +79,9 @@ public enum CLIPPreTokenizer {
 
     /// Unicode NFC as `tokenizers` computes it. Two things differ from a plain call to Foundation:
     ///
-    /// - `tokenizers` normalizes with Unicode 9.0 tables (`unicode-normalization-alignments`):
-    ///   a character assigned later is, for it, a starter that neither decomposes nor composes
-    ///   (measured: all 98 combining marks of Unicode 10–14 that Python knows are left in place).
+    /// - `tokenizers` 0.23 normalizes as with Unicode 9.0 tables: a character assigned later is,
+    ///   for it, a starter that neither decomposes nor composes (measured: all 98 combining marks
+    ///   of Unicode 10–14 that Python knows are left in place, and they block composition).
     ///   Such characters cut the text, and the parts between them are normalized on their own.
     /// - Foundation's `precomposedStringWithCanonicalMapping` on Linux (and the standard
     ///   library's own NFC) get a few strings wrong: a Hangul LV syllable followed by a trailing

@@ -39,8 +39,10 @@ let package = Package(
         .target(name: "FlowCore", dependencies: ["CBLAS", "CBFloat16"], swiftSettings: vectorISA),
         // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading, key maps, config.json.
         .target(name: "MMDiT", dependencies: ["FlowCore"], swiftSettings: vectorISA),
-        // Text encoders: the demo model's word tokenizer and small text transformer.
-        .target(name: "TextEncoders", dependencies: ["FlowCore"]),
+        // Text encoders: the demo model's word tokenizer and small text transformer, and
+        // the CLIP BPE and T5 SentencePiece tokenizers (CLIP's merges ship as a resource).
+        .target(name: "TextEncoders", dependencies: ["FlowCore"],
+                resources: [.copy("Resources/clip-merges.txt"), .copy("Resources/clip-merges-LICENSE.txt")]),
         // Latents to pictures: the latent→RGB linear preview (the SD3 VAE decoder comes here).
         .target(name: "VAE", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.

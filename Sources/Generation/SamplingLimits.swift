@@ -84,13 +84,4 @@ public enum SamplingLimits {
         if settings.width < 1 || settings.height < 1 { return "size \(settings.width)x\(settings.height) is empty" }
         return nil
     }
-
-    /// `1…1000`.
-    public static func describe(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound)…\(range.upperBound)" }
-    /// `0…50`.
-    public static func describe(_ range: ClosedRange<Float>) -> String {
-        "\(SettingText.format(Double(range.lowerBound)))…\(SettingText.format(Double(range.upperBound)))"
-    }
-    /// `0.05…20`.
-    public static func describe(_ range: ClosedRange<Double>) -> String { "\(SettingText.format(range.lowerBound))…\(SettingText.format(range.upperBound))" }
 }

@@ -14,7 +14,7 @@ public enum Keymap {
                    "next / previous field"),
         KeyBinding([.function(1)], .showHelp, in: [.main], footer: "help", inHelp: false, "help: the main screen's keys"),
         KeyBinding([.control("q"), .function(10), .control("c")], .quit, in: [.main, .lists, .help], footer: "quit",
-                   "quit (asks first if a favorite could not be saved)"),
+                   "quit (asks if a favorite was not saved)"),
         KeyBinding([.control("s")], .saveFavorite, in: [.main], footer: "save", "save the current image as a favorite"),
         KeyBinding([.control("f"), .function(3)], .toggleFavorites, in: [.main, .lists], footer: "favorites",
                    "favorites (Enter restores, Del removes)"),
@@ -25,14 +25,14 @@ public enum Keymap {
         KeyBinding([.control("g")], .edit(.toggleLive), in: [.main], "live re-generation on / off"),
         KeyBinding([.control("l")], .redraw, in: [.main], "redraw the screen"),
         KeyBinding(pairs: [(.shiftLeft, .scrubBack), (.shiftRight, .scrubForward)], in: [.main],
-                   "scrub through the last run's steps from anywhere"),
+                   "scrub the last run's steps, from anywhere"),
 
         // A settings field.
         KeyBinding(pairs: [(.character("+"), .edit(.stepUp)), (.character("-"), .edit(.stepDown)), (.up, .edit(.stepUp)),
                            (.down, .edit(.stepDown)), (.character("="), .edit(.stepUp)), (.character("_"), .edit(.stepDown))],
-                   in: [.settings], "change the focused setting (or type a number)"),
+                   in: [.settings], "step the focused setting (or type a number)"),
         KeyBinding(pairs: [(.left, .scrubBack), (.right, .scrubForward)], in: [.settings],
-                   "scrub through the last run's steps (in the settings)"),
+                   "scrub the last run's steps (in the settings)"),
         KeyBinding([.backspace], .edit(.eraseDigit), in: [.settings], inHelp: false, "edit the number"),
         KeyBinding(.anyCharacter, .edit(.typeIntoSetting), in: [.settings], "type a number (Space: the next choice)"),
 

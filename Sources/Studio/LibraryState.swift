@@ -58,13 +58,12 @@ public struct LibraryState: Sendable {
             favoriteImages[entry.id] = image
             unsavedFavoriteIDs.insert(entry.id)
             status = .error("favorite not saved to disk, kept for this session only: \(reason)")
-        case let .favoriteRemoved(id, entries, folder, warning):
+        case let .favoriteRemoved(_, entries, folder, warning):
             favorites = entries
             unsavedFavoriteIDs = []  // the list on disk now holds every one
             unsavedRemovalIDs = []
             let done = "removed the favorite (its PNG stays in \(folder))"
             status = warning.map { .warning(done + "; " + $0) } ?? .info(done)
-            unsavedFavoriteIDs.remove(id)
         case let .favoriteRemovalFailed(id, reason):
             favorites.removeAll { $0.id == id }
             unsavedRemovalIDs.insert(id)

@@ -51,10 +51,6 @@ public struct FieldError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Parsing and range checks for the numeric fields: `SamplingLimits`' rules (the ones the
 /// command line and the file readers use) for steps, CFG and shift; any `UInt64` for the seed.
 public enum FieldLimits {
-    public static let steps = SamplingLimits.steps
-    public static let cfg = SamplingLimits.cfg
-    public static let shift = SamplingLimits.shift
-
     public static func parseSteps(_ text: String) throws(FieldError) -> Int { try parse(text, SamplingLimits.stepsRule, .steps) }
     public static func parseCFG(_ text: String) throws(FieldError) -> Float { try parse(text, SamplingLimits.cfgRule, .cfg) }
     public static func parseShift(_ text: String) throws(FieldError) -> Double { try parse(text, SamplingLimits.shiftRule, .shift) }

@@ -109,9 +109,9 @@ public enum StudioView {
     static func hints(_ field: StudioField, _ state: StudioState) -> [String] {
         // "1–1000" for SamplingLimits' "1…1000".
         func range(_ described: String) -> String { described.replacingOccurrences(of: "…", with: "–") }
-        let cfg = range(SamplingLimits.describe(FieldLimits.cfg)), shift = range(SamplingLimits.describe(FieldLimits.shift))
+        let cfg = range(SamplingLimits.cfgRule.describedRange), shift = range(SamplingLimits.shiftRule.describedRange)
         switch field {
-        case .steps: return [range(SamplingLimits.describe(FieldLimits.steps))]
+        case .steps: return [range(SamplingLimits.stepsRule.describedRange)]
         case .cfg: return ["\(cfg), 1 = off", cfg]
         case .seed: return ["^R random", "^R"]
         case .seedMode: return ["fixed/random/increment", "3 modes"]
@@ -338,9 +338,18 @@ public enum StudioView {
         }
     }
 
-    static func drawHelp(_ canvas: inout Canvas, _ layout: Layout) {
+    /// The help box's key column and the width it needs to show every line whole.
+    static var helpBoxWidths: (keys: Int, box: Int) {
         let keyWidth = helpLines.map { DisplayWidth.of($0.0) }.max()! + 2
-        let width = min(layout.columns - 4, keyWidth + helpLines.map { DisplayWidth.of($0.1) }.max()! + 6)
+        return (keyWidth, keyWidth + helpLines.map { DisplayWidth.of($0.1) }.max()! + 6)
+    }
+
+    /// The help lines a box fits on a terminal of `rows` rows (the rest are not shown).
+    static func helpLinesShown(rows: Int) -> Int { min(rows - 4, helpLines.count + 4) - 3 }
+
+    static func drawHelp(_ canvas: inout Canvas, _ layout: Layout) {
+        let (keyWidth, needed) = helpBoxWidths
+        let width = min(layout.columns - 4, needed)
         let height = min(layout.rows - 4, helpLines.count + 4)
         let rect = CellRect(row: max(1, (layout.rows - height) / 2), column: (layout.columns - width) / 2, rows: height, columns: width)
         canvas.fill(rect, role: .help)

@@ -57,9 +57,11 @@ import Testing
         #expect(Keymap.footer(for: [.lists]).map { "\($0.key) \($0.label)" } == ["↑↓ select", "Enter restore", "Esc close"])
         let help = Dictionary(StudioView.helpLines.map { ($0.keys, $0.description) }, uniquingKeysWith: { a, _ in a })
         #expect(help["Ctrl-Q / F10 / Ctrl-C"] != nil)
-        #expect(help["+ - ↑ ↓ = _"] == "change the focused setting (or type a number)")
+        #expect(help["+ - ↑ ↓ = _"] == "step the focused setting (or type a number)")
         #expect(help["Ctrl-W / Ctrl-U / Ctrl-K"] == "delete word / to line start / to end")
-        #expect(StudioView.helpLines.count <= 18)  // fits the help box of a 24-row terminal
+        // F1 shows every line whole on an 80×24 terminal: none dropped, none cut.
+        #expect(StudioView.helpLinesShown(rows: 24) >= StudioView.helpLines.count)
+        #expect(StudioView.helpBoxWidths.box <= 80 - 4, "the help needs \(StudioView.helpBoxWidths.box) columns")
     }
 
     /// The README's key table is the generated one (`flowstudio studio --print-keymap` prints it).

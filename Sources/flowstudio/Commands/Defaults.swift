@@ -17,11 +17,11 @@ struct Defaults: ParsableCommand {
         """)
 
     @OptionGroup var modelOptions: ModelOptions
-    @Option(parsing: .unconditional, help: "New default denoising steps, \(SamplingLimits.describe(SamplingLimits.steps)).")
+    @Option(parsing: .unconditional, help: "New default denoising steps, \(SamplingLimits.stepsRule.describedRange).")
     var steps: Int?
-    @Option(parsing: .unconditional, help: "New default CFG scale, \(SamplingLimits.describe(SamplingLimits.cfg)); 1 means no guidance.")
+    @Option(parsing: .unconditional, help: "New default CFG scale, \(SamplingLimits.cfgRule.describedRange); 1 means no guidance.")
     var cfg: Float?
-    @Option(parsing: .unconditional, help: "New default schedule shift, \(SamplingLimits.describe(SamplingLimits.shift)).")
+    @Option(parsing: .unconditional, help: "New default schedule shift, \(SamplingLimits.shiftRule.describedRange).")
     var shift: Double?
 
     func validate() throws { try validateSampling(steps: steps, cfg: cfg, shift: shift) }

@@ -7,11 +7,11 @@ import RectifiedFlow
 /// shared by `generate` and `eval` (`sample` has SD3's fixed defaults instead, `SD3SamplingOptions`).
 struct SamplingOptions: ParsableArguments {
     // `.unconditional` so that `--steps -1` reaches the range check instead of being read as a flag.
-    @Option(parsing: .unconditional, help: "Denoising steps, \(SamplingLimits.describe(SamplingLimits.steps)) (default: the model's).")
+    @Option(parsing: .unconditional, help: "Denoising steps, \(SamplingLimits.stepsRule.describedRange) (default: the model's).")
     var steps: Int?
-    @Option(parsing: .unconditional, help: "CFG scale, \(SamplingLimits.describe(SamplingLimits.cfg)); guidance runs when > 1 (default: the model's).")
+    @Option(parsing: .unconditional, help: "CFG scale, \(SamplingLimits.cfgRule.describedRange); guidance runs when > 1 (default: the model's).")
     var cfg: Float?
-    @Option(parsing: .unconditional, help: "Schedule shift, \(SamplingLimits.describe(SamplingLimits.shift)) (default: the model's).")
+    @Option(parsing: .unconditional, help: "Schedule shift, \(SamplingLimits.shiftRule.describedRange) (default: the model's).")
     var shift: Double?
     @Option(help: "ODE solver: euler or heun (default: the model's).") var sampler: SamplerKind?
     @Option(help: NoiseSource.help) var noise: NoiseSource?

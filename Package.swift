@@ -86,10 +86,10 @@ let package = Package(
         .testTarget(name: "ShapesWorldTests", dependencies: ["ShapesWorld", "FlowCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoders", "FlowCore", "TestSupport",
                                                          "Generation", "DemoModelFormat", "ShapesWorld"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore", "TestSupport"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
-        .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,3 +1,4 @@
+import TestSupport
 import Evaluation
 import FlowCore
 import Foundation

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import FlowCore
@@ -141,38 +142,4 @@ final class FileTestDirectory {
     func entries() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
     }
-}
-
-/// Runs `body`, which must not open the FIFO at `fifo` and wait. If it is still running after
-/// 5 seconds, a watchdog opens the FIFO's other end and closes it, so a blocked open returns and
-/// the test fails (an issue is recorded) instead of hanging.
-func withFIFOWatchdog<T>(_ fifo: String, _ body: () throws -> T) rethrows -> T {
-    let state = WatchdogState()
-    let start = Date()
-    DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
-        state.lock.lock()
-        let stillRunning = !state.done
-        if stillRunning { state.fired = true }
-        state.lock.unlock()
-        guard stillRunning else { return }
-        // Both ends: pairs with a blocked reader or a blocked writer.
-        let fd = open(fifo, O_RDWR | O_NONBLOCK)
-        if fd >= 0 { close(fd) }
-    }
-    defer {
-        state.lock.lock()
-        state.done = true
-        let fired = state.fired
-        state.lock.unlock()
-        if fired || Date().timeIntervalSince(start) > 5 {
-            Issue.record("opening the FIFO \(fifo) blocked (freed by the watchdog after 5 s)")
-        }
-    }
-    return try body()
-}
-
-private final class WatchdogState: @unchecked Sendable {
-    let lock = NSLock()
-    var done = false
-    var fired = false
 }

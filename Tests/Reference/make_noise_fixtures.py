@@ -36,12 +36,15 @@ import os
 import random
 import sys
 
-import numpy as np
-import torch
-from safetensors import safe_open
-from safetensors.torch import load_file
+sys.dont_write_bytecode = True  # keep Tests/Reference free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from safetensors import safe_open  # noqa: E402
+
+from make_fixtures import save  # noqa: E402  (the deterministic safetensors writer)
+
 NAME = "torch_randn.safetensors"
 
 SEEDS = [0, 1, 42, 12345, 2**32 + 7, 2**64 - 1]
@@ -74,29 +77,6 @@ def mt_words(seed, n):
     both = (words[0::2] << np.uint64(32)) | words[1::2]
     assert np.array_equal(u64, (both & np.uint64(2**53 - 1)).astype(np.float64) / 2.0**53), seed
     return [int(w) for w in words]
-
-
-def save(tensors, metadata):
-    """A deterministic .safetensors writer (sorted names and metadata), read back to check."""
-    path = os.path.join(OUT, NAME)
-    header, blobs, offset = {"__metadata__": {k: metadata[k] for k in sorted(metadata)}}, [], 0
-    for key in sorted(tensors):
-        data = tensors[key].contiguous().numpy().tobytes()
-        header[key] = {"dtype": "F32", "shape": list(tensors[key].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(len(head).to_bytes(8, "little"))
-        f.write(head)
-        for data in blobs:
-            f.write(data)
-    back = load_file(path)
-    assert set(back) == set(tensors) and all(torch.equal(back[k], tensors[k]) for k in tensors)
-    with safe_open(path, "pt") as f:
-        assert f.metadata() == metadata
-    return path
 
 
 def sweep(path):
@@ -134,7 +114,9 @@ def main():
             tensors[name] = slices(x.flatten()).clone()
     for seed in [0, 42, 2**32 + 7]:
         metadata[f"mt19937/seed={seed}"] = " ".join(map(str, mt_words(seed, MT_WORDS)))
-    path = save(tensors, metadata)
+    path = save(tensors, NAME, metadata)
+    with safe_open(path, "pt") as f:
+        assert f.metadata() == metadata
     print(f"wrote {path} ({os.path.getsize(path)} bytes, {len(tensors)} tensors, torch {torch.__version__}, "
           f"{metadata['cpu_capability']})")
 

@@ -1,11 +1,10 @@
 import Foundation
 import Testing
 
-/// (The same watchdog as FlowCoreTests' ReadableFileTests: test targets share no helpers here.)
 /// Runs `body`, which must not open the FIFO at `fifo` and wait. If it is still running after
 /// 5 seconds, a watchdog opens the FIFO's other end and closes it, so a blocked open returns and
 /// the test fails (an issue is recorded) instead of hanging.
-func withFIFOWatchdog<T>(_ fifo: String, _ body: () throws -> T) rethrows -> T {
+public func withFIFOWatchdog<T>(_ fifo: String, _ body: () throws -> T) rethrows -> T {
     let state = WatchdogState()
     let start = Date()
     DispatchQueue.global().asyncAfter(deadline: .now() + 5) {

@@ -92,14 +92,7 @@ import Testing
     @Test func writingIntoAFIFOWritesThrough() throws {
         let directory = try FileTestDirectory()
         let fifo = try directory.fifo("out.safetensors")
-        nonisolated(unsafe) var received = Data()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            if let handle = FileHandle(forReadingAtPath: fifo.path) { received = handle.readDataToEndOfFile() }
-            done.signal()
-        }.start()
-        try SafeTensors.write(tensors, to: fifo)
-        done.wait()
+        let received = try bytesThroughFIFO(fifo.path) { try SafeTensors.write(tensors, to: fifo) }
         #expect(fileType(fifo.path) == .fifo)
         let copy = directory.url.appendingPathComponent("copy.safetensors")
         try received.write(to: copy)

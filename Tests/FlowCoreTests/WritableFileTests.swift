@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import FlowCore
@@ -88,15 +89,7 @@ import Testing
         let fifo = try directory.fifo("pipe")
         let destination = try WritableFile(fifo)
         #expect(destination.isStream)
-        // The reader opens the pipe on another thread (opening a FIFO blocks until both ends are open).
-        nonisolated(unsafe) var received = Data()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            if let handle = FileHandle(forReadingAtPath: fifo.path) { received = handle.readDataToEndOfFile() }
-            done.signal()
-        }.start()
-        try destination.write { sink in try Array("through the pipe".utf8).withUnsafeBytes { try sink.append($0) } }
-        done.wait()
+        let received = try bytesThroughFIFO(fifo.path) { try destination.write { sink in try Array("through the pipe".utf8).withUnsafeBytes { try sink.append($0) } } }
         #expect(String(decoding: received, as: UTF8.self) == "through the pipe")
         #expect(type(fifo.path) == .fifo)
         #expect(try directory.entries() == ["pipe"])

@@ -202,15 +202,7 @@ import Testing
         let fifo = dir.appendingPathComponent("pipe")
         #expect(mkfifo(fifo.path, 0o600) == 0)
         let image = RGBImage.testPattern(width: 5, height: 4)
-        // The reader opens the pipe on another thread (opening a FIFO blocks until both ends are open).
-        nonisolated(unsafe) var received = Data()
-        let done = DispatchSemaphore(value: 0)
-        Thread {
-            if let handle = FileHandle(forReadingAtPath: fifo.path) { received = handle.readDataToEndOfFile() }
-            done.signal()
-        }.start()
-        try PNG.write(image, to: fifo)
-        done.wait()
+        let received = try bytesThroughFIFO(fifo.path) { try PNG.write(image, to: fifo) }
         var attributes = stat()
         #expect(lstat(fifo.path, &attributes) == 0 && (attributes.st_mode & S_IFMT) == S_IFIFO)
         let copy = dir.appendingPathComponent("copy.png")

@@ -34,3 +34,17 @@ private final class WatchdogState: @unchecked Sendable {
     var done = false
     var fired = false
 }
+
+/// Everything written into the FIFO at `path` while `write` runs: a reader opens the other end
+/// on another thread (opening a FIFO blocks until both ends are open) and reads to the end.
+public func bytesThroughFIFO(_ path: String, while write: () throws -> Void) rethrows -> Data {
+    nonisolated(unsafe) var received = Data()
+    let done = DispatchSemaphore(value: 0)
+    Thread {
+        if let handle = FileHandle(forReadingAtPath: path) { received = handle.readDataToEndOfFile() }
+        done.signal()
+    }.start()
+    try write()
+    done.wait()
+    return received
+}

@@ -82,6 +82,19 @@ transformer_blocks.1.attn.norm_added_q.weight. The context keys and values
 gradients, through the image tokens' attention. norm_out.linear and proj_out
 get gradients as usual. The script asserts this set.
 
+Two more fixtures follow, each from its own seed (so the files above are unaffected):
+
+* grad_mmditx.{weights,io}.safetensors -- the same step and file layout for a smaller model
+  (hidden 16 = 2 heads of 8, text width 8, pooled 8, caption projection 16, batch 2) with
+  dual_attention_layers=(0,): block 0 is SD3.5-medium's MMDiT-X block (attn2, an image-only
+  self-attention with its own qk RMSNorm; norm1 SD35AdaLayerNormZeroX), block 1 the plain
+  context_pre_only block (same three exactly-zero gradients). Float64 and finite-difference checked.
+* grad_text.{weights,io}.safetensors -- a PyTorch re-implementation of FlowStudio's demo text
+  encoder (Sources/TextEncoders/DemoTextTransformer.swift; see `text_forward`), TextEncoderConfig
+  JSON under `config`, keys `text_encoder.*`, F16 weights; io: `tokens` (as floats), the two loss
+  weights, `context`, `pooled`, `loss` = sum(context * context_weight) + sum(pooled * pooled_weight),
+  and `grad.<name>` for every tensor. Float64 checked.
+
 Checks done before writing: the float32 gradients against a float64 run of the
 same model (relative error per tensor); one element of every parameter and of
 each input against a float64 central finite difference; the hand-written

@@ -8,7 +8,7 @@ import TestSupport
 
 /// The MM-DiT's backward and the optimiser against PyTorch autograd and `torch.optim.AdamW` on a
 /// tiny diffusers model (Tests/Reference/make_grad_fixtures.py: 2 blocks, hidden 32, qk-norm,
-/// patch 4, 16×16 RGB, batch 3). Every parameter's gradient must match within 1e-4·max|ref| of
+/// patch 4, 16×16 RGB, batch 3; grad_mmditx: hidden 16, block 0 an MMDiT-X block, batch 2). Every parameter's gradient must match within 1e-4·max|ref| of
 /// that tensor (gradients span 9e-5 … 0.13 across tensors, so the scale is per tensor).
 @Suite struct PyTorchGradientTests {
     struct Setup {
@@ -63,6 +63,10 @@ import TestSupport
     @Test(arguments: ["grad_mmdit", "grad_mmditx"])
     func lossAndEveryGradientMatchPyTorch(fixture: String) throws {
         let s = try Self.setup(fixture)
+        // grad_mmditx: block 0 is an MMDiT-X block (attn2 with its own qk-norm); the strict load has
+        // already checked that its attn2 tensors were all declared and read.
+        #expect(s.model.config.dualAttentionLayers == (fixture == "grad_mmditx" ? [0] : []))
+        #expect(s.model.config.qkNorm)
         let (loss, dContext, dPooled) = try Self.lossAndGradients(s)
         let reference = try s.io.tensor("loss").scalars[0]
         #expect(abs(loss - reference) <= 1e-5 * max(1, abs(reference)), "loss \(loss) vs PyTorch \(reference)")

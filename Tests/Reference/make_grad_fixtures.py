@@ -93,7 +93,7 @@ Two more fixtures follow, each from its own seed (so the files above are unaffec
   encoder (Sources/TextEncoders/DemoTextTransformer.swift; see `text_forward`), TextEncoderConfig
   JSON under `config`, keys `text_encoder.*`, F16 weights; io: `tokens` (as floats), the two loss
   weights, `context`, `pooled`, `loss` = sum(context * context_weight) + sum(pooled * pooled_weight),
-  and `grad.<name>` for every tensor. Float64 checked.
+  and `grad.<name>` for every tensor. Float64 and finite-difference checked.
 
 Checks done before writing: the float32 gradients against a float64 run of the
 same model (relative error per tensor); one element of every parameter and of
@@ -461,6 +461,29 @@ def make_text():
             worst, worst_key = err, k
     loss_err = abs(loss.item() - loss64.item()) / abs(loss64.item())
     assert worst < 1e-4 and loss_err < 1e-5, (worst, worst_key, loss_err)
+    # One random element of every tensor against a float64 central difference (own generator: the
+    # draws do not affect the fixture).
+    fd_gen = torch.Generator().manual_seed(TEXT_SEED + 1)
+    w64 = {k: v.to(torch.float64) for k, v in w16.items()}
+    fd_worst, fd_key, h = 0.0, None, 1e-4
+    for key, tensor in w64.items():
+        flat = tensor.view(-1)
+        i = int(torch.randint(flat.numel(), (1,), generator=fd_gen))
+        keep = flat[i].item()
+        values = []
+        for x in (keep + h, keep - h):
+            flat[i] = x
+            with torch.no_grad():
+                ctx64, pooled64 = text_forward(w64, io["tokens"], c)
+                values.append(((ctx64 * io["context_weight"].double()).sum()
+                               + (pooled64 * io["pooled_weight"].double()).sum()).item())
+        flat[i] = keep
+        fd = (values[0] - values[1]) / (2 * h)
+        ref = grads64[f"grad.{key}"]
+        err = abs(fd - ref.view(-1)[i].item()) / max(1e-4, ref.abs().max().item())
+        assert err < 1e-6, f"{key}[{i}]: finite difference {fd:.6e} vs autograd {ref.view(-1)[i].item():.6e}"
+        if err > fd_worst:
+            fd_worst, fd_key = err, key
     used = set(t for s in TEXT_TOKENS for t in s)
     tok_grad = grads["grad.text_encoder.token_embedding.weight"]
     assert all((tok_grad[i] != 0).any() == (i in used) for i in range(c["vocabularySize"]))
@@ -478,6 +501,7 @@ def make_text():
     save(dict(out, **grads), "grad_text.io.safetensors", meta)
     print(f"\ntext: loss {loss.item():.6f}; {len(grads)} gradient tensors; worst float32-vs-float64 error "
           f"{worst:.2e} ({worst_key}); loss {loss_err:.1e}")
+    print(f"text: finite differences, one element of each of {len(w64)} tensors: worst {fd_worst:.1e} ({fd_key})")
 
 
 def main():

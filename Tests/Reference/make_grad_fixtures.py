@@ -82,6 +82,19 @@ transformer_blocks.1.attn.norm_added_q.weight. The context keys and values
 gradients, through the image tokens' attention. norm_out.linear and proj_out
 get gradients as usual. The script asserts this set.
 
+Two more fixtures follow, each from its own seed (so the files above are unaffected):
+
+* grad_mmditx.{weights,io}.safetensors -- the same step and file layout for a smaller model
+  (hidden 16 = 2 heads of 8, text width 8, pooled 8, caption projection 16, batch 2) with
+  dual_attention_layers=(0,): block 0 is SD3.5-medium's MMDiT-X block (attn2, an image-only
+  self-attention with its own qk RMSNorm; norm1 SD35AdaLayerNormZeroX), block 1 the plain
+  context_pre_only block (same three exactly-zero gradients). Float64 and finite-difference checked.
+* grad_text.{weights,io}.safetensors -- a PyTorch re-implementation of FlowStudio's demo text
+  encoder (Sources/TextEncoders/DemoTextTransformer.swift; see `text_forward`), TextEncoderConfig
+  JSON under `config`, keys `text_encoder.*`, F16 weights; io: `tokens` (as floats), the two loss
+  weights, `context`, `pooled`, `loss` = sum(context * context_weight) + sum(pooled * pooled_weight),
+  and `grad.<name>` for every tensor. Float64 and finite-difference checked.
+
 Checks done before writing: the float32 gradients against a float64 run of the
 same model (relative error per tensor); one element of every parameter and of
 each input against a float64 central finite difference; the hand-written
@@ -141,8 +154,9 @@ TRACKED = (
 )
 
 
-def build(gen):
-    model = SD3Transformer2DModel(**dict(CONFIG, dual_attention_layers=()))
+def build(gen, config=None):
+    config = CONFIG if config is None else config
+    model = SD3Transformer2DModel(**dict(config, dual_attention_layers=tuple(config["dual_attention_layers"])))
     randomize(model, gen)
     sd16 = {k: v.to(torch.float16) for k, v in model.state_dict().items()}
     model.load_state_dict({k: v.to(torch.float32) for k, v in sd16.items()}, strict=True)
@@ -313,6 +327,183 @@ def make_adamw(sd16, batch, float64=False):
     return tensors, losses, loss_after, norms
 
 
+# ---- MMDiT-X (SD3.5-medium's dual-attention block) ------------------------------------------
+# Smaller than grad_mmdit (hidden 16 = 2 heads of 8, text width 8, pooled 8, batch 2) to keep the
+# fixture small; block 0 is an MMDiT-X block (attn2: image-only self-attention with its own
+# qk RMSNorm, norm1 = SD35AdaLayerNormZeroX with 9 chunks), block 1 the plain context_pre_only block.
+X_SEED = 20240307
+X_CONFIG = dict(CONFIG, num_layers=2, attention_head_dim=8, num_attention_heads=2, joint_attention_dim=8,
+                caption_projection_dim=16, pooled_projection_dim=8, dual_attention_layers=[0])
+X_BATCH = 2
+
+
+def make_mmditx():
+    gen = torch.Generator().manual_seed(X_SEED)
+    model, sd16 = build(gen, X_CONFIG)
+    assert "transformer_blocks.0.attn2.to_q.weight" in sd16 and "transformer_blocks.1.attn2.to_q.weight" not in sd16
+    assert "transformer_blocks.0.attn2.norm_q.weight" in sd16
+    B, C, S = X_BATCH, X_CONFIG["in_channels"], IMAGE
+    batch = {
+        "x0": torch.rand(B, C, S, S, generator=gen) * 2 - 1,
+        "noise": torch.randn(B, C, S, S, generator=gen),
+        "t": torch.sigmoid(torch.randn(B, generator=gen)),
+        "encoder_hidden_states": torch.randn(B, TOKENS, X_CONFIG["joint_attention_dim"], generator=gen),
+        "pooled_projections": torch.randn(B, X_CONFIG["pooled_projection_dim"], generator=gen),
+    }
+    loss, out, grads = gradients(model, batch)
+    assert torch.isfinite(out).all() and all(torch.isfinite(g).all() for g in grads.values())
+    zero = sorted(k[len("grad."):] for k, g in grads.items() if not g.any())
+    assert set(zero) == EXPECTED_ZERO_GRAD, f"parameters with exactly zero gradient: {zero}"
+    assert len(grads) == len(list(model.parameters())) + 2
+    worst, worst_key, loss_err, m64, b64, grads64 = check_against_float64(model, batch, loss, grads)
+    fd_worst, fd_key, fd_count = check_finite_differences(m64, b64, grads64, gen)
+    config = json.dumps(X_CONFIG, sort_keys=True)
+    meta = {
+        "config": config,
+        "torch_version": torch.__version__,
+        "diffusers_version": diffusers.__version__,
+        "loss": "x_t = (1-t)*x0 + t*noise; target = noise - x0; "
+                "loss = mean((model(x_t, timestep=t*1000, encoder_hidden_states, pooled_projections) - target)^2)",
+        "pos_embed_requires_grad": "false",
+        "zero_grad_params": json.dumps(zero),
+        "weights": "grad_mmditx.weights.safetensors",
+    }
+    save(sd16, "grad_mmditx.weights.safetensors", {"config": config, "format": "diffusers"})
+    save(dict(batch, model_output=out, loss=loss.reshape(1), **grads), "grad_mmditx.io.safetensors", meta)
+    print(f"\nmmditx: loss {loss.item():.6f}; {len(grads)} gradient tensors, exactly zero: {', '.join(zero)}")
+    print(f"mmditx: worst float32-vs-float64 error {worst:.2e} ({worst_key}); loss {loss_err:.1e}")
+    print(f"mmditx: finite differences, one element of each of {fd_count} tensors: worst {fd_worst:.1e} ({fd_key})")
+
+
+# ---- The demo text encoder (Sources/TextEncoders/DemoTextTransformer.swift) ------------------------
+# x = token_embedding[tokens] + position_embedding; per layer x += out(Attn(qkv(RMSNorm1(x))));
+# x += down(gelu_tanh(up(RMSNorm2(x)))); x = RMSNorm_final(x). RMSNorm: x / sqrt(mean(x^2) + 1e-6) * w.
+# Attention: no mask (bidirectional, padding attended too), scale 1/sqrt(head dim), qkv rows laid out
+# [q | k | v], head h in columns h*d ..< (h+1)*d of each. context = x [B, L, E], pooled = x[:, 0] (the
+# <cls> state). Loss = sum(context * ctx_weight) + sum(pooled * pooled_weight).
+TEXT_SEED = 20240308
+TEXT_CONFIG = dict(vocabularySize=20, length=6, width=16, layers=2, heads=2, mlpWidth=64)
+TEXT_EPS = 1e-6
+TEXT_TOKENS = [[0, 5, 9, 13, 1, 1], [0, 19, 1, 1, 1, 1], [0, 3, 3, 7, 11, 17]]  # 1 = padding, repeated
+
+
+def text_shapes(c):
+    e, f = c["width"], c["mlpWidth"]
+    shapes = [("token_embedding.weight", [c["vocabularySize"], e]), ("position_embedding.weight", [c["length"], e])]
+    for i in range(c["layers"]):
+        p = f"layers.{i}."
+        shapes += [(p + "norm1.weight", [e]), (p + "attn.qkv.weight", [3 * e, e]), (p + "attn.qkv.bias", [3 * e]),
+                   (p + "attn.out.weight", [e, e]), (p + "attn.out.bias", [e]), (p + "norm2.weight", [e]),
+                   (p + "mlp.up.weight", [f, e]), (p + "mlp.up.bias", [f]),
+                   (p + "mlp.down.weight", [e, f]), (p + "mlp.down.bias", [e])]
+    shapes.append(("final_norm.weight", [e]))
+    return [("text_encoder." + k, s) for k, s in shapes]
+
+
+def text_forward(w, tokens, c):
+    def rms(x, weight):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + TEXT_EPS) * weight
+
+    B, L, E, H = tokens.shape[0], c["length"], c["width"], c["heads"]
+    d = E // H
+    p = "text_encoder."
+    x = w[p + "token_embedding.weight"][tokens] + w[p + "position_embedding.weight"][None]
+    for i in range(c["layers"]):
+        q = f"{p}layers.{i}."
+        h = rms(x, w[q + "norm1.weight"])
+        qkv = h @ w[q + "attn.qkv.weight"].T + w[q + "attn.qkv.bias"]
+        qq, kk, vv = (t.reshape(B, L, H, d).transpose(1, 2) for t in qkv.split(E, dim=-1))
+        probs = torch.softmax(qq @ kk.transpose(-1, -2) / d**0.5, dim=-1)
+        att = (probs @ vv).transpose(1, 2).reshape(B, L, E)
+        x = x + att @ w[q + "attn.out.weight"].T + w[q + "attn.out.bias"]
+        h = rms(x, w[q + "norm2.weight"])
+        up = torch.nn.functional.gelu(h @ w[q + "mlp.up.weight"].T + w[q + "mlp.up.bias"], approximate="tanh")
+        x = x + up @ w[q + "mlp.down.weight"].T + w[q + "mlp.down.bias"]
+    x = rms(x, w[p + "final_norm.weight"])
+    return x, x[:, 0]
+
+
+def text_grads(w16, io, c, dtype):
+    w = {k: v.to(dtype).clone().requires_grad_(True) for k, v in w16.items()}
+    ctx, pooled = text_forward(w, io["tokens"], c)
+    loss = (ctx * io["context_weight"].to(dtype)).sum() + (pooled * io["pooled_weight"].to(dtype)).sum()
+    loss.backward()
+    return loss.detach(), ctx.detach(), pooled.detach(), {f"grad.{k}": v.grad.detach().clone() for k, v in w.items()}
+
+
+def make_text():
+    gen = torch.Generator().manual_seed(TEXT_SEED)
+    c = TEXT_CONFIG
+    w16 = {}
+    for key, shape in text_shapes(c):
+        if key.endswith("norm1.weight") or key.endswith("norm2.weight") or key.endswith("final_norm.weight"):
+            v = 1 + 0.2 * torch.randn(shape, generator=gen)
+        elif key.endswith(".bias"):
+            v = 0.1 * torch.randn(shape, generator=gen)
+        elif "embedding" in key:
+            v = torch.randn(shape, generator=gen)
+        else:
+            v = torch.randn(shape, generator=gen) / shape[1] ** 0.5
+        w16[key] = v.to(torch.float16)
+    B, L, E = len(TEXT_TOKENS), c["length"], c["width"]
+    io = {
+        "tokens": torch.tensor(TEXT_TOKENS, dtype=torch.int64),
+        "context_weight": torch.randn(B, L, E, generator=gen),
+        "pooled_weight": torch.randn(B, E, generator=gen),
+    }
+    loss, ctx, pooled, grads = text_grads(w16, io, c, torch.float32)
+    loss64, _, _, grads64 = text_grads(w16, io, c, torch.float64)
+    worst, worst_key = 0.0, None
+    for k, g in grads.items():
+        ref = grads64[k]
+        err = (g.double() - ref).abs().max().item() / max(1e-3, ref.abs().max().item())
+        if err > worst:
+            worst, worst_key = err, k
+    loss_err = abs(loss.item() - loss64.item()) / abs(loss64.item())
+    assert worst < 1e-4 and loss_err < 1e-5, (worst, worst_key, loss_err)
+    # One random element of every tensor against a float64 central difference (own generator: the
+    # draws do not affect the fixture).
+    fd_gen = torch.Generator().manual_seed(TEXT_SEED + 1)
+    w64 = {k: v.to(torch.float64) for k, v in w16.items()}
+    fd_worst, fd_key, h = 0.0, None, 1e-4
+    for key, tensor in w64.items():
+        flat = tensor.view(-1)
+        i = int(torch.randint(flat.numel(), (1,), generator=fd_gen))
+        keep = flat[i].item()
+        values = []
+        for x in (keep + h, keep - h):
+            flat[i] = x
+            with torch.no_grad():
+                ctx64, pooled64 = text_forward(w64, io["tokens"], c)
+                values.append(((ctx64 * io["context_weight"].double()).sum()
+                               + (pooled64 * io["pooled_weight"].double()).sum()).item())
+        flat[i] = keep
+        fd = (values[0] - values[1]) / (2 * h)
+        ref = grads64[f"grad.{key}"]
+        err = abs(fd - ref.view(-1)[i].item()) / max(1e-4, ref.abs().max().item())
+        assert err < 1e-6, f"{key}[{i}]: finite difference {fd:.6e} vs autograd {ref.view(-1)[i].item():.6e}"
+        if err > fd_worst:
+            fd_worst, fd_key = err, key
+    used = set(t for s in TEXT_TOKENS for t in s)
+    tok_grad = grads["grad.text_encoder.token_embedding.weight"]
+    assert all((tok_grad[i] != 0).any() == (i in used) for i in range(c["vocabularySize"]))
+    config = json.dumps(c, sort_keys=True)
+    meta = {
+        "config": config,
+        "torch_version": torch.__version__,
+        "rms_norm_eps": str(TEXT_EPS),
+        "loss": "context, pooled = encoder(tokens); loss = sum(context * context_weight) + sum(pooled * pooled_weight)",
+        "weights": "grad_text.weights.safetensors",
+    }
+    save(w16, "grad_text.weights.safetensors", {"config": config})
+    out = {"tokens": io["tokens"].to(torch.float32), "context_weight": io["context_weight"],
+           "pooled_weight": io["pooled_weight"], "context": ctx, "pooled": pooled, "loss": loss.reshape(1)}
+    save(dict(out, **grads), "grad_text.io.safetensors", meta)
+    print(f"\ntext: loss {loss.item():.6f}; {len(grads)} gradient tensors; worst float32-vs-float64 error "
+          f"{worst:.2e} ({worst_key}); loss {loss_err:.1e}")
+    print(f"text: finite differences, one element of each of {len(w64)} tensors: worst {fd_worst:.1e} ({fd_key})")
+
+
 def main():
     os.makedirs(make_fixtures.OUT, exist_ok=True)
     print(f"torch {torch.__version__}, diffusers {diffusers.__version__}, python {sys.version.split()[0]}")
@@ -383,6 +574,9 @@ def main():
     print("adamw: losses " + ", ".join(f"{v:.6f}" for v in losses) + f" -> {loss_after:.6f}; grad norms before clip "
           + ", ".join(f"{v:.4f}" for v in norms))
     print("adamw: float32 vs float64 max|diff|: " + ", ".join(f"{k} {v:.1e}" for k, v in sorted(adam_err.items())))
+
+    make_mmditx()
+    make_text()
 
     total = 0
     print("\nwrote:")

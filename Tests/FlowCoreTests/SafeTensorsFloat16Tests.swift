@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 @testable import FlowCore
@@ -181,18 +182,5 @@ import Testing
         #expect(Float16Conversion.floats(float16: halves) == halves.map { Float16Conversion.float(float16Bits: $0) })
         #expect(Float16Conversion.floats(bfloat16: brains) == brains.map { Float16Conversion.float(bfloat16Bits: $0) })
         #expect(Float16Conversion.floats(float16: []) == [])
-    }
-}
-
-/// A small seeded generator for test inputs (SplitMix64, Steele et al. 2014).
-private struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -41,7 +41,7 @@ import TextEncoders
     @Test func truncatedModelsAreRefused() throws {
         let bytes = [UInt8](try Data(contentsOf: Self.model))
         var cuts = [0, 1, 2, 5, 17, 100, 1000, 5000, bytes.count / 2, bytes.count - 100, bytes.count - 1]
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         cuts += (0..<20).map { _ in Int.random(in: 0..<bytes.count, using: &generator) }
         for cut in cuts {
             let file = try temporaryFile("spiece.model", Array(bytes[..<cut]))
@@ -51,7 +51,7 @@ import TextEncoders
     }
 
     @Test func garbageIsNotAModel() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for length in [3, 64, 1000, 50_000] {
             let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let file = try temporaryFile("spiece.model", bytes)
@@ -101,7 +101,7 @@ import TextEncoders
     @Test func aRandomCharsmapNeverCrashes() throws {
         let bytes = [UInt8](try Data(contentsOf: Self.json))
         var object = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
-        var generator = SplitMix(seed: 3)
+        var generator = SplitMix64(seed: 3)
         for units in [1, 7, 300, 5000] {
             var blob: [UInt8] = [UInt8(truncatingIfNeeded: 4 * units), UInt8(truncatingIfNeeded: (4 * units) >> 8), 0, 0]
             blob += (0..<(4 * units)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
@@ -112,19 +112,6 @@ import TextEncoders
             for prompt in ["a photo of a cat", "café ＡＢＣ ｶﾞ 🐱 一只猫", String(repeating: "é", count: 500)] {
                 #expect(tokenizer.encode(prompt).tokens.count == 256)
             }
-        }
-    }
-
-    /// SplitMix64, for reproducible garbage.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
         }
     }
 }

@@ -66,7 +66,21 @@ public final class FavoritesStore: @unchecked Sendable {
             } catch let error as DecodingError {
                 // Paths relative to the entry: drop "favorites" and its index.
                 (entry, problem) = (nil, error.phrase(droppingKeys: decoder.codingPath.count))
+            } catch {
+                // Foundation reports a number that fits no Swift type of its field (a seed of -1,
+                // a CFG of 1e39) with its own error type, not a DecodingError.
+                (entry, problem) = (nil, Self.phrase(error))
             }
+        }
+
+        /// "the number -1 does not fit its field" for Foundation's unrepresentable numbers.
+        static func phrase(_ error: any Error) -> String {
+            let text = "\(error)"
+            let marker = "numberIsNotRepresentableInSwift(parsed: \""
+            guard let start = text.range(of: marker), let end = text[start.upperBound...].firstIndex(of: "\"") else {
+                return "cannot be read (\(text))"
+            }
+            return "the number \(text[start.upperBound..<end]) does not fit its field"
         }
     }
 

@@ -145,6 +145,25 @@ import Testing
         #expect(again.warning == nil && again.entries.map(\.id) == good.map(\.id))
     }
 
+    /// Issue 17, finding 6: an out-of-range number in one entry used to make the whole file
+    /// "not valid JSON" and move it aside.
+    @Test func anOutOfRangeNumberSkipsOnlyItsEntry() throws {
+        let dir = temporaryDirectory()
+        let store = FavoritesStore(directory: dir)
+        let good = try store.addFavorite(result, seedMode: .fixed, modelName: "m", modelHash: "h", to: []).entries
+        let goodJSON = String(decoding: try FavoritesStore.encoder().encode(good[0]), as: UTF8.self)
+        let negativeSeed = goodJSON.replacingOccurrences(of: #""seed" : 99"#, with: #""seed" : -1"#)
+        let hugeCFG = goodJSON.replacingOccurrences(of: #""cfgScale" : 2.5"#, with: #""cfgScale" : 1e39"#)
+        #expect(negativeSeed != goodJSON && hugeCFG != goodJSON, "\(goodJSON)")
+        try Data(#"{"version": 1, "favorites": [\#(negativeSeed), \#(goodJSON), \#(hugeCFG)]}"#.utf8).write(to: store.favoritesFile)
+
+        let (entries, warning) = store.load(now: Date(timeIntervalSince1970: 0))
+        #expect(entries.map(\.id) == good.map(\.id))
+        let w = try #require(warning)
+        #expect(w.contains("skipped 2 of 3 favorites"), "\(w)")
+        #expect(w.contains("#1: the number -1 does not fit its field; #3: the number 1e39 does not fit its field"), "\(w)")
+    }
+
     @Test func unwritableFolderGivesAClearError() throws {
         guard getuid() != 0 else { return }  // root writes everywhere; nothing to check
         let dir = temporaryDirectory()

@@ -15,7 +15,7 @@ extension MatrixPrecision: ExpressibleByArgument {}
 
 /// Options every compute command shares.
 struct ComputeOptions: ParsableArguments {
-    @Option(help: "Threads for OpenBLAS and FlowStudio's own loops (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads for OpenBLAS and FlowStudio's own loops (default: all cores).")
     var threads: Int = ProcessInfoCPU.count
     @Option(help: "Arithmetic of large matrix products: float32 (OpenBLAS), or bfloat16 (operands rounded to bfloat16, float32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16; faster training).")
     var precision: MatrixPrecision = .float32

@@ -96,6 +96,7 @@ expect "generate onto a directory" "is a directory" -- generate "a red circle" -
 
 # Values outside the ranges the studio's fields also use (negative numbers included).
 expect "negative steps" "--steps must be" -- generate "a red circle" --steps -1 --out "$WORK/x.png"
+expect "negative threads" "--threads must be between 1 and 1024 \(got -3\)" -- generate "a red circle" --threads -3 --out "$WORK/x.png"
 expect "tiny shift" "--shift must be" -- generate "a red circle" --shift 1e-8 --out "$WORK/x.png"
 expect "huge CFG" "--cfg must be" -- generate "a red circle" --cfg 1e9 --out "$WORK/x.png"
 

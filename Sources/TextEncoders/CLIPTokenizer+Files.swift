@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 
 /// Reading CLIP tokenizers from the files people have: `vocab.json` + `merges.txt` (the published
@@ -116,8 +117,11 @@ extension CLIPTokenizer {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw CLIPTokenizerError.missingFile(url.path, "a CLIP tokenizer file")
         }
-        do { return try Data(contentsOf: url) } catch {
-            throw CLIPTokenizerError.unreadable(url.path, error.localizedDescription)
+        // FlowCore's one reader: regular files only (a FIFO never blocks), at most 64 MB.
+        do {
+            return try ReadableFile.data(of: url, expected: "a CLIP tokenizer file", maximumByteCount: 64 << 20)
+        } catch let error as FileReadError {
+            throw CLIPTokenizerError.unreadable(url.path, error.description)
         }
     }
 

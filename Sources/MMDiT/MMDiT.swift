@@ -102,16 +102,26 @@ public struct MMDiT: @unchecked Sendable {
 
     /// Predicts the velocity. `latents` [B, C, H, W], `context` [B, L, Dctx], `pooled` [B, Dpool],
     /// `timesteps` [B] on the 0–1000 scale (σ·1000) → [B, Cout, H, W].
-    public func callAsFunction(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float]) throws -> Tensor {
+    ///
+    /// `skipping`: joint blocks to bypass (both streams pass through unchanged), as diffusers'
+    /// `skip_layers` for skip-layer guidance. `interrupt` is asked before every joint block; when
+    /// it answers true the forward stops there and throws `ForwardInterrupted`, so a cancelled
+    /// run of a large model stops within one block rather than one whole forward.
+    public func callAsFunction(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float],
+                               skipping: Set<Int> = [], interrupt: (() -> Bool)? = nil) throws -> Tensor {
         try validateInputs(latents: latents.shape, context: context.shape, pooled: pooled.shape, timesteps: timesteps.count)
+        if let bad = skipping.first(where: { !(0..<config.depth).contains($0) }) {
+            throw MMDiTError.inputShape("cannot skip joint block \(bad): the model has blocks 0…\(config.depth - 1)")
+        }
         let p = config.patchSize
         let (hp, wp) = (latents.shape[2] / p, latents.shape[3] / p)
         let out = context.scalars.withUnsafeBufferPointer { ctx in
             pooled.scalars.withUnsafeBufferPointer { pool in
-                forward(latents: latents, timesteps: timesteps, context: ctx.baseAddress!, contextTokens: context.shape[1],
-                        pooled: pool.baseAddress!, tape: nil)
+                run(latents: latents, timesteps: timesteps, context: ctx.baseAddress!, contextTokens: context.shape[1],
+                    pooled: pool.baseAddress!, tape: nil, skipping: skipping, interrupt: interrupt)
             }
         }
+        guard let out else { throw ForwardInterrupted() }
         let patches = out.tensor([latents.shape[0], hp * wp, p * p * config.outChannels])  // [B, N, p²·Cout]
         return unpatchify(patches, patch: p, gridHeight: hp, gridWidth: wp, channels: config.outChannels)
     }
@@ -122,6 +132,15 @@ public struct MMDiT: @unchecked Sendable {
     /// Inputs are not checked here: `callAsFunction` checks them.
     public func forward(latents: Tensor, timesteps: [Float], context: UnsafePointer<Float>, contextTokens l: Int,
                         pooled: UnsafePointer<Float>, tape: Tape?) -> FloatBuffer {
+        // Never nil: nothing can interrupt a forward without an `interrupt`.
+        run(latents: latents, timesteps: timesteps, context: context, contextTokens: l, pooled: pooled, tape: tape,
+            skipping: [], interrupt: nil)!
+    }
+
+    /// `forward` with blocks to bypass and an interruption check before each block (nil when it
+    /// interrupted).
+    private func run(latents: Tensor, timesteps: [Float], context: UnsafePointer<Float>, contextTokens l: Int,
+                     pooled: UnsafePointer<Float>, tape: Tape?, skipping: Set<Int>, interrupt: (() -> Bool)?) -> FloatBuffer? {
         let c = config, d = c.hiddenSize, p = c.patchSize
         let ctx = ForwardContext(store: store, precision: precision)
         let batch = latents.shape[0]
@@ -135,7 +154,8 @@ public struct MMDiT: @unchecked Sendable {
         siluInPlace(conditioning.p, count: batch * d)
         let cTokens = FloatBuffer(uninitialized: batch * l * d)                                        // [B, L, D]
         contextEmbedder.forward(ctx, rows: batch * l, x: context, ldx: c.contextDim, y: cTokens.p, ldy: d)
-        for (i, block) in blocks.enumerated() {
+        for (i, block) in blocks.enumerated() where !skipping.contains(i) {
+            if interrupt?() == true { return nil }
             block.forward(ctx, x: x.p, c: cTokens.p, conditioning: conditioning.p, batch: batch, n: n, l: l,
                           tape: tape?.blocks[i])
         }

@@ -53,6 +53,8 @@ public enum SamplingError: Error, CustomStringConvertible, Equatable {
     case invalidGuidance(Float)
     case nonFinite(step: Int, of: Int)
     case shapeMismatch(String)
+    /// Skip-layer guidance was asked of a model that cannot bypass layers.
+    case cannotSkipLayers
 
     public var description: String {
         switch self {
@@ -62,6 +64,8 @@ public enum SamplingError: Error, CustomStringConvertible, Equatable {
             "the latents became NaN or infinite at step \(step) of \(count); try fewer steps, a lower CFG scale, or check the model weights"
         case let .shapeMismatch(why):
             "sampling inputs do not fit together: \(why)"
+        case .cannotSkipLayers:
+            "skip-layer guidance needs a model whose layers can be bypassed (an MM-DiT); this one cannot"
         }
     }
 }
@@ -69,16 +73,20 @@ public enum SamplingError: Error, CustomStringConvertible, Equatable {
 /// Rectified-flow sampling with classifier-free guidance (minRF / diffusers' SD3 pipeline):
 /// x ← x + (σ_{i+1} − σ_i)·v, with v = v_u + g·(v_c − v_u) from one batched forward of
 /// [unconditional, conditional] when g > 1; the conditional branch alone otherwise (as diffusers).
+/// With `skipLayerGuidance`, the steps it covers add a third forward (see `SkipLayerGuidance`).
 public struct FlowSampler {
     public var schedule: SigmaSchedule
     public var guidanceScale: Float
     public var kind: SamplerKind
+    public var skipLayerGuidance: SkipLayerGuidance?
 
-    public init(schedule: SigmaSchedule, guidanceScale: Float, kind: SamplerKind = .euler) throws {
+    public init(schedule: SigmaSchedule, guidanceScale: Float, kind: SamplerKind = .euler,
+                skipLayerGuidance: SkipLayerGuidance? = nil) throws {
         guard guidanceScale.isFinite, guidanceScale >= 0 else { throw SamplingError.invalidGuidance(guidanceScale) }
         self.schedule = schedule
         self.guidanceScale = guidanceScale
         self.kind = kind
+        self.skipLayerGuidance = skipLayerGuidance
     }
 
     /// Whether guidance needs the unconditional branch (diffusers: `guidance_scale > 1`).
@@ -104,23 +112,33 @@ public struct FlowSampler {
         } else {
             conditioning = positive
         }
-        let guidedVelocity = { (x: Tensor, sigma: Float, timestep: Float) throws -> Tensor in
+        let layerSkipping = model as? LayerSkippingVelocityModel
+        if skipLayerGuidance != nil && usesGuidance && layerSkipping == nil { throw SamplingError.cannotSkipLayers }
+        let count = schedule.steps
+        let guidedVelocity = { (x: Tensor, step: Int, timestep: Float) throws -> Tensor in
             let input = usesGuidance ? concatBatch(x, x) : x
+            let timesteps = [Float](repeating: timestep, count: input.shape[0])
             let v = try model.velocity(latents: input, context: conditioning.context, pooled: conditioning.pooled,
-                                       timesteps: [Float](repeating: timestep, count: input.shape[0]))
-            return usesGuidance ? guide(v, scale: guidanceScale) : v
+                                       timesteps: timesteps)
+            guard usesGuidance else { return v }
+            var guided = guide(v, scale: guidanceScale)
+            if let slg = skipLayerGuidance, let layerSkipping, slg.applies(step: step, of: count) {
+                let skipped = try layerSkipping.velocity(latents: x, context: positive.context, pooled: positive.pooled,
+                                                         timesteps: Array(timesteps[..<batch]), skipping: slg.layers)
+                guided = pushAway(guided, conditional: v, skipped: skipped, scale: slg.scale)
+            }
+            return guided
         }
 
         let sigmas = schedule.sigmas
-        let count = schedule.steps
         var x = noise
         for i in 0..<count {
             let (sigma, next) = (sigmas[i], sigmas[i + 1])
-            let v = try guidedVelocity(x, sigma, schedule.timesteps[i])
+            let v = try guidedVelocity(x, i, schedule.timesteps[i])
             let dt = next - sigma
             var updated = eulerStep(x, velocity: v, dt: dt)
             if kind == .heun && next > 0 {
-                let v2 = try guidedVelocity(updated, next, next * Float(SigmaSchedule.trainingTimesteps))
+                let v2 = try guidedVelocity(updated, i, next * Float(SigmaSchedule.trainingTimesteps))
                 updated = heunStep(x, v, v2, dt: dt)
             }
             guard updated.isFinite else { throw SamplingError.nonFinite(step: i + 1, of: count) }
@@ -161,6 +179,22 @@ func guide(_ v: Tensor, scale g: Float) -> Tensor {
             for i in 0..<half {
                 let u = pv[i], c = pv[half + i]
                 out[i] = u + g * (c - u)
+            }
+        }
+    }
+}
+
+/// Skip-layer guidance: `guided + scale·(v_cond − skipped)` [B, …], where `batched` is the
+/// [uncond; cond] velocity [2B, …] the guided one came from (diffusers' order of operations).
+func pushAway(_ guided: Tensor, conditional batched: Tensor, skipped: Tensor, scale: Float) -> Tensor {
+    let half = batched.count / 2
+    precondition(guided.count == half && skipped.count == half, "skip-layer guidance shapes")
+    return Tensor(shape: guided.shape) { out in
+        guided.scalars.withUnsafeBufferPointer { g in
+            batched.scalars.withUnsafeBufferPointer { v in
+                skipped.scalars.withUnsafeBufferPointer { s in
+                    for i in 0..<half { out[i] = g[i] + (v[half + i] - s[i]) * scale }
+                }
             }
         }
     }

@@ -92,6 +92,53 @@ import TestSupport
         #expect(outcome.latents == nil)
     }
 
+    /// Velocity 1 for the unconditional half of a batch, 3 for the conditional half, 2 for a
+    /// forward with layers skipped; records the batch size and skipped layers of every forward.
+    final class BranchModel: LayerSkippingVelocityModel {
+        var calls: [(batch: Int, skipped: [Int])] = []
+        func velocity(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float]) throws -> Tensor {
+            calls.append((latents.shape[0], []))
+            let half = latents.count / 2
+            return Tensor(shape: latents.shape, scalars: (0..<latents.count).map { latents.shape[0] == 2 && $0 < half ? 1 : 3 })
+        }
+        func velocity(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float], skipping layers: [Int]) throws -> Tensor {
+            calls.append((latents.shape[0], layers))
+            return Tensor(repeating: 2, shape: latents.shape)
+        }
+    }
+
+    @Test func skipLayerGuidanceRunsAThirdForwardOnDiffusersStepsAndPushesAwayFromIt() throws {
+        let model = BranchModel()
+        let text = TextConditioning(context: Tensor(zeros: [1, 3, 4]), pooled: Tensor(zeros: [1, 2]))
+        let slg = SkipLayerGuidance(layers: [7, 8], scale: 2.5, start: 0.01, stop: 0.5)
+        let sampler = try FlowSampler(schedule: try SigmaSchedule(steps: 10, shift: 3), guidanceScale: 4, skipLayerGuidance: slg)
+        _ = try sampler.sample(model: model, noise: Tensor(zeros: [1, 2, 2, 2]), positive: text, negative: text)
+        // diffusers: i > 10·0.01 and i < 10·0.5 → steps 1…4 get the third forward (batch 1, layers 7, 8).
+        let skippedSteps = model.calls.enumerated().filter { !$0.element.skipped.isEmpty }
+        #expect(skippedSteps.count == 4)
+        #expect(skippedSteps.allSatisfy { $0.element.batch == 1 && $0.element.skipped == [7, 8] })
+        #expect(model.calls.filter { $0.skipped.isEmpty }.map(\.batch) == Array(repeating: 2, count: 10))
+        #expect((0..<10).map { slg.applies(step: $0, of: 10) } == [false, true, true, true, true, false, false, false, false, false])
+        // Guided 1 + 4·(3 − 1) = 9, plus 2.5·(3 − 2) on the guided steps.
+        let x = try sampler.sample(model: BranchModel(), noise: Tensor(zeros: [1, 1, 1, 1]), positive: text, negative: text).latents!
+        let sigmas = try SigmaSchedule(steps: 10, shift: 3).sigmas
+        var expected: Float = 0
+        for i in 0..<10 { expected += (sigmas[i + 1] - sigmas[i]) * (slg.applies(step: i, of: 10) ? 11.5 : 9) }
+        #expect(abs(x.scalars[0] - expected) < 1e-5)
+    }
+
+    @Test func skipLayerGuidanceNeedsAModelThatCanSkipLayers() throws {
+        struct Plain: VelocityModel {
+            func velocity(latents: Tensor, context: Tensor, pooled: Tensor, timesteps: [Float]) throws -> Tensor { latents }
+        }
+        let text = TextConditioning(context: Tensor(zeros: [1, 3, 4]), pooled: Tensor(zeros: [1, 2]))
+        let sampler = try FlowSampler(schedule: SigmaSchedule(steps: 4, shift: 3), guidanceScale: 4,
+                                      skipLayerGuidance: SkipLayerGuidance(layers: [1]))
+        #expect(throws: SamplingError.cannotSkipLayers) {
+            try sampler.sample(model: Plain(), noise: Tensor(zeros: [1, 1, 2, 2]), positive: text, negative: text)
+        }
+    }
+
     @Test func predictedCleanIsLatentsMinusSigmaTimesVelocity() throws {
         // A model whose velocity is constant: x̂₀ = x − σ·v exactly, and x_next = x + dt·v.
         struct Constant: VelocityModel {

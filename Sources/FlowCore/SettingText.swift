@@ -18,4 +18,11 @@ public enum SettingText {
         if v == v.rounded() && abs(v) < 1e15 { return String(Int64(v)) }
         return String(v)
     }
+
+    /// `v` exactly as a Float (the shortest text that reads back as the same Float: `2.8`, not
+    /// the Double widening's `2.799999952316284`), whole numbers without a point.
+    public static func exact(_ v: Float) -> String {
+        if v == v.rounded() && abs(v) < 1e7 { return String(Int64(v)) }
+        return String(v)
+    }
 }

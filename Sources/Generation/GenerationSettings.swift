@@ -19,9 +19,12 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
     public var height: Int
     /// The generator of the initial noise (Philox unless asked otherwise).
     public var noise: NoiseSource
+    /// Skip-layer guidance (SD3.5-medium), off unless asked for.
+    public var skipLayerGuidance: SkipLayerGuidance?
 
     public init(prompt: String, negativePrompt: String = "", steps: Int, cfgScale: Float, seed: UInt64,
-                shift: Double, sampler: SamplerKind = .euler, width: Int, height: Int, noise: NoiseSource = .default) {
+                shift: Double, sampler: SamplerKind = .euler, width: Int, height: Int, noise: NoiseSource = .default,
+                skipLayerGuidance: SkipLayerGuidance? = nil) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.steps = steps
@@ -32,13 +35,14 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         self.width = width
         self.height = height
         self.noise = noise
+        self.skipLayerGuidance = skipLayerGuidance
     }
 
     private enum CodingKeys: String, CodingKey {
-        case prompt, negativePrompt, steps, cfgScale, seed, shift, sampler, width, height, noise
+        case prompt, negativePrompt, steps, cfgScale, seed, shift, sampler, width, height, noise, skipLayerGuidance
     }
 
-    /// `noise` may be absent (settings saved before it existed): then it is the default.
+    /// `noise` and `skipLayerGuidance` may be absent (settings saved before they existed): then they are the defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         prompt = try c.decode(String.self, forKey: .prompt)
@@ -51,6 +55,7 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         width = try c.decode(Int.self, forKey: .width)
         height = try c.decode(Int.self, forKey: .height)
         noise = try c.decodeIfPresent(NoiseSource.self, forKey: .noise) ?? .default
+        skipLayerGuidance = try c.decodeIfPresent(SkipLayerGuidance.self, forKey: .skipLayerGuidance)
     }
 
     /// `noise` is written only when it is not the default, so saved Philox settings read as before.
@@ -66,5 +71,6 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         try c.encode(width, forKey: .width)
         try c.encode(height, forKey: .height)
         if noise != .default { try c.encode(noise, forKey: .noise) }
+        try c.encodeIfPresent(skipLayerGuidance, forKey: .skipLayerGuidance)
     }
 }

@@ -13,7 +13,8 @@ enum PixelSpaceSampling {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         let sampler = try FlowSampler(schedule: SigmaSchedule(steps: settings.steps, shift: settings.shift),
-                                      guidanceScale: settings.cfgScale, kind: settings.sampler)
+                                      guidanceScale: settings.cfgScale, kind: settings.sampler,
+                                      skipLayerGuidance: settings.skipLayerGuidance)
         let noise = settings.noise.gaussian(shape: [1, 3, settings.height, settings.width], seed: settings.seed)  // [1, 3, H, W]
         let imageShape = [3, settings.height, settings.width]
         let outcome = try sampler.sample(model: model, noise: noise, positive: positive, negative: negative) { step in

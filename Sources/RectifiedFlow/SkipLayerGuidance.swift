@@ -4,7 +4,7 @@ import FlowCore
 /// (start, stop) — as fractions of the step count — a third forward runs the conditional branch
 /// with `layers` bypassed, and the guided velocity moves away from it:
 /// `v ← v + scale·(v_cond − v_skip)`. Only with classifier-free guidance, as in diffusers.
-public struct SkipLayerGuidance: Sendable, Equatable {
+public struct SkipLayerGuidance: Sendable, Equatable, Codable {
     /// Joint blocks to bypass (diffusers' default for SD3.5-medium: 7, 8, 9).
     public var layers: [Int]
     /// diffusers 2.8 (Stability's sd3_infer 2.5).

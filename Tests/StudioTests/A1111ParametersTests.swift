@@ -123,6 +123,19 @@ import Testing
         }
     }
 
+    @Test func skipLayerGuidanceIsRecordedAndReadBack() throws {
+        var slg = settings
+        slg.skipLayerGuidance = SkipLayerGuidance(layers: [7, 8, 9], scale: 2.8, start: 0.01, stop: 0.2)
+        let p = A1111Parameters(settings: slg, modelName: "sd3.5", modelHash: "abcd1234")
+        #expect(p.encoded.hasSuffix("Shift: 3, SLG layers: \"7,8,9\", SLG scale: 2.8, SLG range: 0.01-0.2, Version: flowstudio"))
+        let defaults = GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 8, height: 8)
+        #expect(try A1111Parameters(parsing: p.encoded).settings(defaults: defaults).settings == slg)
+        #expect(!A1111Parameters(settings: settings, modelName: "demo").encoded.contains("SLG"))
+        #expect(throws: A1111ParametersError.badValue(key: "SLG range", value: "0.5", expected: "START-STOP as fractions, e.g. 0.01-0.2")) {
+            try A1111Parameters(parsing: "p\nSteps: 2, SLG layers: 1, SLG range: 0.5").settings(defaults: defaults)
+        }
+    }
+
     @Test func torchNoiseRoundTripsThroughAPNG() throws {
         var torch = settings
         torch.noise = .torch

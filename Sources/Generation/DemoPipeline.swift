@@ -57,7 +57,8 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         return IgnoredWords(unknown: encoding.unknownWords, pastLimit: encoding.truncatedWords)
     }
 
-    public func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+    public func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         let r = description.resolution
         guard settings.width == r, settings.height == r else {
             throw DemoPipelineError.unsupportedSize(settings.width, settings.height, r)
@@ -68,8 +69,10 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
             TextConditioning(context: Tensor(shape: [1, l, e], scalars: Array(encoded.context.scalars[(i * l * e)..<((i + 1) * l * e)])),
                              pooled: Tensor(shape: [1, e], scalars: Array(encoded.pooled.scalars[(i * e)..<((i + 1) * e)])))
         }
-        return try PixelSpaceSampling.generate(model: network, settings: settings, positive: item(0), negative: item(1),
-                                               onStep: onStep)
+        return try withoutActuallyEscaping(interrupt) { interrupt in
+            try PixelSpaceSampling.generate(model: InterruptibleMMDiT(network: network, interrupt: interrupt), settings: settings,
+                                            positive: item(0), negative: item(1), onStep: onStep)
+        }
     }
 
     /// A short fingerprint of the file's bytes (FNV-1a 64 over the file, as 10 hex digits).

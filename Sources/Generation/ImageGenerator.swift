@@ -61,6 +61,16 @@ public protocol ImageGenerator: Sendable {
     /// Words of `prompt` the text encoder does not read (the UI shows them; never silently dropped).
     func ignoredWords(in prompt: String) -> IgnoredWords
     /// Runs the sampler. `onStep` is called after every step (on the calling thread) and returns
-    /// false to stop; a stopped run returns nil. Throws on invalid settings or numerical failure.
-    func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?
+    /// false to stop; a stopped run returns nil. `interrupt` may be asked at any time during a
+    /// step (a large model asks before each joint block); once it answers true the run stops as
+    /// soon as it can and returns nil. Throws on invalid settings or numerical failure.
+    func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
+                  onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?
+}
+
+extension ImageGenerator {
+    /// `generate` with nothing to interrupt it between steps.
+    public func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+        try generate(settings, interrupt: { false }, onStep: onStep)
+    }
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import FlowCore
+import MMDiT
 import RectifiedFlow
 import VAE
 
@@ -17,10 +18,15 @@ enum PixelSpaceSampling {
                                       skipLayerGuidance: settings.skipLayerGuidance)
         let noise = settings.noise.gaussian(shape: [1, 3, settings.height, settings.width], seed: settings.seed)  // [1, 3, H, W]
         let imageShape = [3, settings.height, settings.width]
-        let outcome = try sampler.sample(model: model, noise: noise, positive: positive, negative: negative) { step in
-            onStep(GenerationProgress(step: step.index, stepCount: step.count, sigma: step.sigma, elapsed: elapsed(),
-                                      predicted: LatentPreview.pixelSpace(step.predictedClean.reshaped(imageShape)),
-                                      noisy: LatentPreview.pixelSpace(step.latents.reshaped(imageShape))))
+        let outcome: SamplingOutcome
+        do {
+            outcome = try sampler.sample(model: model, noise: noise, positive: positive, negative: negative) { step in
+                onStep(GenerationProgress(step: step.index, stepCount: step.count, sigma: step.sigma, elapsed: elapsed(),
+                                          predicted: LatentPreview.pixelSpace(step.predictedClean.reshaped(imageShape)),
+                                          noisy: LatentPreview.pixelSpace(step.latents.reshaped(imageShape))))
+            }
+        } catch is ForwardInterrupted {
+            return nil
         }
         guard let final = outcome.latents else { return nil }
         return GenerationResult(image: LatentPreview.pixelSpace(final.reshaped(imageShape)), settings: settings, seconds: elapsed())

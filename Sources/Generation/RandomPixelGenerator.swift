@@ -63,7 +63,8 @@ public final class RandomPixelGenerator: ImageGenerator, @unchecked Sendable {
         return TextConditioning(context: context, pooled: pooled)
     }
 
-    public func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+    public func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         guard supportedSizes.contains(where: { $0.width == settings.width && $0.height == settings.height }) else {
             throw RandomPixelGeneratorError.unsupportedSize(width: settings.width, height: settings.height,
                                                   supported: supportedSizes.map { "\($0.width)x\($0.height)" })

@@ -2,9 +2,9 @@ import Foundation
 import Generation
 
 /// Runs generations on a background thread, one at a time. `start` replaces whatever is
-/// pending and cancels the running run; the sampler's per-step callback is where the
-/// cancellation is noticed (the run stops after the step in progress). Every step and the
-/// end of each run are posted to the mailbox, which wakes the UI.
+/// pending and cancels the running run; the generator notices the cancellation in its
+/// per-step callback and before each joint block of the step in progress. Every step and
+/// the end of each run are posted to the mailbox, which wakes the UI.
 final class GenerationWorker: Sendable {
     private let thread: LatestJobThread<Job>
 
@@ -38,13 +38,13 @@ final class GenerationWorker: Sendable {
     @discardableResult
     func join(timeout: Double) -> Bool { thread.join(timeout: timeout) }
 
-    /// One run: every step and its end go to the mailbox; the run stops after the step in
-    /// progress once `shouldStop` says so.
+    /// One run: every step and its end go to the mailbox; the run stops within the joint block
+    /// in progress once `shouldStop` says so.
     private static func run(_ job: Job, generator: any ImageGenerator, mailbox: Mailbox, shouldStop: () -> Bool) {
         var stepsDone = 0
         let event: WorkerEvent.Kind
         do {
-            let result = try generator.generate(job.settings) { progress in
+            let result = try generator.generate(job.settings, interrupt: shouldStop) { progress in
                 stepsDone = progress.step + 1
                 mailbox.post(WorkerEvent(run: job.run, kind: .step(progress)))
                 return !shouldStop()

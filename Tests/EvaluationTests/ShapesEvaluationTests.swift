@@ -17,7 +17,8 @@ final class PerfectShapesGenerator: ImageGenerator, @unchecked Sendable {
     var supportedSizes: [(width: Int, height: Int)] { [(64, 64)] }
     var defaultSettings: GenerationSettings { GenerationSettings(prompt: "", steps: 1, cfgScale: 1, seed: 0, shift: 1, width: 64, height: 64) }
     func ignoredWords(in prompt: String) -> IgnoredWords { IgnoredWords() }
-    func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+    func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         let prompt = try ShapesEvaluation.prompts(fromFile: settings.prompt)[0]
         let scene = try generator.scene(for: prompt, seed: settings.seed)
         let drawn = ShapeRenderer.render(scene, size: 64)

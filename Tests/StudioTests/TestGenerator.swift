@@ -32,7 +32,8 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
         return image
     }
 
-    func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+    func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         for i in 0..<settings.steps {
             if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
             let image = Self.picture(step: i, seed: settings.seed, width: settings.width, height: settings.height)

@@ -8,6 +8,14 @@ import Testing
         StudioView.render(state, layout: Layout(rows: rows, columns: columns), preview: nil).canvas
     }
 
+    /// A slow model's steps read in seconds with the time left; a fast one's in milliseconds.
+    @Test func stepTimingShowsSecondsPerStepAndTheTimeLeft() {
+        #expect(StudioView.stepTiming(elapsed: 0.17, stepsDone: 2, total: 20, running: true) == "85 ms/step  ETA 2s")
+        #expect(StudioView.stepTiming(elapsed: 62, stepsDone: 5, total: 28, running: true) == "12.4 s/step  ETA 4:45")
+        #expect(StudioView.stepTiming(elapsed: 62, stepsDone: 28, total: 28, running: false) == "2.2 s/step")
+        #expect(StudioView.stepTiming(elapsed: 40, stepsDone: 2, total: 28, running: false) == "20.0 s/step")
+    }
+
     /// A message longer than the status row continues on the footer's row, so it can be read.
     @Test func aLongStatusMessageContinuesOverTheFooter() {
         var state = StudioState(generator: TestGenerator(), live: false)

@@ -23,6 +23,8 @@ typedef struct {
     size_t capacity;
     int hit_eof;   ///< a read asked for bytes past the end of the file
     int io_errno;  ///< a read or write failed with this errno
+    char *warning;            ///< where the first warning goes (reading only), or NULL
+    size_t warning_capacity;
 } cpng_errors;
 
 static void set_message(char *message, size_t capacity, const char *text) {
@@ -35,10 +37,14 @@ static void on_error(png_structp png, png_const_charp text) {
     png_longjmp(png, 1);
 }
 
-/// libpng's default warning handler prints to stderr; a library must not, so warnings are dropped.
+/// libpng's default warning handler prints to stderr; a library must not. The first warning of
+/// a read is kept (libpng warns when it drops a damaged ancillary chunk, e.g. "tEXt: CRC error",
+/// and the caller may need to say why a text chunk is missing); others are dropped.
 static void on_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
+    cpng_errors *errors = (cpng_errors *)png_get_error_ptr(png);
+    if (errors != NULL && errors->warning != NULL && errors->warning[0] == 0) {
+        set_message(errors->warning, errors->warning_capacity, text);
+    }
 }
 
 // MARK: - Reading
@@ -221,6 +227,9 @@ int cpng_read_fd(int fd, cpng_image *out, char *message, size_t message_capacity
     memset(&st, 0, sizeof st);
     st.errors.message = message;
     st.errors.capacity = message_capacity;
+    memset(out->warning, 0, sizeof out->warning);
+    st.errors.warning = out->warning;
+    st.errors.warning_capacity = sizeof out->warning;
     st.file = file;
     st.out = out;
     int status = decode(&st);

@@ -105,8 +105,9 @@ public enum PNG {
     ///
     /// `text` holds every `tEXt`, `zTXt` and `iTXt` chunk (before or after the image data);
     /// `tEXt`/`zTXt` values are decoded as Latin-1, `iTXt` as UTF-8. A repeated key keeps the
-    /// last value.
-    public static func read(from url: URL) throws -> (image: RGBImage, text: [String: String]) {
+    /// last value. `warning` is libpng's first warning, if it gave one: a text chunk with a bad
+    /// CRC is dropped with "tEXt: CRC error", so a caller that misses a chunk can say why.
+    public static func read(from url: URL) throws -> (image: RGBImage, text: [String: String], warning: String?) {
         let path = url.path
         guard url.isFileURL else { throw PNGError.cannotOpen(path: url.absoluteString, reason: "not a file URL") }
         let file: ReadableFile
@@ -141,7 +142,8 @@ public enum PNG {
             let valueBytes = UnsafeRawBufferPointer(start: chunk.value, count: chunk.value_length)
             text[key] = chunk.is_utf8 != 0 ? String(decoding: valueBytes, as: UTF8.self) : latin1String(valueBytes)
         }
-        return (RGBImage(width: width, height: height, pixels: pixels), text)
+        let warning = withUnsafeBytes(of: decoded.warning) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return (RGBImage(width: width, height: height, pixels: pixels), text, warning.isEmpty ? nil : warning)
     }
 
     /// The Latin-1 bytes of a PNG keyword, or an error saying what rule it breaks.

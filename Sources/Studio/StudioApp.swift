@@ -80,13 +80,17 @@ public enum StudioApp {
     public static func settings(fromPNG path: String, defaults: GenerationSettings) throws
         -> (settings: GenerationSettings, warnings: [String]) {
         let url = URL(fileURLWithPath: path)
-        let text: [String: String]
+        let read: (text: [String: String], warning: String?)
         do {
-            text = try PNG.read(from: url).text
+            let png = try PNG.read(from: url)
+            read = (png.text, png.warning)
         } catch {
             throw StudioStartError("--from: \(error)")
         }
-        guard let parameters = text["parameters"] else {
+        guard let parameters = read.text["parameters"] else {
+            if let warning = read.warning, warning.contains("CRC") {
+                throw StudioStartError("\(path) has a damaged text chunk (libpng: \(warning)), so its 'parameters' cannot be read; nothing to restore")
+            }
             throw StudioStartError("\(path) has no 'parameters' text chunk (the settings AUTOMATIC1111 and FlowStudio write); nothing to restore")
         }
         do {

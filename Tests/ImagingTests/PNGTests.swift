@@ -27,7 +27,7 @@ import Testing
         let prompt = "a café ☕ at dusk — 東京"
         try PNG.write(image, to: url, text: [("parameters", parameters), ("prompt", prompt)])
 
-        let (read, text) = try PNG.read(from: url)
+        let (read, text, _) = try PNG.read(from: url)
         #expect(read == image)
         #expect(text == ["parameters": parameters, "prompt": prompt])
         // ASCII goes to tEXt, UTF-8 to iTXt, both before the image data.
@@ -44,9 +44,33 @@ import Testing
         let utf8 = String(repeating: "ü", count: 800)
         try PNG.write(RGBImage(width: 2, height: 2, fill: .red), to: url, text: [("workflow", workflow), ("long utf8", utf8)])
         #expect(try chunkTypes(url) == ["IHDR", "zTXt", "iTXt", "IDAT", "IEND"])
-        let (_, text) = try PNG.read(from: url)
+        let (_, text, _) = try PNG.read(from: url)
         #expect(text["workflow"] == workflow && text["long utf8"] == utf8)
         #expect(try Data(contentsOf: url).count < 1000)  // really compressed
+    }
+
+    /// libpng drops an ancillary chunk with a bad CRC and warns; the warning is handed out so the
+    /// caller can say the chunk is damaged rather than absent.
+    @Test func aTextChunkWithABadCRCIsDroppedWithAWarning() throws {
+        let dir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("bad-crc.png")
+        try PNG.write(RGBImage(width: 2, height: 2, fill: .red), to: url, text: [("parameters", "a cat\nSteps: 4")])
+        var bytes = [UInt8](try Data(contentsOf: url))
+        var offset = 8
+        while offset + 8 <= bytes.count {
+            let length = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            if String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self) == "tEXt" { bytes[offset + 8 + length] ^= 0xFF }
+            offset += 12 + length
+        }
+        try Data(bytes).write(to: url)
+        let read = try PNG.read(from: url)
+        #expect(read.text["parameters"] == nil)
+        #expect(read.warning == "tEXt: CRC error")
+        #expect(read.image.width == 2)
+        #expect(try PNG.read(from: dir.appendingPathComponent("bad-crc.png")).warning != nil)
+        try PNG.write(RGBImage(width: 2, height: 2, fill: .red), to: url, text: [("parameters", "a cat")])
+        #expect(try PNG.read(from: url).warning == nil)
     }
 
     @Test func overwriteReplacesTheFile() throws {
@@ -55,7 +79,7 @@ import Testing
         let url = dir.appendingPathComponent("x.png")
         try PNG.write(RGBImage(width: 3, height: 3, fill: .red), to: url)
         try PNG.write(RGBImage(width: 4, height: 1, fill: .blue), to: url)
-        let (image, text) = try PNG.read(from: url)
+        let (image, text, _) = try PNG.read(from: url)
         #expect(image == RGBImage(width: 4, height: 1, fill: .blue))
         #expect(text.isEmpty)
     }
@@ -74,7 +98,7 @@ import Testing
         ("interlaced.png", RGB(0, 0, 255), RGB(0, 0, 255)),
     ])
     func readsImageMagickFixtures(name: String, first: RGB, second: RGB) throws {
-        let (image, text) = try PNG.read(from: fixtureURL(name))
+        let (image, text, _) = try PNG.read(from: fixtureURL(name))
         #expect(image.width == 5 && image.height == (name == "grey1.png" ? 1 : 3))
         #expect(image[x: 0, y: 0] == first)
         #expect(image[x: 1, y: 0] == second)
@@ -86,7 +110,7 @@ import Testing
     }
 
     @Test func readsEveryTextChunkKind() throws {
-        let (image, text) = try PNG.read(from: fixtureURL("text-chunks.png"))
+        let (image, text, _) = try PNG.read(from: fixtureURL("text-chunks.png"))
         #expect(image == RGBImage(width: 2, height: 2, fill: RGB(0, 128, 255)))
         #expect(text["Title"] == "plain ascii")                                  // tEXt
         #expect(text["Latin"] == "café")                                         // tEXt, Latin-1 byte E9
@@ -345,7 +369,7 @@ import Testing
         try PNG.write(image, to: dir.appendingPathComponent("target.png"), text: [("k", "v")])
         let link = dir.appendingPathComponent("link.png")
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "target.png")
-        let (read, text) = try PNG.read(from: link)
+        let (read, text, _) = try PNG.read(from: link)
         #expect(read == image && text == ["k": "v"])
         let dangling = dir.appendingPathComponent("dangling.png")
         try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "gone.png")

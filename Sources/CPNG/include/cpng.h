@@ -43,6 +43,8 @@ typedef struct {
     int text_count;
     int source_color_type;    ///< PNG colour type as stored (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA)
     int source_bit_depth;     ///< bits per sample as stored (1, 2, 4, 8 or 16)
+    char warning[160];        ///< libpng's first warning, e.g. "tEXt: CRC error" when it dropped a
+                              ///< damaged text chunk; empty when there was none
 } cpng_image;
 
 /// Reads any PNG into 8-bit RGB from the open descriptor `fd` (from its current offset; the

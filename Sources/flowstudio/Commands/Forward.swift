@@ -38,9 +38,15 @@ struct Forward: ParsableCommand {
 }
 
 extension SafeTensorsFile {
-    /// The tensor `name`, or an error saying the file lacks it and what the command `needs`.
+    /// The tensor `name`, or an error saying the file lacks it and what the command `needs`, or
+    /// that it holds NaN or infinite values (a forward would silently give NaN everywhere).
     func required(_ name: String, needs: String) throws -> Tensor {
         guard contains(name) else { throw CLIError("\(url.path) has no tensor '\(name)'; it needs \(needs)") }
-        return try tensor(name)
+        let t = try tensor(name)
+        if let first = t.scalars.firstIndex(where: { !$0.isFinite }) {
+            let count = t.scalars.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+            throw CLIError("\(url.path): tensor '\(name)' holds \(count) NaN or infinite value\(count == 1 ? "" : "s") (the first at flat index \(first): \(t.scalars[first])); the model's output would be NaN everywhere. Check how the file was written.")
+        }
+        return t
     }
 }

@@ -18,9 +18,10 @@ torch API, so the F8 dtype names and the byte layout are exactly what PyTorch to
   number (torch 2.15 saturates e4m3fn to ±448, sends e5m2 to ±inf), ±inf, NaN, ±0 and
   seeded random values over many binades.
 * `encode.e4m3fn` (F8_E4M3, [N]), `encode.e5m2` (F8_E5M2, [N]): torch's `.to(dtype)` of them.
-* metadata `torch_version`, `safetensors_version`.
+* metadata `versions`: "torch X, safetensors Y" (one key: safetensors writes a multi-key metadata
+  map in hash order, which would change the bytes from run to run).
 
-The file is byte-identical on re-runs with the same torch.
+The file is byte-identical on re-runs with the same torch and safetensors.
 """
 import os
 import sys
@@ -64,7 +65,7 @@ def main():
     tensors["encode.input"] = inputs
     tensors["encode.e4m3fn"] = inputs.to(torch.float8_e4m3fn)
     tensors["encode.e5m2"] = inputs.to(torch.float8_e5m2)
-    metadata = {"torch_version": torch.__version__, "safetensors_version": safetensors.__version__}
+    metadata = {"versions": f"torch {torch.__version__}, safetensors {safetensors.__version__}"}
     save_file(tensors, OUT, metadata=metadata)
     print(f"wrote {OUT} ({os.path.getsize(OUT)} bytes, {inputs.numel()} encode inputs)")
 

@@ -1,0 +1,143 @@
+import FlowCore
+
+/// Brings text-encoder and VAE weights, whatever prefix they were saved under, to the one
+/// canonical layout per component (`SD3WeightLayout`).
+///
+/// Layouts met in practice (checked against diffusers `loaders/single_file_utils.py` and
+/// transformers 5):
+/// - Stability single files: `text_encoders.clip_l.transformer.text_model.*`,
+///   `text_encoders.clip_g.transformer.text_model.*` (+ `…transformer.text_projection.weight`),
+///   `text_encoders.t5xxl.transformer.{shared,encoder}.*`: transformers layout under a prefix;
+///   diffusers strips the prefix (`convert_ldm_clip_checkpoint`, `convert_sd3_t5_checkpoint_to_diffusers`)
+///   and gives CLIP-L an identity `text_projection` (SD3's CLIP-L files have none).
+/// - ComfyUI / stable-diffusion.cpp separate files (`clip_l.safetensors`, `clip_g.safetensors`,
+///   `t5xxl_*.safetensors`): the same names with no prefix.
+/// - transformers ≥ 5.6 `CLIPTextModel.save_pretrained`: flattened, no `text_model.` (`embeddings.*`,
+///   `encoder.*`, `final_layer_norm.*`); `CLIPTextModelWithProjection` keeps `text_model.`.
+/// - Older saves carry the `text_model.embeddings.position_ids` buffer, OpenCLIP-derived ones a
+///   `logit_scale`; full T5 files a `decoder.*` and `lm_head`; some T5 files name the embedding
+///   `encoder.embed_tokens.weight` only.
+///
+/// Canonical: CLIP `text_model.{embeddings,encoder,final_layer_norm}.*` + `text_projection.weight`;
+/// T5 `shared.weight` + `encoder.*` (without `encoder.embed_tokens.weight`, which is tied to `shared`).
+enum SD3EncoderKeys {
+    static let clipEmbedding = "embeddings.token_embedding.weight"
+    static let t5FirstQuery = "encoder.block.0.layer.0.SelfAttention.q.weight"
+
+    /// CLIP weights in canonical layout, or `wrongComponent` saying what the file holds.
+    static func clip(_ source: TensorProvider, component: SD3Component, path: String) throws -> TensorProvider {
+        let names = source.tensorNames
+        guard let embedding = names.filter({ $0.hasSuffix(clipEmbedding) }).min(by: { $0.count < $1.count }) else {
+            throw SD3ModelFilesError.wrongComponent(component, path: path, found: describe(names))
+        }
+        var base = String(embedding.dropLast(clipEmbedding.count))
+        if base.hasSuffix("text_model.") { base = String(base.dropLast("text_model.".count)) }
+        var mapping: [String: String] = [:]
+        for name in names where name.hasPrefix(base) {
+            let rest = String(name.dropFirst(base.count))
+            if rest == "text_model.embeddings.position_ids" || rest == "embeddings.position_ids" || rest == "logit_scale" { continue }
+            if rest.hasPrefix("embeddings.") || rest.hasPrefix("encoder.") || rest.hasPrefix("final_layer_norm.") {
+                mapping["text_model." + rest] = name
+            } else {
+                mapping[rest] = name
+            }
+        }
+        let width = source.tensorShape(embedding)?.last ?? 0
+        if component == .clipL && width == 1280 {
+            throw SD3ModelFilesError.wrongComponent(component, path: path, found: "a CLIP-G text encoder (width 1280): pass it as --clip-g")
+        }
+        if component == .clipG && width == 768 {
+            throw SD3ModelFilesError.wrongComponent(component, path: path, found: "a CLIP-L text encoder (width 768): pass it as --clip-l")
+        }
+        var identities: [String: Int] = [:]
+        if component == .clipL && mapping["text_projection.weight"] == nil && width > 0 {
+            identities["text_projection.weight"] = width
+        }
+        return SD3RenamedTensors(source: source, mapping: mapping, identities: identities,
+                                 sourceDescription: source.sourceDescription + (base.isEmpty ? "" : " [\(base)*]"))
+    }
+
+    /// T5 encoder weights in canonical layout, or `wrongComponent`.
+    static func t5(_ source: TensorProvider, path: String) throws -> TensorProvider {
+        let names = source.tensorNames
+        if names.contains("scaled_fp8") || names.contains(where: { $0.hasSuffix(".scale_weight") }) {
+            throw SD3ModelFilesError.wrongComponent(.t5, path: path, found: "a ComfyUI scaled-fp8 T5 (scaled_fp8, *.scale_weight), which FlowStudio does not read; use t5xxl_fp8_e4m3fn.safetensors or t5xxl_fp16.safetensors")
+        }
+        guard let query = names.filter({ $0.hasSuffix(t5FirstQuery) }).min(by: { $0.count < $1.count }) else {
+            throw SD3ModelFilesError.wrongComponent(.t5, path: path, found: describe(names))
+        }
+        let base = String(query.dropLast(t5FirstQuery.count))
+        var mapping: [String: String] = [:]
+        for name in names where name.hasPrefix(base) {
+            let rest = String(name.dropFirst(base.count))
+            if rest == "shared.weight" || (rest.hasPrefix("encoder.") && rest != "encoder.embed_tokens.weight") {
+                mapping[rest] = name
+            }
+        }
+        if mapping["shared.weight"] == nil, names.contains(base + "encoder.embed_tokens.weight") {
+            mapping["shared.weight"] = base + "encoder.embed_tokens.weight"
+        }
+        return SD3RenamedTensors(source: source, mapping: mapping, identities: [:],
+                                 sourceDescription: source.sourceDescription + (base.isEmpty ? "" : " [\(base)*]"))
+    }
+
+    /// VAE weights with a `first_stage_model.` or `vae.` prefix stripped, and their layout.
+    static func vae(_ source: TensorProvider, path: String) throws -> (TensorProvider, SD3WeightLayout) {
+        var provider = source
+        for prefix in ["first_stage_model.", "vae."] where source.tensorNames.contains(where: { $0.hasPrefix(prefix + "decoder.") }) {
+            provider = PrefixedTensors(source, prefix: prefix)
+            break
+        }
+        let names = provider.tensorNames
+        let layout: SD3WeightLayout
+        if names.contains(where: { $0.hasPrefix("decoder.mid_block.") || $0.hasPrefix("decoder.up_blocks.") }) {
+            layout = .diffusers
+        } else if names.contains(where: { $0.hasPrefix("decoder.mid.") || $0.hasPrefix("decoder.up.") }) {
+            layout = .ldm
+        } else {
+            throw SD3ModelFilesError.wrongComponent(.vae, path: path, found: describe(source.tensorNames))
+        }
+        if let convIn = provider.tensorShape("decoder.conv_in.weight"), convIn.count == 4, convIn[1] != 16 {
+            throw SD3ModelFilesError.wrongComponent(.vae, path: path, found: "a VAE with \(convIn[1]) latent channels (SD1.x / SDXL); SD3 needs its own 16-channel VAE")
+        }
+        return (provider, layout)
+    }
+
+    /// What a set of names looks like, for `wrongComponent`.
+    static func describe(_ names: [String]) -> String {
+        if names.contains(where: { $0.hasSuffix(t5FirstQuery) }) { return "T5 encoder weights (pass them as --t5xxl)" }
+        if names.contains(where: { $0.hasSuffix(clipEmbedding) }) { return "CLIP text-encoder weights (pass them as --clip-l or --clip-g)" }
+        if names.contains(where: { $0.hasPrefix("transformer.resblocks.") || $0.contains(".transformer.resblocks.") }) {
+            return "an OpenCLIP-layout text encoder (transformer.resblocks.*), which FlowStudio does not convert; use the transformers-layout clip_g.safetensors"
+        }
+        if names.contains(where: { $0.contains("joint_blocks.") || $0.hasPrefix("transformer_blocks.") }) { return "MM-DiT weights (pass them as --model)" }
+        if names.contains(where: { $0.contains("decoder.conv_in.") }) { return "VAE weights (pass them as --vae)" }
+        let sample = names.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ")
+        return names.isEmpty ? "no tensors" : "tensors named like \(sample)"
+    }
+}
+
+/// Tensors under new names (canonical → stored), plus n×n identity matrices made on demand.
+struct SD3RenamedTensors: TensorProvider {
+    let source: TensorProvider
+    let mapping: [String: String]
+    let identities: [String: Int]
+    let sourceDescription: String
+
+    var tensorNames: [String] { (Array(mapping.keys) + Array(identities.keys)).sorted() }
+
+    func tensorShape(_ name: String) -> [Int]? {
+        if let n = identities[name] { return [n, n] }
+        return mapping[name].flatMap { source.tensorShape($0) }
+    }
+
+    func loadTensor(_ name: String) throws -> Tensor {
+        if let n = identities[name] {
+            var scalars = [Float](repeating: 0, count: n * n)
+            for i in 0..<n { scalars[i * n + i] = 1 }
+            return Tensor(shape: [n, n], scalars: scalars)
+        }
+        guard let stored = mapping[name] else { throw TensorProviderError.missing(name: name, source: sourceDescription) }
+        return try source.loadTensor(stored)
+    }
+}

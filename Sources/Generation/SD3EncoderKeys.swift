@@ -49,11 +49,18 @@ enum SD3EncoderKeys {
         if component == .clipG && width == 768 {
             throw SD3ModelFilesError.wrongComponent(component, path: path, found: "a CLIP-L text encoder (width 768): pass it as --clip-l")
         }
+        // OpenCLIP-derived files keep the projection as `text_projection` [in, out] (ComfyUI
+        // accepts both); transformers' Linear is [out, in].
+        var transposed: Set<String> = []
+        if mapping["text_projection.weight"] == nil, let bare = mapping.removeValue(forKey: "text_projection") {
+            mapping["text_projection.weight"] = bare
+            transposed.insert("text_projection.weight")
+        }
         var identities: [String: Int] = [:]
         if component == .clipL && mapping["text_projection.weight"] == nil && width > 0 {
             identities["text_projection.weight"] = width
         }
-        return SD3RenamedTensors(source: source, mapping: mapping, identities: identities,
+        return SD3RenamedTensors(source: source, mapping: mapping, identities: identities, transposed: transposed,
                                  sourceDescription: source.sourceDescription + (base.isEmpty ? "" : " [\(base)*]"))
     }
 
@@ -117,18 +124,21 @@ enum SD3EncoderKeys {
     }
 }
 
-/// Tensors under new names (canonical → stored), plus n×n identity matrices made on demand.
+/// Tensors under new names (canonical → stored), plus n×n identity matrices made on demand;
+/// the 2-D tensors named in `transposed` are handed out transposed.
 struct SD3RenamedTensors: TensorProvider {
     let source: TensorProvider
     let mapping: [String: String]
     let identities: [String: Int]
+    var transposed: Set<String> = []
     let sourceDescription: String
 
     var tensorNames: [String] { (Array(mapping.keys) + Array(identities.keys)).sorted() }
 
     func tensorShape(_ name: String) -> [Int]? {
         if let n = identities[name] { return [n, n] }
-        return mapping[name].flatMap { source.tensorShape($0) }
+        guard let shape = mapping[name].flatMap({ source.tensorShape($0) }) else { return nil }
+        return transposed.contains(name) && shape.count == 2 ? [shape[1], shape[0]] : shape
     }
 
     func loadTensor(_ name: String) throws -> Tensor {
@@ -138,6 +148,11 @@ struct SD3RenamedTensors: TensorProvider {
             return Tensor(shape: [n, n], scalars: scalars)
         }
         guard let stored = mapping[name] else { throw TensorProviderError.missing(name: name, source: sourceDescription) }
-        return try source.loadTensor(stored)
+        let tensor = try source.loadTensor(stored)
+        guard transposed.contains(name), tensor.shape.count == 2 else { return tensor }
+        let (rows, columns) = (tensor.shape[0], tensor.shape[1])
+        var scalars = [Float](repeating: 0, count: tensor.count)
+        for r in 0..<rows { for c in 0..<columns { scalars[c * rows + r] = tensor.scalars[r * columns + c] } }
+        return Tensor(shape: [columns, rows], scalars: scalars)
     }
 }

@@ -245,6 +245,24 @@ import DemoModelFormat
         #expect(files.notes.isEmpty && files.warnings.isEmpty)
     }
 
+    @Test func openCLIPStyleProjectionIsTransposed() throws {
+        let folder = try SD3TestFolder()
+        let url = try Self.makeSingleFile(folder, name: "sd3_medium.safetensors", structure: .sd3Medium, encoders: false)
+        let clipL = try folder.writeTensors(SD3TestKeys.clip(), to: "clip_l.safetensors")
+        // clip_g with the projection stored as `text_projection` [in, out], values 0, 1, 2, … row by row.
+        var tensors: [String: Tensor] = [:]
+        for (name, shape) in SD3TestKeys.clip(projection: false) { tensors[name] = Tensor(zeros: shape) }
+        tensors["text_projection"] = Tensor(shape: [8, 8], scalars: (0..<64).map(Float.init))
+        let clipG = folder.path("clip_g.safetensors")
+        try SafeTensors.write(tensors, to: clipG)
+        let files = try Self.sd3(SD3ModelPaths(model: url, clipL: clipL, clipG: clipG))
+        #expect(SD3TestKeys.shapes(of: files.clipG.weights) == SD3TestKeys.canonicalCLIP())
+        let projection = try files.clipG.weights.loadTensor("text_projection.weight")  // [out, in]
+        #expect(projection.shape == [8, 8])
+        let expected: [Float] = (0..<64).map { (i: Int) -> Float in Float((i % 8) * 8 + i / 8) }
+        #expect(projection.scalars == expected)
+    }
+
     @Test func explicitFilesOverrideTheSingleFile() throws {
         let folder = try SD3TestFolder()
         let url = try Self.makeSingleFile(folder, name: "sd3.5_large.safetensors", encoders: true)

@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoders", "FlowCore", "TestSupport",
                                                          "Generation", "DemoModelFormat", "ShapesWorld"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore", "TestSupport"]),
-        .testTarget(name: "GenerationTests", dependencies: ["Generation", "FlowCore", "MMDiT", "TestSupport", "DemoModelFormat"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation", "FlowCore", "MMDiT", "TestSupport", "DemoModelFormat", "TextEncoders"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "TestSupport"]),

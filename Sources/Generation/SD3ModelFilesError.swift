@@ -38,7 +38,7 @@ public enum SD3ModelFilesError: Error, Equatable, Sendable, CustomStringConverti
             return "\(path): \(reason)"
         case .unsupportedPipeline(let path, let className):
             return "\(path) is a diffusers \(className) folder, which FlowStudio does not run; it runs StableDiffusion3Pipeline folders "
-                + "(SD3-medium, SD3.5-medium, SD3.5-large, SD3.5-large-turbo)."
+                + "(SD3-medium, SD3.5-medium, SD3.5-large, SD3.5-large-turbo) and their transformer/ (SD3Transformer2DModel) folders."
         case .unsupportedFamily(let path, let family):
             return "\(path) is \(family) checkpoint, which FlowStudio does not run; it runs the SD3 family "
                 + "(SD3-medium, SD3.5-medium, SD3.5-large, SD3.5-large-turbo) and its own demo model."

@@ -5,6 +5,7 @@ import MMDiT
 import TestSupport
 @testable import Generation
 import DemoModelFormat
+import TextEncoders
 
 /// Finding SD3-family files in every layout users have, the keys handed out, and each error.
 @Suite struct SD3ModelFilesTests {
@@ -141,7 +142,7 @@ import DemoModelFormat
 
         // Another pipeline class.
         try folder.write("{\"_class_name\": \"StableDiffusionXLPipeline\"}", to: "model_index.json")
-        #expect(Self.error(paths)?.description == "\(folder.url.path) is a diffusers StableDiffusionXLPipeline folder, which FlowStudio does not run; it runs StableDiffusion3Pipeline folders (SD3-medium, SD3.5-medium, SD3.5-large, SD3.5-large-turbo).")
+        #expect(Self.error(paths)?.description == "\(folder.url.path) is a diffusers StableDiffusionXLPipeline folder, which FlowStudio does not run; it runs StableDiffusion3Pipeline folders (SD3-medium, SD3.5-medium, SD3.5-large, SD3.5-large-turbo) and their transformer/ (SD3Transformer2DModel) folders.")
         try folder.write("[1]", to: "model_index.json")
         #expect(Self.error(paths)?.description == "\(folder.path("model_index.json").path): not a JSON object (a diffusers model_index.json file); the file is damaged, download it again.")
     }
@@ -162,6 +163,10 @@ import DemoModelFormat
         #expect(files.layout == .transformerOnly && files.family == .sd35Large)
         #expect(files.tokenizers.clipL == .bundled(padToken: "<|endoftext|>") && files.tokenizers.clipG == .bundled(padToken: "!"))
         #expect(files.defaults == SD3FamilyDefaults(steps: 28, guidance: 3.5, shift: 3.0))
+        // A diffusers folder of another model class.
+        try folder.write("{\"_class_name\": \"UNet2DConditionModel\"}", to: "transformer/config.json")
+        #expect(Self.error(SD3ModelPaths(model: folder.path("transformer")))?.description.hasPrefix(
+            "\(folder.path("transformer").path) is a diffusers UNet2DConditionModel folder, which FlowStudio does not run") == true)
     }
 
     // MARK: Stability single files
@@ -203,6 +208,23 @@ import DemoModelFormat
         #expect(files.tokenizers == SD3Tokenizers(clipL: .bundled(padToken: "<|endoftext|>"), clipG: .directory(folder.path("tok/tokenizer_2")),
                                                   t5: .tokenizerJSON(folder.path("tok/tokenizer_3/tokenizer.json"))))
         #expect(files.schedulerShift == nil && files.defaults == SD3Family.sd35Large.defaults)
+    }
+
+    @Test func tokenizersOpenFromTheLocationsHandedOut() throws {
+        let folder = try SD3TestFolder()
+        let url = try Self.makeSingleFile(folder, name: "sd3.5_large.safetensors", encoders: true)
+        let fm = FileManager.default
+        try fm.createDirectory(at: folder.path("tok/tokenizer_3"), withIntermediateDirectories: true)
+        try fm.copyItem(at: ReferenceFixtures.url("tokenizers/clip-small"), to: folder.path("tok/tokenizer_2"))
+        try fm.copyItem(at: ReferenceFixtures.url("tokenizers/t5_spiece.model"), to: folder.path("tok/tokenizer_3/spiece.model"))
+        let files = try Self.sd3(SD3ModelPaths(model: url, tokenizers: folder.path("tok")))
+        // CLIP-L: the bundled vocabulary padded with <|endoftext|> (49407); CLIP-G: the folder,
+        // whose tokenizer_config.json pads with "!" (id 0); T5: SentencePiece, pad 0.
+        #expect(try files.tokenizers.clipL.load().padID == 49407)
+        #expect(try SD3CLIPTokenizerSource.bundled(padToken: SD3Tokenizers.clipGPadToken).load().padID == 0)
+        #expect(files.tokenizers.clipG == .directory(folder.path("tok/tokenizer_2")))
+        #expect(try files.tokenizers.clipG.load().padID == 0)
+        #expect(try #require(files.tokenizers.t5).load().padID == 0)
     }
 
     @Test func turboIsToldByName() throws {

@@ -27,7 +27,12 @@ enum SD3EncoderKeys {
     /// CLIP weights in canonical layout, or `wrongComponent` saying what the file holds.
     static func clip(_ source: TensorProvider, component: SD3Component, path: String) throws -> TensorProvider {
         let names = source.tensorNames
-        guard let embedding = names.filter({ $0.hasSuffix(clipEmbedding) }).min(by: { $0.count < $1.count }) else {
+        // A file holding both CLIPs (`clip_l.transformer.…` and `clip_g.transformer.…`, or an
+        // all-in-one checkpoint given as --clip-l) is read at the one its prefix names.
+        var candidates = names.filter { $0.hasSuffix(clipEmbedding) }
+        let hint = component == .clipL ? "clip_l" : "clip_g"
+        if candidates.count > 1, candidates.contains(where: { $0.contains(hint) }) { candidates = candidates.filter { $0.contains(hint) } }
+        guard let embedding = candidates.min(by: { $0.count < $1.count }) else {
             throw SD3ModelFilesError.wrongComponent(component, path: path, found: describe(names))
         }
         var base = String(embedding.dropLast(clipEmbedding.count))

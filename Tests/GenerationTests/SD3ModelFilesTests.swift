@@ -285,6 +285,17 @@ import TextEncoders
         #expect(projection.scalars == expected)
     }
 
+    @Test func aFileHoldingBothCLIPs() throws {
+        let folder = try SD3TestFolder()
+        let url = try Self.makeSingleFile(folder, name: "sd3_medium.safetensors", structure: .sd3Medium, encoders: false)
+        var both = SD3TestKeys.clip(width: 768, prefix: "clip_l.transformer.", projection: false)
+        both.merge(SD3TestKeys.clip(width: 1280, prefix: "clip_g.transformer."), uniquingKeysWith: { a, _ in a })
+        let clips = try folder.writeTensors(both, to: "sd3_clips.safetensors")
+        let files = try Self.sd3(SD3ModelPaths(model: url, clipL: clips, clipG: clips))
+        #expect(SD3TestKeys.shapes(of: files.clipL.weights) == SD3TestKeys.canonicalCLIP(width: 768))
+        #expect(SD3TestKeys.shapes(of: files.clipG.weights) == SD3TestKeys.canonicalCLIP(width: 1280))
+    }
+
     @Test func explicitFilesOverrideTheSingleFile() throws {
         let folder = try SD3TestFolder()
         let url = try Self.makeSingleFile(folder, name: "sd3.5_large.safetensors", encoders: true)

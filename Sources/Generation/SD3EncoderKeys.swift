@@ -72,9 +72,6 @@ enum SD3EncoderKeys {
     /// T5 encoder weights in canonical layout, or `wrongComponent`.
     static func t5(_ source: TensorProvider, path: String) throws -> TensorProvider {
         let names = source.tensorNames
-        if names.contains("scaled_fp8") || names.contains(where: { $0.hasSuffix(".scale_weight") }) {
-            throw SD3ModelFilesError.wrongComponent(.t5, path: path, found: "a ComfyUI scaled-fp8 T5 (scaled_fp8, *.scale_weight), which FlowStudio does not read; use t5xxl_fp8_e4m3fn.safetensors or t5xxl_fp16.safetensors")
-        }
         guard let query = names.filter({ $0.hasSuffix(t5FirstQuery) }).min(by: { $0.count < $1.count }) else {
             throw SD3ModelFilesError.wrongComponent(.t5, path: path, found: describe(names))
         }
@@ -82,6 +79,7 @@ enum SD3EncoderKeys {
         var mapping: [String: String] = [:]
         for name in names where name.hasPrefix(base) {
             let rest = String(name.dropFirst(base.count))
+            if rest.hasSuffix(".scale_weight") || rest.hasSuffix(".scale_input") { continue }
             if rest == "shared.weight" || (rest.hasPrefix("encoder.") && rest != "encoder.embed_tokens.weight") {
                 mapping[rest] = name
             }
@@ -89,7 +87,17 @@ enum SD3EncoderKeys {
         if mapping["shared.weight"] == nil, names.contains(base + "encoder.embed_tokens.weight") {
             mapping["shared.weight"] = base + "encoder.embed_tokens.weight"
         }
-        return SD3RenamedTensors(source: source, mapping: mapping, identities: [:],
+        // ComfyUI's scaled fp8 files (`t5xxl_fp8_e4m3fn_scaled.safetensors`: a `scaled_fp8` marker,
+        // and a float32 scalar `X.scale_weight` beside each fp8 `X.weight`): the weight is
+        // stored × scale (comfy/ops.py `scaled_fp8_ops` `convert_weight`). `scale_input` only
+        // steers fp8 matrix products and is not needed for the float32 weight.
+        let nameSet = Set(names)
+        var scales: [String: String] = [:]
+        for (canonical, stored) in mapping where stored.hasSuffix(".weight") {
+            let scale = String(stored.dropLast("weight".count)) + "scale_weight"
+            if nameSet.contains(scale) { scales[canonical] = scale }
+        }
+        return SD3RenamedTensors(source: source, mapping: mapping, identities: [:], scales: scales,
                                  sourceDescription: source.sourceDescription + (base.isEmpty ? "" : " [\(base)*]"))
     }
 
@@ -136,6 +144,8 @@ struct SD3RenamedTensors: TensorProvider {
     let mapping: [String: String]
     let identities: [String: Int]
     var transposed: Set<String> = []
+    /// canonical name → a one-element tensor its stored values are multiplied by
+    var scales: [String: String] = [:]
     let sourceDescription: String
 
     var tensorNames: [String] { (Array(mapping.keys) + Array(identities.keys)).sorted() }
@@ -153,7 +163,15 @@ struct SD3RenamedTensors: TensorProvider {
             return Tensor(shape: [n, n], scalars: scalars)
         }
         guard let stored = mapping[name] else { throw TensorProviderError.missing(name: name, source: sourceDescription) }
-        let tensor = try source.loadTensor(stored)
+        var tensor = try source.loadTensor(stored)
+        if let scaleName = scales[name] {
+            let scale = try source.loadTensor(scaleName)
+            guard scale.count == 1 else {
+                throw SD3ModelFilesError.invalidConfig(path: sourceDescription, reason: "\"\(scaleName)\" has shape \(scale.shape), not one number: not a scaled-fp8 weight scale")
+            }
+            let factor = scale.scalars[0]
+            tensor = Tensor(shape: tensor.shape, scalars: tensor.scalars.map { $0 * factor })
+        }
         guard transposed.contains(name), tensor.shape.count == 2 else { return tensor }
         let (rows, columns) = (tensor.shape[0], tensor.shape[1])
         var scalars = [Float](repeating: 0, count: tensor.count)

@@ -296,6 +296,31 @@ import TextEncoders
         #expect(SD3TestKeys.shapes(of: files.clipG.weights) == SD3TestKeys.canonicalCLIP(width: 1280))
     }
 
+    @Test func comfyScaledFP8T5() throws {
+        let folder = try SD3TestFolder()
+        let url = try Self.makeSingleFile(folder, name: "sd3_medium.safetensors", structure: .sd3Medium, encoders: false)
+        let clip = try folder.writeTensors(SD3TestKeys.clip(), to: "clip.safetensors")
+        // fp8 weights with a float32 scalar scale_weight (and scale_input) beside each linear weight.
+        var weights: [String: Tensor] = [:]
+        for (name, shape) in SD3TestKeys.t5() { weights[name] = Tensor(repeating: 1.5, shape: shape) }
+        let scaled = folder.path("t5xxl_fp8_e4m3fn_scaled.safetensors")
+        try SafeTensors.write(weights.merging(["scaled_fp8": Tensor(zeros: [0])], uniquingKeysWith: { a, _ in a }), dtype: .f8E4M3, to: scaled)
+        let scales = folder.path("scales.safetensors")
+        try SafeTensors.write(["encoder.block.0.layer.0.SelfAttention.q.scale_weight": Tensor(shape: [], scalars: [0.25]),
+                               "encoder.block.0.layer.0.SelfAttention.q.scale_input": Tensor(shape: [], scalars: [1])], to: scales)
+        // One file, as ComfyUI writes it (FlowStudio's writer stores one dtype, so the scales are
+        // fp8 here, F32 in ComfyUI's files; 0.25 and 1 are exact in both).
+        var all: [String: Tensor] = try SafeTensorsFile(contentsOf: scaled).allTensors()
+        all.merge(try SafeTensorsFile(contentsOf: scales).allTensors(), uniquingKeysWith: { a, _ in a })
+        try SafeTensors.write(all, dtype: .f8E4M3, to: scaled)
+        try folder.write("", to: "tok/tokenizer_3/spiece.model")
+        let files = try Self.sd3(SD3ModelPaths(model: url, clipL: clip, clipG: clip, t5xxl: scaled, tokenizers: folder.path("tok")))
+        let t5 = try #require(files.t5).weights
+        #expect(SD3TestKeys.shapes(of: t5) == SD3TestKeys.canonicalT5())
+        #expect(try t5.loadTensor("encoder.block.0.layer.0.SelfAttention.q.weight").scalars.allSatisfy { $0 == 1.5 * 0.25 })
+        #expect(try t5.loadTensor("encoder.block.0.layer.0.SelfAttention.k.weight").scalars.allSatisfy { $0 == 1.5 })
+    }
+
     @Test func explicitFilesOverrideTheSingleFile() throws {
         let folder = try SD3TestFolder()
         let url = try Self.makeSingleFile(folder, name: "sd3.5_large.safetensors", encoders: true)
@@ -336,8 +361,6 @@ import TextEncoders
         let sdxlVAE = try folder.writeTensors(SD3TestKeys.vae(ldm: true, latentChannels: 4), to: "sdxl_vae.safetensors")
         #expect(Self.error(SD3ModelPaths(model: url, vae: sdxlVAE))?.description
                 == "--vae \(sdxlVAE.path): a VAE with 4 latent channels (SD1.x / SDXL); SD3 needs its own 16-channel VAE, not VAE weights.")
-        let scaled = try folder.writeTensors(SD3TestKeys.t5().merging(["scaled_fp8": [0]], uniquingKeysWith: { a, _ in a }), to: "t5xxl_fp8_e4m3fn_scaled.safetensors")
-        #expect(Self.error(SD3ModelPaths(model: url, t5xxl: scaled))?.description.contains("a ComfyUI scaled-fp8 T5") == true)
     }
 
     // MARK: Other families, the demo model, bad paths

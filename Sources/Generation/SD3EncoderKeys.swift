@@ -18,6 +18,9 @@ import FlowCore
 ///   `logit_scale`; full T5 files a `decoder.*` and `lm_head`; some T5 files name the embedding
 ///   `encoder.embed_tokens.weight` only.
 ///
+/// - OpenCLIP's own layout (`transformer.resblocks.*`, e.g. laion's `open_clip_model.safetensors`
+///   for bigG): converted on the fly (`openCLIP`); its vision tower is not handed out.
+///
 /// Canonical: CLIP `text_model.{embeddings,encoder,final_layer_norm}.*` + `text_projection.weight`;
 /// T5 `shared.weight` + `encoder.*` (without `encoder.embed_tokens.weight`, which is tied to `shared`).
 enum SD3EncoderKeys {
@@ -29,6 +32,8 @@ enum SD3EncoderKeys {
         let names = source.tensorNames
         // A file holding both CLIPs (`clip_l.transformer.…` and `clip_g.transformer.…`, or an
         // all-in-one checkpoint given as --clip-l) is read at the one its prefix names.
+        if !names.contains(where: { $0.hasSuffix(clipEmbedding) }),
+           let converted = openCLIP(source, component: component) { return converted }
         var candidates = names.filter { $0.hasSuffix(clipEmbedding) }
         let hint = component == .clipL ? "clip_l" : "clip_g"
         if candidates.count > 1, candidates.contains(where: { $0.contains(hint) }) { candidates = candidates.filter { $0.contains(hint) } }
@@ -67,6 +72,58 @@ enum SD3EncoderKeys {
         }
         return SD3RenamedTensors(source: source, mapping: mapping, identities: identities, transposed: transposed,
                                  sourceDescription: source.sourceDescription + (base.isEmpty ? "" : " [\(base)*]"))
+    }
+
+    /// A text tower in OpenCLIP's layout (`token_embedding.weight`, `positional_embedding`,
+    /// `transformer.resblocks.*` with fused `attn.in_proj_*`, `ln_final.*`, `text_projection`
+    /// [in, out]), under any prefix, renamed to transformers' layout as diffusers'
+    /// `convert_open_clip_checkpoint` and ComfyUI's `transformers_convert` do: q, k, v are the three
+    /// thirds of `in_proj` along axis 0, the projection is transposed. Nil when it is not one.
+    static func openCLIP(_ source: TensorProvider, component: SD3Component) -> TensorProvider? {
+        let names = source.tensorNames
+        guard let first = names.filter({ $0.hasSuffix("transformer.resblocks.0.attn.in_proj_weight") }).min(by: { $0.count < $1.count }) else {
+            return nil
+        }
+        let base = String(first.dropLast("transformer.resblocks.0.attn.in_proj_weight".count))
+        let renames = [("ln_1.", "layer_norm1."), ("ln_2.", "layer_norm2."), ("mlp.c_fc.", "mlp.fc1."),
+                       ("mlp.c_proj.", "mlp.fc2."), ("attn.out_proj.", "self_attn.out_proj.")]
+        var mapping: [String: String] = [:]
+        var thirds: [String: Int] = [:]
+        var transposed: Set<String> = []
+        for name in names where name.hasPrefix(base) {
+            let rest = String(name.dropFirst(base.count))
+            switch rest {
+            case "token_embedding.weight": mapping["text_model.embeddings.token_embedding.weight"] = name
+            case "positional_embedding": mapping["text_model.embeddings.position_embedding.weight"] = name
+            case "ln_final.weight", "ln_final.bias":
+                mapping["text_model.final_layer_norm." + rest.dropFirst("ln_final.".count)] = name
+            case "text_projection":
+                mapping["text_projection.weight"] = name
+                transposed.insert("text_projection.weight")
+            default:
+                let parts = rest.split(separator: ".", maxSplits: 3).map(String.init)
+                guard parts.count == 4, parts[0] == "transformer", parts[1] == "resblocks", let layer = Int(parts[2]) else { continue }
+                let target = "text_model.encoder.layers.\(layer)."
+                let inner = parts[3]
+                if inner == "attn.in_proj_weight" || inner == "attn.in_proj_bias" {
+                    for (i, projection) in ["q_proj", "k_proj", "v_proj"].enumerated() {
+                        let key = target + "self_attn.\(projection)." + (inner.hasSuffix("weight") ? "weight" : "bias")
+                        mapping[key] = name
+                        thirds[key] = i
+                    }
+                } else if let (from, to) = renames.first(where: { inner.hasPrefix($0.0) }) {
+                    mapping[target + to + inner.dropFirst(from.count)] = name
+                }
+            }
+        }
+        guard mapping["text_model.embeddings.token_embedding.weight"] != nil else { return nil }
+        var identities: [String: Int] = [:]
+        if component == .clipL, mapping["text_projection.weight"] == nil,
+           let width = source.tensorShape(mapping["text_model.embeddings.token_embedding.weight"]!)?.last {
+            identities["text_projection.weight"] = width
+        }
+        return SD3RenamedTensors(source: source, mapping: mapping, identities: identities, transposed: transposed, thirds: thirds,
+                                 sourceDescription: source.sourceDescription + " (OpenCLIP layout" + (base.isEmpty ? ")" : ", \(base)*)"))
     }
 
     /// T5 encoder weights in canonical layout, or `wrongComponent`.
@@ -127,9 +184,6 @@ enum SD3EncoderKeys {
     static func describe(_ names: [String]) -> String {
         if names.contains(where: { $0.hasSuffix(t5FirstQuery) }) { return "T5 encoder weights (pass them as --t5xxl)" }
         if names.contains(where: { $0.hasSuffix(clipEmbedding) }) { return "CLIP text-encoder weights (pass them as --clip-l or --clip-g)" }
-        if names.contains(where: { $0.hasPrefix("transformer.resblocks.") || $0.contains(".transformer.resblocks.") }) {
-            return "an OpenCLIP-layout text encoder (transformer.resblocks.*), which FlowStudio does not convert; use the transformers-layout clip_g.safetensors"
-        }
         if names.contains(where: { $0.contains("joint_blocks.") || $0.hasPrefix("transformer_blocks.") }) { return "MM-DiT weights (pass them as --model)" }
         if names.contains(where: { $0.contains("decoder.conv_in.") }) { return "VAE weights (pass them as --vae)" }
         let sample = names.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ")
@@ -146,13 +200,16 @@ struct SD3RenamedTensors: TensorProvider {
     var transposed: Set<String> = []
     /// canonical name → a one-element tensor its stored values are multiplied by
     var scales: [String: String] = [:]
+    /// canonical name → which third (along axis 0) of the stored tensor it is (fused q, k, v)
+    var thirds: [String: Int] = [:]
     let sourceDescription: String
 
     var tensorNames: [String] { (Array(mapping.keys) + Array(identities.keys)).sorted() }
 
     func tensorShape(_ name: String) -> [Int]? {
         if let n = identities[name] { return [n, n] }
-        guard let shape = mapping[name].flatMap({ source.tensorShape($0) }) else { return nil }
+        guard var shape = mapping[name].flatMap({ source.tensorShape($0) }) else { return nil }
+        if thirds[name] != nil, !shape.isEmpty { shape[0] /= 3 }
         return transposed.contains(name) && shape.count == 2 ? [shape[1], shape[0]] : shape
     }
 
@@ -171,6 +228,12 @@ struct SD3RenamedTensors: TensorProvider {
             }
             let factor = scale.scalars[0]
             tensor = Tensor(shape: tensor.shape, scalars: tensor.scalars.map { $0 * factor })
+        }
+        if let third = thirds[name], !tensor.shape.isEmpty {
+            var shape = tensor.shape
+            shape[0] /= 3
+            let part = tensor.count / 3
+            tensor = Tensor(shape: shape, scalars: Array(tensor.scalars[third * part..<(third + 1) * part]))
         }
         guard transposed.contains(name), tensor.shape.count == 2 else { return tensor }
         let (rows, columns) = (tensor.shape[0], tensor.shape[1])

@@ -321,6 +321,43 @@ import TextEncoders
         #expect(try t5.loadTensor("encoder.block.0.layer.0.SelfAttention.k.weight").scalars.allSatisfy { $0 == 1.5 })
     }
 
+    @Test func openCLIPLayoutIsConverted() throws {
+        let folder = try SD3TestFolder()
+        let url = try Self.makeSingleFile(folder, name: "sd3_medium.safetensors", structure: .sd3Medium, encoders: false)
+        let clipL = try folder.writeTensors(SD3TestKeys.clip(), to: "clip_l.safetensors")
+        // A text tower as open_clip's TextTransformer names it (width 8, one layer), with a vision
+        // tower and logit_scale beside it as in a whole open_clip model.
+        let w = 8
+        var tensors: [String: Tensor] = [
+            "token_embedding.weight": Tensor(zeros: [10, w]), "positional_embedding": Tensor(zeros: [4, w]),
+            "ln_final.weight": Tensor(zeros: [w]), "ln_final.bias": Tensor(zeros: [w]),
+            "text_projection": Tensor(shape: [w, w], scalars: (0..<64).map(Float.init)),
+            "logit_scale": Tensor(zeros: []), "visual.transformer.resblocks.0.attn.in_proj_weight": Tensor(zeros: [3 * w, w]),
+            "transformer.resblocks.0.attn.in_proj_weight": Tensor(shape: [3 * w, w], scalars: (0..<(3 * w * w)).map(Float.init)),
+            "transformer.resblocks.0.attn.in_proj_bias": Tensor(shape: [3 * w], scalars: (0..<(3 * w)).map(Float.init)),
+        ]
+        for name in ["attn.out_proj", "ln_1", "ln_2"] {
+            tensors["transformer.resblocks.0.\(name).bias"] = Tensor(zeros: [w])
+            tensors["transformer.resblocks.0.\(name).weight"] = Tensor(zeros: name == "attn.out_proj" ? [w, w] : [w])
+        }
+        tensors["transformer.resblocks.0.mlp.c_fc.weight"] = Tensor(zeros: [2 * w, w])
+        tensors["transformer.resblocks.0.mlp.c_fc.bias"] = Tensor(zeros: [2 * w])
+        tensors["transformer.resblocks.0.mlp.c_proj.weight"] = Tensor(zeros: [w, 2 * w])
+        tensors["transformer.resblocks.0.mlp.c_proj.bias"] = Tensor(zeros: [w])
+        let clipG = folder.path("open_clip_model.safetensors")
+        try SafeTensors.write(tensors, to: clipG)
+        let files = try Self.sd3(SD3ModelPaths(model: url, clipL: clipL, clipG: clipG))
+        let g = files.clipG.weights
+        #expect(SD3TestKeys.shapes(of: g) == SD3TestKeys.canonicalCLIP())
+        let layer = "text_model.encoder.layers.0.self_attn."
+        #expect(try g.loadTensor(layer + "q_proj.weight").scalars == (0..<64).map(Float.init))
+        #expect(try g.loadTensor(layer + "k_proj.weight").scalars == (64..<128).map(Float.init))
+        #expect(try g.loadTensor(layer + "v_proj.weight").scalars == (128..<192).map(Float.init))
+        #expect(try g.loadTensor(layer + "v_proj.bias").scalars == (16..<24).map(Float.init))
+        let expected: [Float] = (0..<64).map { (i: Int) -> Float in Float((i % 8) * 8 + i / 8) }
+        #expect(try g.loadTensor("text_projection.weight").scalars == expected)
+    }
+
     @Test func explicitFilesOverrideTheSingleFile() throws {
         let folder = try SD3TestFolder()
         let url = try Self.makeSingleFile(folder, name: "sd3.5_large.safetensors", encoders: true)

@@ -19,7 +19,8 @@ public enum SafeTensors {
     /// - Parameters:
     ///   - tensors: the tensors by name; `"__metadata__"` is not a valid name.
     ///   - metadata: written as the header's `"__metadata__"` object (omitted when empty).
-    ///   - dtype: the stored element type; F16 and BF16 round to nearest even.
+    ///   - dtype: the stored element type; F16, BF16 and F8 round to nearest even (F8 as PyTorch
+    ///     converts: see `Float8Conversion`).
     ///   - url: the destination, replaced if it is a file.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:],
                              dtype: SafeTensorsDType = .f32, to url: URL) throws {
@@ -66,7 +67,7 @@ public enum SafeTensors {
         return bytes
     }
 
-    /// Writes a tensor's elements in `dtype`, converting F16/BF16 in bounded chunks so a
+    /// Writes a tensor's elements in `dtype`, converting F16/BF16/F8 in bounded chunks so a
     /// large tensor never needs a second full-size buffer.
     private static func writeData(of tensor: Tensor, as dtype: SafeTensorsDType, to writer: FileSink) throws {
         try tensor.scalars.withUnsafeBufferPointer { values in
@@ -89,6 +90,19 @@ public enum SafeTensors {
                         }
                         try writer.append(UnsafeRawBufferPointer(target))
                     }
+                    start += count
+                }
+            case .f8E4M3, .f8E5M2:
+                let chunk = 1 << 20
+                var bytes = [UInt8](repeating: 0, count: min(chunk, values.count))
+                var start = 0
+                while start < values.count {
+                    let count = min(chunk, values.count - start)
+                    for i in 0..<count {
+                        let value = values[start + i]
+                        bytes[i] = dtype == .f8E4M3 ? Float8Conversion.e4m3fnBits(value) : Float8Conversion.e5m2Bits(value)
+                    }
+                    try bytes.withUnsafeBytes { try writer.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
                     start += count
                 }
             }

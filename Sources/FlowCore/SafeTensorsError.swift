@@ -21,7 +21,7 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
         case headerNotObject
         /// A tensor entry lacks `dtype`, `shape` or `data_offsets`, or has the wrong kind of value.
         case malformedEntry(name: String, reason: String)
-        /// A tensor's dtype is not one of F32, F16, BF16.
+        /// A tensor's dtype is not one of F32, F16, BF16, F8_E4M3, F8_E5M2.
         case unsupportedDType(name: String, dtype: String)
         /// The shape's element count times the dtype size differs from `end - begin`.
         case byteCountMismatch(name: String, shape: [Int], dtype: SafeTensorsDType, expected: Int, actual: Int)
@@ -82,8 +82,8 @@ public struct SafeTensorsError: Error, CustomStringConvertible, Sendable {
                 + "{\"dtype\": \"F32\", \"shape\": [..], \"data_offsets\": [begin, end]}."
         case .unsupportedDType(let name, let dtype):
             return "\(file): tensor \"\(name)\" has dtype \"\(dtype)\", which FlowStudio does not read. "
-                + "Supported dtypes: \(SafeTensorsDType.supportedList) (others such as F64, I8, U8, I64, "
-                + "BOOL and F8 are not supported). Convert the checkpoint to F32, F16 or BF16."
+                + "Supported dtypes: \(SafeTensorsDType.supportedList) (others such as F64, I8, U8, I64 "
+                + "and BOOL are not supported). Convert the checkpoint to F32, F16 or BF16."
         case .byteCountMismatch(let name, let shape, let dtype, let expected, let actual):
             return "\(file): tensor \"\(name)\" has shape \(describeShape(shape)) of \(dtype.rawValue), "
                 + "which needs \(expected) bytes, but its data_offsets span \(actual) bytes. The file is damaged."

@@ -70,7 +70,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// Whether the file holds a tensor of that name.
     public func contains(_ name: String) -> Bool { entries[name] != nil }
 
-    /// Reads one tensor, converting F16/BF16 to Float32.
+    /// Reads one tensor, converting F16/BF16/F8 to Float32 (exactly).
     /// Throws `SafeTensorsError` (`.tensorNotFound`, listing similar names) for an unknown name.
     public func tensor(_ name: String) throws -> Tensor {
         guard let entry = entries[name] else {
@@ -92,6 +92,10 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 Self.withHalfWords(source, count: count) {
                     Float16Conversion.convert(bfloat16: $0, into: destination)
                 }
+            case .f8E4M3:
+                Float8Conversion.convert(e4m3fn: UnsafeRawBufferPointer(start: source, count: count), into: destination)
+            case .f8E5M2:
+                Float8Conversion.convert(e5m2: UnsafeRawBufferPointer(start: source, count: count), into: destination)
             }
         }
     }

@@ -111,9 +111,14 @@ public struct SD3ModelFiles: @unchecked Sendable {
         var notes: [String] = []
         for component in [SD3Component.clipL, .clipG, .t5, .vae] {
             guard let url = paths.explicitFile(for: component) else { continue }
-            _ = try fileType(url, option: component.option)
-            let source = try openWeights(url)
-            components[component] = try canonical(component, source, path: url.path, source: url.path)
+            if try fileType(url, option: component.option) == .directory {
+                // A component folder (text_encoder_3/ of a diffusers download): its weights and config.json.
+                let configURL = url.appendingPathComponent("config.json")
+                let config = exists(configURL) ? (configURL, try readJSONObject(configURL, expected: "a config.json file").data) : nil
+                components[component] = try componentWeights(component, in: url, config: config)
+            } else {
+                components[component] = try canonical(component, try openWeights(url), path: url.path, source: url.path)
+            }
             if found.components[component] != nil {
                 notes.append("\(component) from \(url.path) (\(component.option)), not from \(found.looked)")
             }
@@ -124,7 +129,12 @@ public struct SD3ModelFiles: @unchecked Sendable {
 
         // Tokenizers: the model's own, else --tokenizers DIR, else (CLIP) the bundled vocabulary.
         let dir = paths.tokenizers
-        if let dir { _ = try fileType(dir, option: "--tokenizers") }
+        if let dir {
+            guard try fileType(dir, option: "--tokenizers") == .directory,
+                  ["tokenizer", "tokenizer_2", "tokenizer_3"].contains(where: { isDirectory(dir.appendingPathComponent($0)) }) else {
+                throw SD3ModelFilesError.unreadable(path: dir.path, reason: "--tokenizers wants a folder holding tokenizer/, tokenizer_2/ and/or tokenizer_3/ (as a diffusers SD3 download does); this is not one.")
+            }
+        }
         func clipTokenizer(_ own: URL?, _ sub: String, pad: String) -> SD3CLIPTokenizerSource {
             if let own { return .directory(own) }
             if let dir, isDirectory(dir.appendingPathComponent(sub)) { return .directory(dir.appendingPathComponent(sub)) }

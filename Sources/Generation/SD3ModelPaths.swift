@@ -11,7 +11,8 @@ public struct SD3ModelPaths: Sendable, Equatable {
     public var clipL: URL?
     /// `--clip-g`: CLIP-G weights (`clip_g.safetensors`).
     public var clipG: URL?
-    /// `--t5xxl`: T5-XXL encoder weights (`t5xxl_fp16.safetensors`, `t5xxl_fp8_e4m3fn.safetensors`, or an index).
+    /// `--t5xxl`: T5-XXL encoder weights (`t5xxl_fp16.safetensors`, `t5xxl_fp8_e4m3fn.safetensors`, an
+    /// index, or a `text_encoder_3/` folder). Each component option also takes a component folder.
     public var t5xxl: URL?
     /// `--vae`: VAE weights (diffusers or LDM keys).
     public var vae: URL?

@@ -227,6 +227,27 @@ import TextEncoders
         #expect(try #require(files.tokenizers.t5).load().padID == 0)
     }
 
+    @Test func componentFoldersAndTokenizerFolders() throws {
+        let diffusers = try SD3TestFolder()
+        try Self.makeDiffusersFolder(diffusers)
+        let folder = try SD3TestFolder()
+        let url = try Self.makeSingleFile(folder, name: "sd3_medium.safetensors", structure: .sd3Medium, encoders: false)
+        // --t5xxl DIR: a sharded text_encoder_3/ folder taken as it is.
+        let files = try Self.sd3(SD3ModelPaths(model: url, clipL: diffusers.path("text_encoder"), clipG: diffusers.path("text_encoder_2"),
+                                               t5xxl: diffusers.path("text_encoder_3"), tokenizers: diffusers.url))
+        #expect(try #require(files.t5).source == diffusers.path("text_encoder_3/model.safetensors.index.json").path)
+        #expect(files.clipL.configURL == diffusers.path("text_encoder/config.json"))
+        #expect(files.tokenizers.t5 == .sentencePiece(diffusers.path("tokenizer_3/spiece.model")))
+        // --tokenizers must be a folder of tokenizer folders.
+        let notTokenizers = folder.path("weights")
+        try FileManager.default.createDirectory(at: notTokenizers, withIntermediateDirectories: true)
+        let message = "--tokenizers wants a folder holding tokenizer/, tokenizer_2/ and/or tokenizer_3/ (as a diffusers SD3 download does); this is not one."
+        for dir in [notTokenizers, url] {
+            #expect(Self.error(SD3ModelPaths(model: url, clipL: diffusers.path("text_encoder"), clipG: diffusers.path("text_encoder_2"),
+                                             tokenizers: dir))?.description == "\(dir.path): \(message)")
+        }
+    }
+
     @Test func turboIsToldByName() throws {
         let folder = try SD3TestFolder()
         let clipL = try folder.writeTensors(SD3TestKeys.clip(), to: "clip_l.safetensors")

@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "MMDiT", "RectifiedFlow", "TextEncoders", "FlowCore", "TestSupport",
                                                          "Generation", "DemoModelFormat", "ShapesWorld"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore", "TestSupport"]),
-        .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore", "TestSupport"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore", "TestSupport"], exclude: ["Fixtures"]),

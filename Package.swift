@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "FlowCore", "MMDiT", "RectifiedFlow", "TestSupport",
                                                            "DemoModelFormat", "TextEncoders"]),
-        .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore"]),
+        .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore", "TestSupport"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "RectifiedFlow", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore", "TestSupport"], exclude: ["Fixtures"]),

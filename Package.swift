@@ -88,7 +88,7 @@ let package = Package(
                                                          "Generation", "DemoModelFormat", "ShapesWorld"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Generation", "ShapesWorld", "FlowCore", "TestSupport"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation", "FlowCore", "MMDiT", "RectifiedFlow", "TestSupport",
-                                                           "DemoModelFormat", "TextEncoders"]),
+                                                           "DemoModelFormat", "TextEncoders", "VAE"]),
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore", "TestSupport"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "RectifiedFlow", "TestSupport"]),

@@ -24,6 +24,10 @@ public enum SD3Family: String, CaseIterable, Sendable, CustomStringConvertible {
     case sd35Medium = "sd3.5-medium"
     case sd35Large = "sd3.5-large"
     case sd35LargeTurbo = "sd3.5-large-turbo"
+    /// An MM-DiT of the SD3 kind (patch 2, 16 latent channels) whose depth or attention layout is
+    /// none of the published models': a fine-tune of another shape, or a tiny test model. It runs
+    /// with diffusers' pipeline defaults.
+    case other = "sd3-other"
 
     public var description: String {
         switch self {
@@ -31,10 +35,12 @@ public enum SD3Family: String, CaseIterable, Sendable, CustomStringConvertible {
         case .sd35Medium: "SD3.5-medium"
         case .sd35Large: "SD3.5-large"
         case .sd35LargeTurbo: "SD3.5-large-turbo"
+        case .other: "SD3-family MM-DiT of another shape"
         }
     }
 
-    /// The family of an MM-DiT of this structure, nil when it is none of them. `name` is the
+    /// The family of an MM-DiT of this structure (`.other` for an SD3-kind MM-DiT of an unpublished
+    /// shape), nil when it is not an SD3-kind MM-DiT (patch 2, 16 latent channels). `name` is the
     /// file or folder name the model came from (the turbo rule).
     public static func detect(_ config: MMDiTConfig, name: String) -> SD3Family? {
         let standard = config.patchSize == 2 && config.inChannels == 16 && config.outChannels == 16
@@ -43,7 +49,7 @@ public enum SD3Family: String, CaseIterable, Sendable, CustomStringConvertible {
         case (24, false, []): return .sd3Medium
         case (24, true, Array(0...12)): return .sd35Medium
         case (38, true, []): return name.lowercased().contains("turbo") ? .sd35LargeTurbo : .sd35Large
-        default: return nil
+        default: return .other
         }
     }
 
@@ -55,6 +61,7 @@ public enum SD3Family: String, CaseIterable, Sendable, CustomStringConvertible {
     ///   1 % to 20 % of the steps (`sd3_infer.py` uses scale 2.5), off by default.
     /// - SD3.5-large: 28 steps, CFG 3.5 (diffusers' card; `sd3_infer.py`: 40 / 4.5), shift 3.0.
     /// - SD3.5-large-turbo: 4 steps, CFG 0 (no guidance: diffusers' card), shift 3.0.
+    /// - another shape: diffusers' `StableDiffusion3Pipeline` defaults, 28 steps, CFG 7.0, shift 3.0.
     ///
     /// A diffusers folder's `scheduler_config.json` `shift` replaces the shift (`SD3ModelFiles.defaults`).
     public var defaults: SD3FamilyDefaults {
@@ -68,6 +75,8 @@ public enum SD3Family: String, CaseIterable, Sendable, CustomStringConvertible {
             SD3FamilyDefaults(steps: 28, guidance: 3.5, shift: 3.0)
         case .sd35LargeTurbo:
             SD3FamilyDefaults(steps: 4, guidance: 0, shift: 3.0)
+        case .other:
+            SD3FamilyDefaults(steps: 28, guidance: 7.0, shift: 3.0)
         }
     }
 }

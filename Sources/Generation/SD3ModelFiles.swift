@@ -161,6 +161,9 @@ public struct SD3ModelFiles: @unchecked Sendable {
         guard let family = SD3Family.detect(config, name: name) else {
             throw SD3ModelFilesError.unknownMMDiT(path: found.transformer.source, structure: config.description)
         }
+        if family == .other {
+            notes.append("the MM-DiT (\(config)) is none of SD3-medium, SD3.5-medium and SD3.5-large; it runs with diffusers' pipeline defaults (28 steps, CFG 7, shift 3)")
+        }
 
         var warnings: [String] = []
         if components[.t5] == nil {

@@ -18,10 +18,15 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     public let modelSummary: String
     public let modelHash: String
     public let defaultSettings: GenerationSettings
-    let network: MMDiT
+    /// The MM-DiT's shape (known without loading it).
+    public let config: MMDiTConfig
+    let transformer: LoadedOnDemand<MMDiT>
     let text: SD3TextEncoding
     let decoder: SD3LatentDecoding?
     let cache: PromptEmbeddingCache
+    /// Release the MM-DiT while the encoders run (when both do not fit in memory together); it is
+    /// loaded again for sampling.
+    public let releaseTransformerToEncode: Bool
 
     /// The VAE's downsampling factor: 8 for every SD3-family VAE.
     public static let latentScale = 8
@@ -29,15 +34,18 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     public static let latentChannels = 16
 
     /// `decoder` nil: images are the linear latent preview (a warning says so, `decoderWarning`).
-    public init(name: String, summary: String, hash: String, defaults: GenerationSettings, network: MMDiT,
-                text: SD3TextEncoding, decoder: SD3LatentDecoding?, cache: PromptEmbeddingCache = PromptEmbeddingCache()) {
+    public init(name: String, summary: String, hash: String, defaults: GenerationSettings, config: MMDiTConfig,
+                transformer: LoadedOnDemand<MMDiT>, text: SD3TextEncoding, decoder: SD3LatentDecoding?,
+                releaseTransformerToEncode: Bool = false, cache: PromptEmbeddingCache = PromptEmbeddingCache()) {
         modelName = name
         modelSummary = summary
         modelHash = hash
         defaultSettings = defaults
-        self.network = network
+        self.config = config
+        self.transformer = transformer
         self.text = text
         self.decoder = decoder
+        self.releaseTransformerToEncode = releaseTransformerToEncode
         self.cache = cache
     }
 
@@ -57,13 +65,13 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     }
 
     /// The largest image side the positional table holds, in pixels.
-    public var largestSide: Int { network.config.posEmbedMaxSize * network.config.patchSize * Self.latentScale }
+    public var largestSide: Int { config.posEmbedMaxSize * config.patchSize * Self.latentScale }
 
     /// Why `width × height` cannot be made, or nil when it can.
     public func sizeProblem(width: Int, height: Int) -> String? {
-        let step = network.config.patchSize * Self.latentScale
+        let step = config.patchSize * Self.latentScale
         if width % step != 0 || height % step != 0 || width <= 0 || height <= 0 {
-            return "\(width)×\(height) is not a multiple of \(step) pixels on each side (the VAE's 8 × the patch of \(network.config.patchSize)); e.g. \(max(step, width / step * step))×\(max(step, height / step * step))"
+            return "\(width)×\(height) is not a multiple of \(step) pixels on each side (the VAE's 8 × the patch of \(config.patchSize)); e.g. \(max(step, width / step * step))×\(max(step, height / step * step))"
         }
         if width > largestSide || height > largestSide {
             return "\(width)×\(height) is larger than this model's positional table holds: at most \(largestSide) pixels a side"
@@ -88,12 +96,17 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     public func sampleLatents(_ settings: GenerationSettings, interrupt: () -> Bool = { false },
                               onStep: (GenerationProgress) -> Bool = { _ in true }) throws -> Tensor? {
         if let problem = sizeProblem(width: settings.width, height: settings.height) { throw SD3PipelineError.size(problem) }
-        if let slg = settings.skipLayerGuidance, let bad = slg.layers.first(where: { !(0..<network.config.depth).contains($0) }) {
-            throw SD3PipelineError.skipLayer(bad, depth: network.config.depth)
+        if let slg = settings.skipLayerGuidance, let bad = slg.layers.first(where: { !(0..<config.depth).contains($0) }) {
+            throw SD3PipelineError.skipLayer(bad, depth: config.depth)
+        }
+        let guided = settings.cfgScale > 1
+        if releaseTransformerToEncode && (!cache.contains(settings.prompt) || guided && !cache.contains(settings.negativePrompt)) {
+            transformer.release()
         }
         let positive = try cache.conditioning(for: settings.prompt) { try text.encode($0) }
-        let negative = settings.cfgScale > 1 ? try cache.conditioning(for: settings.negativePrompt) { try text.encode($0) } : positive.zeros
+        let negative = guided ? try cache.conditioning(for: settings.negativePrompt) { try text.encode($0) } : positive.zeros
         if interrupt() { return nil }
+        let network = try transformer.get()
 
         let (h, w) = (settings.height / Self.latentScale, settings.width / Self.latentScale)
         let latentShape = [Self.latentChannels, h, w]

@@ -7,11 +7,17 @@ extension VAEDecoder {
     public var tileLatentSize: Int { max(1, config.sampleSize / config.upscale) }
     public static let tileOverlapFactor = 0.25
 
+    /// The most activation memory an untiled decode may take under `.automatic` tiling.
+    public static let untiledMemoryBudget = 4_000_000_000
+
     /// Whether `decode` tiles a latent of `latentHeight × latentWidth`.
     public func shouldTile(latentHeight: Int, latentWidth: Int, tiling: VAETiling) -> Bool {
+        let largerThanATile = latentHeight > tileLatentSize || latentWidth > tileLatentSize
         switch tiling {
         case .untiled: return false
-        case .automatic, .tiled: return latentHeight > tileLatentSize || latentWidth > tileLatentSize
+        case .tiled: return largerThanATile
+        case .automatic:
+            return largerThanATile && activationBytes(latentHeight: latentHeight, latentWidth: latentWidth) > Self.untiledMemoryBudget
         }
     }
 

@@ -1,0 +1,27 @@
+import Foundation
+
+/// An SD3 model that cannot be loaded: a component whose weights do not fit its model, or not
+/// enough memory (said before anything large is read).
+public enum SD3LoadError: Error, CustomStringConvertible {
+    /// `component` from `source` does not load: `reason`.
+    case component(SD3Component, String, String)
+    /// The estimate (`SD3MemoryEstimate.description`) exceeds what the machine has.
+    case notEnoughMemory(String)
+    /// A tokenizer file does not open or parse.
+    case tokenizer(String)
+    /// A FlowStudio demo model exported as a diffusers folder (it is loaded from its file).
+    case demoExport(String)
+
+    public var description: String {
+        switch self {
+        case let .component(component, source, reason):
+            "the \(component) weights in \(source) do not load: \(reason)"
+        case let .tokenizer(reason):
+            "a tokenizer does not load: \(reason)"
+        case let .demoExport(path):
+            "\(path) is a FlowStudio demo model exported as a diffusers folder; generate with the demo-model file it came from (or `flowstudio train --init \(path)` to train from it)"
+        case let .notEnoughMemory(estimate):
+            "not enough memory for this model in float32: \(estimate). Close other programs, leave out T5 (it is optional: --no-t5), or use a smaller model; half-precision weights are not supported yet"
+        }
+    }
+}

@@ -61,7 +61,8 @@ public enum ModelLoader {
                 let config = try vae.config.map { try VAEDecoderConfig.fromDiffusersJSON($0) }
                 decoder = try VAEDecoder.load(from: vae.weights, config: config, precision: precision)
             } catch {
-                throw SD3LoadError.component(.vae, vae.source, "\(error)")
+                let hint = vae.config == nil ? "; a VAE without a config.json is read as SD3's (32 norm groups): pass --vae with a diffusers vae/ folder to give its config" : ""
+                throw SD3LoadError.component(.vae, vae.source, "\(error)\(hint)")
             }
         } else {
             warnings.append("no VAE: images are the latent preview at 1/8 size (pass --vae FILE, e.g. a vae/ folder's diffusion_pytorch_model.safetensors)")
@@ -71,9 +72,10 @@ public enum ModelLoader {
                                           shift: files.schedulerShift ?? defaults.shift, sampler: .euler,
                                           width: size, height: size)
         let name = files.modelURL.deletingPathExtension().lastPathComponent
-        let params = Double(files.transformer.elementCount) / 1e9
+        let params = Double(files.transformer.elementCount)
+        let count = params >= 1e9 ? String(format: "%.1fB", params / 1e9) : String(format: "%.1fM", params / 1e6)
         let encoders = ["CLIP-L", "CLIP-G"] + (t5 != nil ? ["T5-XXL"] : [])
-        let summary = "\(files.family), MM-DiT depth \(files.transformerConfig.depth) (\(String(format: params < 0.01 ? "%.4f" : "%.2f", params))B params), "
+        let summary = "\(files.family) (MM-DiT depth \(files.transformerConfig.depth), \(count) params), "
             + encoders.joined(separator: " + ") + (decoder == nil ? ", no VAE" : ", VAE")
         let pipeline = SD3Pipeline(name: name, summary: summary, hash: fingerprint(files), defaults: settings,
                                    config: files.transformerConfig, transformer: transformer, text: text, decoder: decoder,

@@ -28,7 +28,7 @@ struct Defaults: ParsableCommand {
 
     func run() throws {
         guard steps != nil || cfg != nil || shift != nil else {
-            let description = try modelOptions.loadGenerator().description
+            let description = try modelOptions.loadDemoModel().description
             print(Self.summary(description))
             for line in description.trainingLines() { print(line) }
             return
@@ -38,7 +38,7 @@ struct Defaults: ParsableCommand {
         }
         // The whole model must load (one clear error for a missing, foreign or broken file)
         // before the file is rewritten.
-        _ = try modelOptions.loadGenerator()
+        _ = try modelOptions.loadDemoModel()
         let updated = try DemoModelDefaults.update(in: fileURL(path, option: "--model"), steps: steps, guidance: cfg, shift: shift)
         print("\(path): " + Self.summary(updated))
     }

@@ -5,30 +5,60 @@ import FlowCore
 import Generation
 import MMDiT
 
-/// `--model`: which text-to-image model to use (the bundled demo model by default).
+/// `--model` and the SD3 component options: which text-to-image model to use (the bundled demo
+/// model by default).
 struct ModelOptions: ParsableArguments {
-    @Option(help: "A demo-model file (.safetensors) made by `flowstudio train`; default: the bundled model.")
+    @Option(help: "The model: a demo-model file made by `flowstudio train`, or an SD3 / SD3.5 model (a diffusers folder, or a Stability single file such as sd3.5_medium.safetensors). Default: the bundled demo model.")
     var model: String?
+    @Option(name: .customLong("clip-l"), help: "CLIP-L text encoder file (clip_l.safetensors) for an SD3 single file without encoders.")
+    var clipL: String?
+    @Option(name: .customLong("clip-g"), help: "CLIP-G text encoder file (clip_g.safetensors).")
+    var clipG: String?
+    @Option(name: .customLong("t5xxl"), help: "T5-XXL text encoder file (t5xxl_fp16.safetensors or t5xxl_fp8_e4m3fn.safetensors); optional.")
+    var t5xxl: String?
+    @Option(help: "SD3 VAE weights (a vae/ folder or its diffusion_pytorch_model.safetensors), when the model has none.")
+    var vae: String?
+    @Option(help: "A folder with tokenizer/ tokenizer_2/ tokenizer_3/ (as a diffusers SD3 folder has), for single files.")
+    var tokenizers: String?
+    @Flag(name: .customLong("no-t5"), help: "Leave T5-XXL out (its tokens are zeros, as diffusers does without it): less memory and faster encoding, prompts followed less closely.")
+    var noT5 = false
 
-    /// Loads the model with its products in `precision`, or throws one error that says what is
-    /// wrong and what to do.
-    func loadGenerator(precision: MatrixPrecision = .float32) throws -> DemoPipeline {
+    /// Whether any SD3 component option was given.
+    var namesComponents: Bool { clipL != nil || clipG != nil || t5xxl != nil || vae != nil || tokenizers != nil || noT5 }
+
+    /// Loads the model with its products in `precision`, printing what the user should know (no
+    /// T5, no VAE, the memory plan) to stderr; or throws one error that says what is wrong.
+    func loadGenerator(precision: MatrixPrecision = .float32) throws -> any ImageGenerator {
         guard let path = model else {
+            if namesComponents { throw CLIError("--clip-l, --clip-g, --t5xxl, --vae, --tokenizers and --no-t5 go with --model (an SD3 model)") }
             guard let url = DemoPipeline.bundledModelURL else {
-                throw CLIError("this build has no bundled model; pass --model FILE (a model made by `flowstudio train`)")
+                throw CLIError("this build has no bundled model; pass --model (a model made by `flowstudio train`, or an SD3 model)")
             }
             return try DemoPipeline(contentsOf: url, precision: precision)
+        }
+        func url(_ path: String?, _ option: String) throws -> URL? { try path.map { try fileURL($0, option: option) } }
+        let paths = SD3ModelPaths(model: try fileURL(path, option: "--model"), clipL: try url(clipL, "--clip-l"),
+                                  clipG: try url(clipG, "--clip-g"), t5xxl: try url(t5xxl, "--t5xxl"),
+                                  vae: try url(vae, "--vae"), tokenizers: try url(tokenizers, "--tokenizers"))
+        let loaded = try ModelLoader.load(paths, precision: precision, includeT5: !noT5)
+        for note in loaded.notes { printError("note: \(note)") }
+        for warning in loaded.warnings { printError("warning: \(warning)") }
+        if loaded.generator is SD3Pipeline { printError("model: \(loaded.generator.modelName) (\(loaded.generator.modelSummary))") }
+        return loaded.generator
+    }
+
+    /// The demo-model file `--model` names (for `defaults`, which reads and rewrites its settings).
+    func loadDemoModel() throws -> DemoPipeline {
+        guard let path = model else {
+            guard let url = DemoPipeline.bundledModelURL else { throw CLIError("this build has no bundled model; pass --model FILE") }
+            return try DemoPipeline(contentsOf: url)
         }
         let url = try fileURL(path, option: "--model")
         guard FileManager.default.fileExists(atPath: url.path) else { throw CLIError("no model file at \(path)") }
         do {
-            return try DemoPipeline(contentsOf: url, precision: precision)
+            return try DemoPipeline(contentsOf: url)
         } catch DemoModelFileError.notADemoModel {
-            // Say what the file is when it is an SD3 transformer rather than a demo model.
-            if let file = try? SafeTensorsFile(contentsOf: url), (try? MMDiTConfig.detect(from: diffusersView(of: file))) != nil {
-                throw CLIError("\(path) is an SD3 MM-DiT checkpoint; text-to-image with it also needs the SD3 text encoders and VAE, which FlowStudio does not load yet. Use `flowstudio forward` or `flowstudio sample` with precomputed embeddings, or a demo model from `flowstudio train`.")
-            }
-            throw CLIError("\(path) is not a FlowStudio demo model (no model description in its metadata); train one with `flowstudio train`")
+            throw CLIError("\(path) is not a FlowStudio demo model (no model description in its metadata); `defaults` works on demo models made by `flowstudio train`")
         }
     }
 }

@@ -66,6 +66,9 @@ public struct ModelListState: Sendable {
     /// The path being typed (the list's last row).
     public var pathLine = PromptEditor("", maxLength: 4096)
     public var loading: Load?
+    /// The status line's "loaded …" until the next key: news about the prompt that the switch
+    /// brings (words the new model does not read) is added to it rather than replacing it.
+    public var announcement: String?
     private var lastLoadID = 0
     /// Where typed relative paths start, and what a leading `~` stands for.
     public var workingDirectory: String

@@ -87,6 +87,7 @@ public struct StudioState: Sendable {
 
     /// Handles one key at time `now` (seconds); returns what the controller must do.
     public mutating func handle(_ key: Key, now: Double) -> [StudioEffect] {
+        models.announcement = nil  // a key was pressed after it: later news may replace it
         // A sign typed on the main screen counts for the very next key only.
         let sign = overlay.mode == .main ? editor.takePendingSign() : nil
         guard key != .resize,
@@ -300,7 +301,9 @@ public struct StudioState: Sendable {
     mutating func modelLoaded(id: Int, path: String, generator: any ImageGenerator, seconds: Double) -> [StudioEffect] {
         guard models.loaded(id: id, path: path, generator: generator) else { return [] }  // abandoned or superseded
         editor.adopt(generator.defaultSettings, sizes: generator.supportedSizes)
-        message = .info("loaded \(modelName) in \(String(format: "%.1f", seconds))s: \(modelSummary)")
+        let loaded = "loaded \(modelName) in \(String(format: "%.1f", seconds))s: \(modelSummary)"
+        message = .info(loaded)
+        models.announcement = loaded
         if overlay.mode == .models { overlay.clampSelection(count: models.rowCount) }
         if run.isRunning { run.cancelQuietly() }
         return (run.isRunning ? [.cancel] : []) + [.useModel(id: id),
@@ -355,7 +358,14 @@ public struct StudioState: Sendable {
             editor.promptWidth = promptColumns
             editor.negativeWidth = negativeColumns
         case let .ignoredWordsFound(words):
-            editor.noteIgnoredWords(words, status: &message)
+            if let loaded = models.announcement {
+                // The new model reads the prompt differently: say so after what was loaded.
+                var note: StatusMessage?
+                editor.noteIgnoredWords(words, status: &note)
+                if let note { message = .warning(loaded + "; " + note.text) }
+            } else {
+                editor.noteIgnoredWords(words, status: &message)
+            }
         }
         return []
     }

@@ -117,6 +117,9 @@ import Testing
         #expect(s.modelHash == "feedface")
         #expect(s.message == .info("loaded other-model in 2.2s: SD3.5-medium (MMDiT-X) 2.5B params, 1024×1024"))
         #expect(s.models.loading == nil)
+        // Words the new model does not read are added to the message, not put in its place.
+        s.apply(.ignoredWordsFound(IgnoredWords(unknown: ["circle"])), now: 0)
+        #expect(s.message == .warning("loaded other-model in 2.2s: SD3.5-medium (MMDiT-X) 2.5B params, 1024×1024; word 'circle' is not in this model's vocabulary"))
         #expect(s.models.current.path == "/work/dir/m/other.safetensors")
         #expect(s.models.recent.map(\.path) == ["/work/dir/m/other.safetensors", "/models/test"])
         let settings = s.settings

@@ -40,8 +40,8 @@ public struct ModelListState: Sendable {
 
     /// What came of a load, or of writing the recent list.
     public enum Event: Sendable {
-        /// Load `id` gave `generator` after `seconds`.
-        case loaded(id: Int, path: String, generator: any ImageGenerator, seconds: Double)
+        /// Load `id` gave `generator` after `seconds`, at `date`.
+        case loaded(id: Int, path: String, generator: any ImageGenerator, seconds: Double, date: Date)
         /// Load `id` failed (the loader's error, as text).
         case loadFailed(id: Int, path: String, reason: String)
         /// `models.json` now holds `entries` (with any warning from reading it first).
@@ -161,13 +161,13 @@ public struct ModelListState: Sendable {
         return true
     }
 
-    /// Load `id` gave a model: when it is the load still asked for, it becomes the current
-    /// model and the first recent one; returns whether it did (else it is dropped).
-    mutating func loaded(id: Int, path: String, generator: some ImageGenerator) -> Bool {
+    /// Load `id` gave a model at `date`: when it is the load still asked for, it becomes the
+    /// current model and the first recent one; returns whether it did (else it is dropped).
+    mutating func loaded(id: Int, path: String, generator: some ImageGenerator, date: Date) -> Bool {
         guard loading?.id == id else { return false }
         loading = nil
         current = Current(path: path, name: generator.modelName, summary: generator.modelSummary, hash: generator.modelHash)
-        remember(RecentModel(path: path, name: current.name, summary: current.summary, lastUsed: Date()))
+        remember(RecentModel(path: path, name: current.name, summary: current.summary, lastUsed: date))
         return true
     }
 

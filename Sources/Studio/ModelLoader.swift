@@ -24,7 +24,7 @@ final class ModelLoader: Sendable {
             do {
                 let generator = try load(job.path)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                event = .loaded(id: job.id, path: job.path, generator: generator, seconds: seconds)
+                event = .loaded(id: job.id, path: job.path, generator: generator, seconds: seconds, date: Date())
             } catch {
                 event = .loadFailed(id: job.id, path: job.path, reason: "\(error)")
             }

@@ -160,7 +160,7 @@ public final class StudioController {
     func drainMailbox(now: Double) {
         let (events, rendering) = mailbox.take()
         for event in events {
-            if case let .model(.loaded(id, _, generator, _)) = event { arrivedModels[id] = generator }
+            if case let .model(.loaded(id, _, generator, _, _)) = event { arrivedModels[id] = generator }
             carryOut(state.apply(event, now: now))
         }
         arrivedModels = [:]  // the ones the state did not take (abandoned or superseded loads)

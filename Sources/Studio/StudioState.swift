@@ -298,8 +298,9 @@ public struct StudioState: Sendable {
 
     /// A model has loaded: it becomes the one in use (the prompts, seed, sampler and noise stay;
     /// steps, CFG, shift and size become its defaults) when it is the load still asked for.
-    mutating func modelLoaded(id: Int, path: String, generator: any ImageGenerator, seconds: Double) -> [StudioEffect] {
-        guard models.loaded(id: id, path: path, generator: generator) else { return [] }  // abandoned or superseded
+    mutating func modelLoaded(id: Int, path: String, generator: any ImageGenerator, seconds: Double,
+                              date: Date) -> [StudioEffect] {
+        guard models.loaded(id: id, path: path, generator: generator, date: date) else { return [] }  // abandoned or superseded
         editor.adopt(generator.defaultSettings, sizes: generator.supportedSizes)
         let loaded = "loaded \(modelName) in \(String(format: "%.1f", seconds))s: \(modelSummary)"
         message = .info(loaded)
@@ -337,8 +338,8 @@ public struct StudioState: Sendable {
             default:
                 break
             }
-        case let .model(.loaded(id, path, generator, seconds)):
-            return modelLoaded(id: id, path: path, generator: generator, seconds: seconds)
+        case let .model(.loaded(id, path, generator, seconds, date)):
+            return modelLoaded(id: id, path: path, generator: generator, seconds: seconds, date: date)
         case let .model(.loadFailed(id, path, reason)):
             if let error = models.loadFailed(id: id, path: path, reason: reason) { message = error }
         case let .model(.recentSaved(entries, warning)):

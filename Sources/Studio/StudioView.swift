@@ -327,7 +327,9 @@ public enum StudioView {
         canvas.fill(area, role: .status)
         let (text, role) = status(state)
         // The model / protocol / live summary on the right gives way to a message that needs the room.
-        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
+        // While a model loads it says so here too, whatever the message is.
+        let model = state.models.loading.map { "loading \($0.name)…" } ?? state.modelName
+        let right = " \(model) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
         var rightWidth = min(DisplayWidth.of(right), area.columns / 2)
         if DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
         if rightWidth > 0 {

@@ -99,6 +99,8 @@ import Testing
         #expect(effects == [.loadModel(path: "/work/dir/m/other.safetensors", id: 1), .repaint])
         #expect(s.overlay.mode == .main)
         #expect(s.message?.text.hasPrefix("loading other.safetensors…") == true)
+        #expect(StudioView.render(s, layout: Layout(rows: 40, columns: 120), preview: nil).canvas.text
+            .contains("loading other.safetensors… · truecolor · live off"))
         #expect(s.models.loading?.path == "/work/dir/m/other.safetensors")
         #expect(s.models.pathLine.isEmpty)
         // While it loads, keys are answered; Enter waits for the model.
@@ -107,7 +109,7 @@ import Testing
         #expect(s.message?.text.contains("Enter generates once it has loaded") == true)
         #expect(!s.isRunning)
 
-        let answer = s.apply(.model(.loaded(id: 1, path: "/work/dir/m/other.safetensors", generator: Self.other, seconds: 2.25)), now: 0)
+        let answer = s.apply(.model(.loaded(id: 1, path: "/work/dir/m/other.safetensors", generator: Self.other, seconds: 2.25, date: Date(timeIntervalSince1970: 0))), now: 0)
         #expect(answer == [.useModel(id: 1),
                            .recordRecentModel(path: "/work/dir/m/other.safetensors", name: "other-model",
                                               summary: "SD3.5-medium (MMDiT-X) 2.5B params, 1024×1024"),
@@ -122,6 +124,8 @@ import Testing
         #expect(s.message == .warning("loaded other-model in 2.2s: SD3.5-medium (MMDiT-X) 2.5B params, 1024×1024; word 'circle' is not in this model's vocabulary"))
         #expect(s.models.current.path == "/work/dir/m/other.safetensors")
         #expect(s.models.recent.map(\.path) == ["/work/dir/m/other.safetensors", "/models/test"])
+        #expect(s.models.recent[0] == RecentModel(path: "/work/dir/m/other.safetensors", name: "other-model",
+                                                  summary: Self.other.modelSummary, lastUsed: Date(timeIntervalSince1970: 0)))
         let settings = s.settings
         #expect(settings.prompt == "a red circle")
         #expect(settings.negativePrompt == "blur!")  // typed while it loaded
@@ -136,7 +140,7 @@ import Testing
         #expect(s.overlay.listSelection == 1)
         #expect(s.handle(.enter, now: 0) == [.loadModel(path: "/models/test", id: 2), .repaint])
         // Now Enter generates.
-        _ = s.apply(.model(.loaded(id: 2, path: "/models/test", generator: TestGenerator(), seconds: 0.1)), now: 0)
+        _ = s.apply(.model(.loaded(id: 2, path: "/models/test", generator: TestGenerator(), seconds: 0.1, date: Date(timeIntervalSince1970: 0))), now: 0)
         #expect(s.handle(.enter, now: 0).count == 1)
         #expect(s.isRunning)
     }
@@ -195,7 +199,7 @@ import Testing
         // Esc keeps the current model; the load's answer is dropped when it comes.
         _ = s.handle(.escape, now: 0)
         #expect(s.message == .info("kept test-model; a is dropped when it has loaded"))
-        #expect(s.apply(.model(.loaded(id: 1, path: "/models/a", generator: Self.other, seconds: 1)), now: 0) == [])
+        #expect(s.apply(.model(.loaded(id: 1, path: "/models/a", generator: Self.other, seconds: 1, date: Date(timeIntervalSince1970: 0))), now: 0) == [])
         #expect(s.modelName == "test-model")
         // A newer load supersedes an older one.
         _ = s.handle(.control("o"), now: 0)
@@ -203,10 +207,10 @@ import Testing
         _ = s.handle(.control("o"), now: 0)
         _ = s.handle(.down, now: 0)
         #expect(s.handle(.enter, now: 0) == [.loadModel(path: "/models/b", id: 3), .repaint])
-        #expect(s.apply(.model(.loaded(id: 2, path: "/models/a", generator: Self.other, seconds: 1)), now: 0) == [])
+        #expect(s.apply(.model(.loaded(id: 2, path: "/models/a", generator: Self.other, seconds: 1, date: Date(timeIntervalSince1970: 0))), now: 0) == [])
         #expect(s.apply(.model(.loadFailed(id: 2, path: "/models/a", reason: "late")), now: 0) == [])
         #expect(s.message?.text.hasPrefix("loading b…") == true)
-        #expect(s.apply(.model(.loaded(id: 3, path: "/models/b", generator: Self.other, seconds: 1)), now: 0).contains(.useModel(id: 3)))
+        #expect(s.apply(.model(.loaded(id: 3, path: "/models/b", generator: Self.other, seconds: 1, date: Date(timeIntervalSince1970: 0))), now: 0).contains(.useModel(id: 3)))
         #expect(s.modelName == "other-model")
     }
 

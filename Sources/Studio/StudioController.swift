@@ -106,8 +106,8 @@ public final class StudioController {
         state = StudioState(generator: generator, live: c.live, seedSource: SeedSource(seed: c.seed),
                             previewProtocol: c.previewProtocol, themeName: c.theme.name, initialSettings: c.initialSettings,
                             favorites: favorites, favoritesWarning: favoritesWarning,
-                            startupMessages: c.startupMessages + (recentWarning.map { [.warning($0)] } ?? []), modelPath: c.modelPath, recentModels: recent,
-                            canLoadModels: c.loadModel != nil)
+                            startupMessages: c.startupMessages + (recentWarning.map { [.warning($0)] } ?? []),
+                            modelPath: c.modelPath, recentModels: recent, canLoadModels: c.loadModel != nil)
         terminal.setTheme(c.theme)
         refreshIgnoredWords()
     }

@@ -129,6 +129,21 @@ public struct EditorState: Sendable {
         return problems
     }
 
+    /// A new model is in use: its default steps, CFG, shift and size (and its sizes) replace
+    /// these; the prompts, seed, seed mode, sampler, noise and live setting stay. A number being
+    /// typed and a pending live run are dropped; the words it does not read are asked anew.
+    mutating func adopt(_ d: GenerationSettings, sizes: [(width: Int, height: Int)]) {
+        supportedSizes = sizes.isEmpty ? [(64, 64)] : sizes
+        sizeIndex = supportedSizes.firstIndex { $0.width == d.width && $0.height == d.height } ?? 0
+        steps = SamplingLimits.stepsRule.clamped(d.steps)
+        cfgScale = d.cfgScale
+        shift = d.shift
+        fieldInput = nil
+        pendingSign = nil
+        liveDeadline = nil
+        ignoredWords = IgnoredWords()
+    }
+
     // MARK: Live re-generation and runs
 
     /// A setting or prompt changed: with live re-generation on, a running run is cancelled now

@@ -5,6 +5,10 @@ import Generation
 /// pending and cancels the running run; the generator notices the cancellation in its
 /// per-step callback and before each joint block of the step in progress. Every step and
 /// the end of each run are posted to the mailbox, which wakes the UI.
+///
+/// Each job carries the generator it runs with, so switching models is only a matter of
+/// starting the next run with the new one: the thread does one job at a time, so two
+/// generators never run at once, and the old one is let go when its last run has stopped.
 final class GenerationWorker: Sendable {
     private let thread: LatestJobThread<Job>
 
@@ -12,19 +16,22 @@ final class GenerationWorker: Sendable {
     struct Job: Sendable {
         let settings: GenerationSettings
         let run: Int
+        let generator: any ImageGenerator
     }
 
-    init(generator: any ImageGenerator, mailbox: Mailbox) {
+    init(mailbox: Mailbox) {
         thread = LatestJobThread(name: "flowstudio-generate", stackSize: 16 << 20) { job, shouldStop in
-            Self.run(job, generator: generator, mailbox: mailbox, shouldStop: shouldStop)
+            Self.run(job, mailbox: mailbox, shouldStop: shouldStop)
         }
     }
 
     /// Starts the thread (once).
     func launch() { thread.launch() }
 
-    /// Runs `settings` as run `run` as soon as the current one has stopped.
-    func start(_ settings: GenerationSettings, run: Int) { thread.submit(Job(settings: settings, run: run)) }
+    /// Runs `settings` with `generator` as run `run` as soon as the current run has stopped.
+    func start(_ settings: GenerationSettings, run: Int, generator: any ImageGenerator) {
+        thread.submit(Job(settings: settings, run: run, generator: generator))
+    }
 
     /// Cancels the running run and drops any pending one.
     func cancel() { thread.cancel() }
@@ -40,11 +47,11 @@ final class GenerationWorker: Sendable {
 
     /// One run: every step and its end go to the mailbox; the run stops within the joint block
     /// in progress once `shouldStop` says so.
-    private static func run(_ job: Job, generator: any ImageGenerator, mailbox: Mailbox, shouldStop: () -> Bool) {
+    private static func run(_ job: Job, mailbox: Mailbox, shouldStop: () -> Bool) {
         var stepsDone = 0
         let event: WorkerEvent.Kind
         do {
-            let result = try generator.generate(job.settings, interrupt: shouldStop) { progress in
+            let result = try job.generator.generate(job.settings, interrupt: shouldStop) { progress in
                 stepsDone = progress.step + 1
                 mailbox.post(WorkerEvent(run: job.run, kind: .step(progress)))
                 return !shouldStop()

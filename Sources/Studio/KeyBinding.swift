@@ -6,10 +6,14 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case text
     /// A settings field has the focus.
     case settings
-    /// The favorites or the history list.
+    /// The favorites, the history or the model list.
     case lists
     /// The favorites list only.
     case favorites
+    /// The model list, on a model (the current one or a recent one).
+    case models
+    /// The model list's last line, where a path is typed (the prompt editors' keys edit it).
+    case modelPath
     /// The F1 help overlay.
     case help
     /// "Remove favorite?"
@@ -23,8 +27,10 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .main: "main screen"
         case .text: "prompt editors"
         case .settings: "settings fields"
-        case .lists: "favorites / history list"
+        case .lists: "favorites / history / model list"
         case .favorites: "favorites list"
+        case .models: "model list"
+        case .modelPath: "model list: path line"
         case .help: "help"
         case .removeQuestion: "“Remove favorite?”"
         case .quitQuestion: "“Quit?”"

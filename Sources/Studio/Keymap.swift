@@ -13,12 +13,14 @@ public enum Keymap {
         KeyBinding(pairs: [(.tab, .edit(.nextField)), (.backTab, .edit(.previousField))], in: [.main], footer: "next field",
                    "next / previous field"),
         KeyBinding([.function(1)], .showHelp, in: [.main], footer: "help", inHelp: false, "help: the main screen's keys"),
-        KeyBinding([.control("q"), .function(10), .control("c")], .quit, in: [.main, .lists, .help], footer: "quit",
+        KeyBinding([.control("q"), .function(10), .control("c")], .quit, in: [.main, .lists, .modelPath, .help], footer: "quit",
                    "quit (asks if a favorite was not saved)"),
         KeyBinding([.control("s")], .saveFavorite, in: [.main], footer: "save", "save the current image as a favorite"),
         KeyBinding([.control("f"), .function(3)], .toggleFavorites, in: [.main, .lists], footer: "favorites",
                    "favorites (Enter restores, Del removes)"),
         KeyBinding([.control("p"), .function(2)], .toggleHistory, in: [.main, .lists], footer: "history", "history of this session"),
+        KeyBinding([.control("o"), .function(4)], .toggleModels, in: [.main, .lists, .modelPath], footer: "model",
+                   "open a model (recent ones, or type a path)"),
         KeyBinding([.control("r")], .edit(.randomSeed), in: [.main], footer: "seed", "new random seed"),
         KeyBinding([.control("e")], .export, in: [.main], footer: "export", "export the current image as PNG"),
         KeyBinding([.control("t")], .cycleTheme, in: [.main], footer: "theme", "cycle themes"),
@@ -56,7 +58,14 @@ public enum Keymap {
                    "line up / down (past the first or last line: the field above / below)"),
         KeyBinding(.anyCharacter, .edit(.insertText), in: [.text], "type (pasted text too; new lines only in the prompt)"),
 
-        // The favorites and history lists.
+        // The model list (before the other lists' keys, which it shares).
+        KeyBinding([.enter], .openSelectedModel, in: [.models, .modelPath], footer: "load",
+                   "load the selected model, or the file or folder typed on the last line"),
+        KeyBinding(pairs: [(.up, .selectPrevious), (.down, .selectNext)], in: [.modelPath], footer: "select", inHelp: false,
+                   "select (the prompt editors' keys edit the path)"),
+        KeyBinding([.escape], .closeList, in: [.modelPath], footer: "close", inHelp: false, "close the list"),
+
+        // The favorites, history and model lists.
         KeyBinding(pairs: [(.up, .selectPrevious), (.down, .selectNext), (.character("k"), .selectPrevious),
                            (.character("j"), .selectNext)], in: [.lists], footer: "select", "select"),
         KeyBinding(pairs: [(.pageUp, .selectFirst), (.home, .selectFirst), (.pageDown, .selectLast), (.end, .selectLast)],
@@ -88,11 +97,16 @@ public enum Keymap {
 
     /// The footer's (or a list's hint line's) keys and labels for bindings first shown in
     /// `contexts`, in keymap order.
+    /// A key already listed is not listed again (the model list's Enter loads; the other
+    /// lists' Enter, which it shadows, is not shown there).
     public static func footer(for contexts: [KeyContext]) -> [(key: String, label: String)] {
-        bindings.compactMap { binding in
-            guard let label = binding.footer, let first = binding.contexts.first, contexts.contains(first) else { return nil }
-            return (binding.footerKeys, label)
+        var shown: [(key: String, label: String)] = []
+        for binding in bindings {
+            guard let label = binding.footer, let first = binding.contexts.first, contexts.contains(first),
+                  !shown.contains(where: { $0.key == binding.footerKeys }) else { continue }
+            shown.append((binding.footerKeys, label))
         }
+        return shown
     }
 
     /// The F1 help's lines: keys, what they do, for the main screen's bindings marked `inHelp`

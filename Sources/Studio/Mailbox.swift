@@ -43,13 +43,14 @@ public struct PreviewRequest: Sendable {
     }
 }
 
-/// Where the worker and the encoder leave results for the UI thread: step and end-of-run
-/// events queue up in order (the UI stores every step for scrubbing), previews are "latest
-/// wins" (an encoded frame nobody drew yet is replaced by a newer one). Each post wakes the UI.
+/// Where the worker, the model loader and the encoder leave results for the UI thread: step,
+/// end-of-run and model-load events queue up in order (the UI stores every step for
+/// scrubbing), previews are "latest wins" (an encoded frame nobody drew yet is replaced by a
+/// newer one). Each post wakes the UI.
 final class Mailbox: @unchecked Sendable {
     // @unchecked: guarded by `lock`.
     private let lock = NSLock()
-    private var events: [WorkerEvent] = []
+    private var events: [StudioEvent] = []
     private var preview: PreviewRendering?
     private let wake: @Sendable () -> Void
 
@@ -57,7 +58,10 @@ final class Mailbox: @unchecked Sendable {
         self.wake = wake
     }
 
-    func post(_ event: WorkerEvent) {
+    func post(_ event: WorkerEvent) { post(.worker(event)) }
+
+    /// Queues a worker or model-loader event.
+    func post(_ event: StudioEvent) {
         lock.lock()
         events.append(event)
         lock.unlock()
@@ -72,7 +76,7 @@ final class Mailbox: @unchecked Sendable {
     }
 
     /// Everything posted since the last call.
-    func take() -> (events: [WorkerEvent], preview: PreviewRendering?) {
+    func take() -> (events: [StudioEvent], preview: PreviewRendering?) {
         lock.lock()
         defer { lock.unlock() }
         let out = (events, preview)

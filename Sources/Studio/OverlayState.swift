@@ -1,4 +1,4 @@
-/// What covers the main screen: the help, a list (favorites or history) with its selection, or a
+/// What covers the main screen: the help, a list (favorites, history or models) with its selection, or a
 /// question. Its steps only move between these; what opening or answering one does to the rest
 /// of the studio is `StudioState`'s.
 public struct OverlayState: Sendable {
@@ -8,6 +8,8 @@ public struct OverlayState: Sendable {
         case help
         case history
         case favorites
+        /// The model list (`ModelListState`).
+        case models
         /// Asking whether to delete the favorite at this index.
         case confirmDelete(Int)
         /// Asking whether to quit although some favorites exist only in this session.
@@ -21,13 +23,14 @@ public struct OverlayState: Sendable {
     public init() {}
 
     /// Where keys apply now, most specific first (see `Keymap`). `textFocused`: the prompt or
-    /// the negative prompt has the focus.
+    /// the negative prompt has the focus, or in the model list the path line.
     func keyContexts(textFocused: Bool) -> [KeyContext] {
         switch mode {
         case .main: [.main, textFocused ? .text : .settings]
         case .help: [.help]
         case .history: [.lists]
         case .favorites: [.favorites, .lists]
+        case .models: textFocused ? [.modelPath, .text] : [.models, .lists]
         case .confirmDelete: [.removeQuestion]
         case .confirmQuit: [.quitQuestion]
         }

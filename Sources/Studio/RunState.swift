@@ -23,6 +23,9 @@ public struct RunState: Sendable {
     public var result: GenerationResult?
     /// Shown after `done` (unknown words, empty prompt).
     public var note: String?
+    /// The run was cancelled for a reason the status line already gives (a model is loading):
+    /// its cancellation is not worth a message.
+    public var cancelledQuietly = false
 
     public init() {}
 
@@ -36,8 +39,12 @@ public struct RunState: Sendable {
         frames = []
         scrubIndex = nil
         self.note = note
+        cancelledQuietly = false
         return .generate(settings, run: id)
     }
+
+    /// The running run is being cancelled for a reason the status line gives.
+    mutating func cancelQuietly() { cancelledQuietly = true }
 
     /// Folds in a worker report about this run (reports of older runs are ignored). `quiet`:
     /// a cancellation is not worth a message (a live re-generation replaces the run);
@@ -57,7 +64,7 @@ public struct RunState: Sendable {
             status = .done(text)
         case let .cancelled(stepsDone):
             phase = .cancelled
-            if !quiet { status = .info("cancelled after \(stepsDone) of \(settings?.steps ?? 0) steps") }
+            if !quiet && !cancelledQuietly { status = .info("cancelled after \(stepsDone) of \(settings?.steps ?? 0) steps") }
         case let .failed(why):
             phase = .failed
             status = .error("generation failed: \(why)")

@@ -14,6 +14,8 @@ public enum StudioAction: Equatable, Sendable {
     case toggleFavorites
     /// Open this session's history (close it when it is open).
     case toggleHistory
+    /// Open the model list (close it when it is open).
+    case toggleModels
     case cycleTheme
     case redraw
     /// Show the step before / after the one shown, of the last run.
@@ -28,6 +30,8 @@ public enum StudioAction: Equatable, Sendable {
     /// Ask whether to remove the selected favorite.
     case removeSelected
     case closeList
+    /// Load the selected model of the model list, or the path typed on its last line.
+    case openSelectedModel
 
     // MARK: Overlays
     case closeHelp

@@ -23,6 +23,13 @@ public struct StudioOptions: Sendable {
     /// The noise source of new runs (`--noise`); nil keeps the model's default, or the one the
     /// `--from` image records. Restored favorites bring their own.
     public var noise: NoiseSource?
+    /// Where the starting model came from (the model list shows it and `models.json` records
+    /// it); nil when it cannot be loaded again (the untrained stand-in).
+    public var modelPath: String?
+    /// Makes a model from a path (a file or folder) for the model list (Ctrl-O); it runs on a
+    /// background thread and throws with a message that says what is wrong. nil: the list only
+    /// shows the models. The studio knows nothing of model formats: this does.
+    public var loadModel: (@Sendable (String) throws -> any ImageGenerator)?
 
     public init() {}
 }
@@ -64,7 +71,7 @@ public enum StudioApp {
         let configuration = StudioController.Configuration(
             previewProtocol: chosen, theme: theme, themes: library, store: FavoritesStore(directory: dataDirectory),
             live: options.live, sixelRegisters: probe.colorRegisters.map { min(256, max(2, $0)) } ?? 256,
-            initialSettings: initial, startupMessages: messages)
+            initialSettings: initial, startupMessages: messages, modelPath: options.modelPath, loadModel: options.loadModel)
         let controller = StudioController(terminal: terminal, generator: generator, configuration: configuration)
         controller.run()
         if !controller.workerEnded {

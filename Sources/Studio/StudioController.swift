@@ -7,8 +7,14 @@ import Imaging
 public final class StudioController {
     public private(set) var state: StudioState
     let terminal: Terminal
-    let generator: any ImageGenerator
+    /// The model new runs use (the UI thread swaps it when a load arrives; each run carries its own).
+    private(set) var generator: any ImageGenerator
     let store: FavoritesStore
+    let recentModels: RecentModelsStore
+    let loader: ModelLoader?
+    /// Models that arrived from the loader in this turn of the loop, by load id, until the
+    /// state takes one (`.useModel`) or they are dropped.
+    private var arrivedModels: [Int: any ImageGenerator] = [:]
     let themes: ThemeLibrary
     let mailbox: Mailbox
     let worker: GenerationWorker
@@ -21,7 +27,8 @@ public final class StudioController {
     private var lastOverlays: [Overlay] = []
     private var needsFullRepaint = true
     private var running = true
-    private var lastPromptText = ""
+    /// The prompt whose ignored words were last asked for (nil: ask again, e.g. a new model).
+    private var lastPromptText: String?
     /// When the last picture was written, and when a newer one (held back because the terminal
     /// is slow to take pictures) is due.
     private var lastOverlaySend = -Double.infinity
@@ -40,11 +47,20 @@ public final class StudioController {
         /// Shown in the status line at start (e.g. why a model or theme could not load).
         public var startupMessages: [StatusMessage]
         public var seed: UInt64
+        /// Where the starting model came from (recorded in the recent list); nil when it cannot
+        /// be loaded again (the untrained stand-in).
+        public var modelPath: String?
+        /// Makes a model from a path (a file or folder) for the model list; nil: the list only
+        /// shows. It runs on a background thread.
+        public var loadModel: (@Sendable (String) throws -> any ImageGenerator)?
+        /// The recent-models list (`models.json`); by default beside the favorites.
+        public var recentModels: RecentModelsStore?
 
         public init(previewProtocol: PreviewProtocol, theme: Theme = .builtIn, themes: ThemeLibrary = ThemeLibrary(directories: []),
                     store: FavoritesStore, live: Bool = true, sixelRegisters: Int = 256,
                     initialSettings: GenerationSettings? = nil, startupMessages: [StatusMessage] = [],
-                    seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000)) {
+                    seed: UInt64 = UInt64(Date().timeIntervalSince1970 * 1000), modelPath: String? = nil,
+                    loadModel: (@Sendable (String) throws -> any ImageGenerator)? = nil, recentModels: RecentModelsStore? = nil) {
             self.previewProtocol = previewProtocol
             self.theme = theme
             self.themes = themes
@@ -54,6 +70,9 @@ public final class StudioController {
             self.initialSettings = initialSettings
             self.startupMessages = startupMessages
             self.seed = seed
+            self.modelPath = modelPath
+            self.loadModel = loadModel
+            self.recentModels = recentModels
         }
     }
 
@@ -66,12 +85,29 @@ public final class StudioController {
         self.clock = clock
         let mailbox = Mailbox(wake: { [weak terminal] in terminal?.wake() })
         self.mailbox = mailbox
-        worker = GenerationWorker(generator: generator, mailbox: mailbox)
+        worker = GenerationWorker(mailbox: mailbox)
+        loader = c.loadModel.map { ModelLoader(load: $0, mailbox: mailbox) }
         encoder = PreviewEncoder(mailbox: mailbox, sixel: SixelEncoder.fitted(maxRegisters: c.sixelRegisters))
         let (favorites, favoritesWarning) = c.store.load()
+        // The starting model goes to the top of the recent list (a list that cannot be written is
+        // already said: the data folder's problem is a startup message).
+        let recentStore = c.recentModels ?? RecentModelsStore(directory: c.store.directory)
+        recentModels = recentStore
+        let (loaded, recentWarning) = recentStore.load()
+        var recent = loaded
+        if let path = c.modelPath {
+            if let (entries, _) = try? recentStore.record(path: path, name: generator.modelName, summary: generator.modelSummary) {
+                recent = entries
+            } else {
+                recent = [RecentModel(path: path, name: generator.modelName, summary: generator.modelSummary, lastUsed: Date())]
+                    + recent.filter { $0.path != path }
+            }
+        }
         state = StudioState(generator: generator, live: c.live, seedSource: SeedSource(seed: c.seed),
                             previewProtocol: c.previewProtocol, themeName: c.theme.name, initialSettings: c.initialSettings,
-                            favorites: favorites, favoritesWarning: favoritesWarning, startupMessages: c.startupMessages)
+                            favorites: favorites, favoritesWarning: favoritesWarning,
+                            startupMessages: c.startupMessages + (recentWarning.map { [.warning($0)] } ?? []),
+                            modelPath: c.modelPath, recentModels: recent, canLoadModels: c.loadModel != nil)
         terminal.setTheme(c.theme)
         refreshIgnoredWords()
     }
@@ -79,6 +115,7 @@ public final class StudioController {
     /// Runs until the user quits. Returns after the worker was told to stop.
     public func run() {
         worker.launch()
+        loader?.launch()
         encoder.launch()
         draw()
         while running {
@@ -90,12 +127,16 @@ public final class StudioController {
             step(keys: keys)
         }
         worker.stop()
+        loader?.stop()
         encoder.stop()
         workerEnded = worker.join(timeout: 5)
+        // A load cannot be interrupted: one in progress (a large checkpoint) is not waited for.
+        if let loader, !loader.join(timeout: 0.5) { workerEnded = false }
     }
 
-    /// False when the generation thread was still inside a (very slow) step when `run()`
-    /// returned; the caller should then end the process without running exit handlers.
+    /// False when the generation thread was still inside a (very slow) step, or a model was
+    /// still loading, when `run()` returned; the caller should then end the process without
+    /// running exit handlers.
     public private(set) var workerEnded = true
 
     /// One turn of the loop: reports, keys, timers, drawing. Exposed for tests that drive the
@@ -118,13 +159,17 @@ public final class StudioController {
 
     func drainMailbox(now: Double) {
         let (events, rendering) = mailbox.take()
-        for event in events { carryOut(state.apply(.worker(event), now: now)) }
+        for event in events {
+            if case let .model(.loaded(id, _, generator, _, _)) = event { arrivedModels[id] = generator }
+            carryOut(state.apply(event, now: now))
+        }
+        arrivedModels = [:]  // the ones the state did not take (abandoned or superseded loads)
         if let rendering { preview = rendering }
     }
 
     func refreshIgnoredWords() {
         let text = state.editor.prompt.text
-        guard text != lastPromptText else { return }
+        guard text != lastPromptText else { return }  // (nil after a model switch: always asked)
         lastPromptText = text
         carryOut(state.apply(.ignoredWordsFound(generator.ignoredWords(in: text)), now: clock()))
     }
@@ -146,7 +191,20 @@ public final class StudioController {
     func outcome(of effect: StudioEffect) -> StudioEvent? {
         switch effect {
         case let .generate(settings, run):
-            worker.start(settings, run: run)
+            worker.start(settings, run: run, generator: generator)
+        case let .loadModel(path, id):
+            loader?.load(path, id: id)
+        case let .useModel(id):
+            guard let arrived = arrivedModels.removeValue(forKey: id) else { return nil }
+            generator = arrived  // runs started from now on use it; a running one keeps the old one until it stops
+            lastPromptText = nil
+        case let .recordRecentModel(path, name, summary):
+            do {
+                let (entries, warning) = try recentModels.record(path: path, name: name, summary: summary)
+                return .model(.recentSaved(entries: entries, warning: warning))
+            } catch {
+                return .model(.recentNotSaved(reason: "\(error)"))
+            }
         case .cancel:
             worker.cancel()
         case .saveFavorite:

@@ -15,6 +15,15 @@ public enum StudioEffect: Equatable, Sendable {
     case deleteFavorite(String)
     /// Read this favorite's PNG (→ `.favoriteImageLoaded` or `.favoriteImageUnreadable`).
     case loadFavoriteImage(String)
+    /// Load the model at `path` off the UI thread as load `id` (→ `.model(.loaded)` or
+    /// `.model(.loadFailed)`).
+    case loadModel(path: String, id: Int)
+    /// Make the model of load `id` (which has arrived) the one the worker runs, for the runs
+    /// that start from now on.
+    case useModel(id: Int)
+    /// Put this model at the top of `models.json` (→ `.model(.recentSaved)` or
+    /// `.model(.recentNotSaved)`).
+    case recordRecentModel(path: String, name: String, summary: String)
     /// Show the next theme (→ `.themeChanged`).
     case cycleTheme
     /// Clear and redraw the whole screen (and re-send the image).

@@ -6,6 +6,8 @@ import Generation
 public enum StudioEvent: Sendable {
     /// A step, the end, the cancellation or the failure of a run.
     case worker(WorkerEvent)
+    /// What came of loading a model, or of writing the recent-models list.
+    case model(ModelListState.Event)
     /// What came of writing or reading the favorites.
     case library(LibraryState.Event)
     /// The current image was written to `file`.

@@ -14,7 +14,7 @@ extension StudioState {
             guard library.favorites.indices.contains(selection),
                   let image = library.favoriteImages[library.favorites[selection].id] else { return nil }
             return ("favorite-\(library.favorites[selection].id)", image)
-        case .main, .help, .confirmQuit:
+        case .main, .help, .confirmQuit, .models:
             let source = editor.previewSource
             if let i = run.scrubIndex, run.frames.indices.contains(i) {
                 return ("run\(run.id)-step\(i)-\(source.rawValue)", run.frames[i].image(source))

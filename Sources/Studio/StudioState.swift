@@ -4,8 +4,9 @@ import Generation
 import Imaging
 
 /// The studio's whole screen as plain values, in parts: the `editor` (prompts, settings, focus),
-/// the `run` (its steps and result), the `library` (history and favorites), the `overlay` (help,
-/// lists, questions), and the few things the status line and title share.
+/// the `run` (its steps and result), the `library` (history and favorites), the `models` (the
+/// model in use, the recent ones, a load in progress), the `overlay` (help, lists, questions),
+/// and the few things the status line and title share.
 ///
 /// It does no I/O. `handle(_:now:)` looks a key up in the `Keymap` and reduces the action it
 /// finds, each part reducing its own share; what must happen outside (start or cancel a run,
@@ -15,14 +16,15 @@ import Imaging
 /// clocks.
 public struct StudioState: Sendable {
     // MARK: Model
-    public let modelName: String
-    public let modelSummary: String
-    public let modelHash: String
+    public var modelName: String { models.current.name }
+    public var modelSummary: String { models.current.summary }
+    public var modelHash: String { models.current.hash }
 
     // MARK: Parts
     public var editor: EditorState
     public var run = RunState()
     public var library: LibraryState
+    public var models: ModelListState
     public var overlay = OverlayState()
 
     // MARK: Screen
@@ -36,13 +38,16 @@ public struct StudioState: Sendable {
     /// The state at startup: the model's defaults (or `initialSettings`, e.g. from `--from
     /// FILE.png`), the favorites read from disk, and the startup notices: `startupMessages`,
     /// then what of `initialSettings` could not be taken over, then `favoritesWarning`.
+    /// `modelPath` is where the model came from (nil: it cannot be loaded again), `recentModels`
+    /// the model list read from disk, `canLoadModels` whether the studio has a model loader.
     public init(generator: some ImageGenerator, live: Bool = true, seedSource: SeedSource = SeedSource(seed: 0x5EED),
                 previewProtocol: PreviewProtocol = .truecolor, themeName: String = "default",
                 initialSettings: GenerationSettings? = nil, favorites: [FavoriteEntry] = [], favoritesWarning: String? = nil,
-                startupMessages: [StatusMessage] = []) {
-        modelName = generator.modelName
-        modelSummary = generator.modelSummary
-        modelHash = generator.modelHash
+                startupMessages: [StatusMessage] = [], modelPath: String? = nil, recentModels: [RecentModel] = [],
+                canLoadModels: Bool = false) {
+        models = ModelListState(current: .init(path: modelPath, name: generator.modelName, summary: generator.modelSummary,
+                                               hash: generator.modelHash),
+                                recent: recentModels, canLoad: canLoadModels)
         editor = EditorState(defaults: generator.defaultSettings,
                              sizes: generator.supportedSizes,
                              live: live, seedSource: seedSource)
@@ -82,11 +87,17 @@ public struct StudioState: Sendable {
 
     /// Handles one key at time `now` (seconds); returns what the controller must do.
     public mutating func handle(_ key: Key, now: Double) -> [StudioEffect] {
+        models.announcement = nil  // a key was pressed after it: later news may replace it
         // A sign typed on the main screen counts for the very next key only.
         let sign = overlay.mode == .main ? editor.takePendingSign() : nil
         guard key != .resize,
-              let action = Keymap.action(for: key, in: overlay.keyContexts(textFocused: editor.focus.isText)) else { return [] }
+              let action = Keymap.action(for: key, in: overlay.keyContexts(textFocused: textFocused)) else { return [] }
         return reduce(action, key: key, now: now, after: sign)
+    }
+
+    /// Whether a text line has the focus: the prompt or negative prompt, or the model list's path line.
+    var textFocused: Bool {
+        overlay.mode == .models ? overlay.listSelection == models.pathRow : editor.focus.isText
     }
 
     /// Reduces one action of the keymap, triggered by `key`.
@@ -94,6 +105,10 @@ public struct StudioState: Sendable {
         switch action {
         case .generate:
             guard commitInput() else { return [] }
+            if let load = models.loading {
+                message = .info("loading \(load.name)…: Enter generates once it has loaded (Esc keeps \(modelName))")
+                return []
+            }
             return startRun()
         case .cancel:
             return cancel()
@@ -115,12 +130,19 @@ public struct StudioState: Sendable {
             return overlay.mode == .favorites ? backToMain() : openList(.favorites)
         case .toggleHistory:
             return overlay.mode == .history ? backToMain() : openList(.history)
+        case .toggleModels:
+            return overlay.mode == .models ? backToMain() : openList(.models)
+        case .openSelectedModel:
+            return openSelectedModel()
         case .cycleTheme:
             return [.cycleTheme]
         case .redraw:
             return [.repaint]
         case .scrubBack, .scrubForward:
             run.scrub(by: action == .scrubBack ? -1 : 1, status: &message)
+            return []
+        case let .edit(editorAction) where overlay.mode == .models:
+            models.editPath(editorAction, key: key, status: &message)
             return []
         case let .edit(editorAction):
             return editor.reduce(editorAction, key: key, now: now, after: sign, isRunning: run.isRunning, status: &message)
@@ -167,6 +189,7 @@ public struct StudioState: Sendable {
         }
         editor.liveDeadline = nil
         if run.isRunning { return [.cancel] }
+        if models.abandonLoad(status: &message) { return [] }
         message = nil
         return []
     }
@@ -193,8 +216,10 @@ public struct StudioState: Sendable {
         return [run.start(settings, note: note)]
     }
 
-    /// Fires the pending live re-generation when its time has come.
+    /// Fires the pending live re-generation when its time has come (not while a model loads:
+    /// the edit then waits for Enter).
     public mutating func tick(now: Double) -> [StudioEffect] {
+        if models.loading != nil { editor.liveDeadline = nil }
         guard overlay.mode == .main, editor.takeDueLiveRun(now: now) else { return [] }
         return startRun()
     }
@@ -202,10 +227,22 @@ public struct StudioState: Sendable {
     // MARK: Lists
 
     /// Entries in the open list.
-    var listCount: Int { overlay.mode == .history ? library.history.count : library.favorites.count }
+    var listCount: Int {
+        switch overlay.mode {
+        case .history: library.history.count
+        case .models: models.rowCount
+        default: library.favorites.count
+        }
+    }
 
     mutating func openList(_ list: OverlayState.Mode) -> [StudioEffect] {
         guard commitInput() else { return [] }
+        if list == .models {
+            overlay.mode = .models
+            overlay.listSelection = models.firstChoiceRow
+            if !models.canLoad { message = .info("this studio was started without a model loader: the list only shows") }
+            return [.repaint]
+        }
         overlay.open(list, count: list == .history ? library.history.count : library.favorites.count)
         if list == .favorites && library.favorites.isEmpty { message = .info("no favorites yet: Ctrl-S saves the current image") }
         if list == .history && library.history.isEmpty { message = .info("no generations in this session yet") }
@@ -239,6 +276,42 @@ public struct StudioState: Sendable {
         return [.repaint]
     }
 
+    // MARK: Models
+
+    /// Enter in the model list: starts loading the chosen model (cancelling the running
+    /// generation and a pending live one) and returns to the main screen; the model in use or
+    /// the one loading already only closes the list.
+    mutating func openSelectedModel() -> [StudioEffect] {
+        switch models.choose(row: overlay.listSelection, status: &message) {
+        case .nothing:
+            return []
+        case .alreadyThere:
+            return backToMain()
+        case let .load(load):
+            editor.liveDeadline = nil
+            overlay.mode = .main
+            guard run.isRunning else { return [.loadModel(path: load.path, id: load.id), .repaint] }
+            run.cancelQuietly()  // the status line says what is loading instead
+            return [.cancel, .loadModel(path: load.path, id: load.id), .repaint]
+        }
+    }
+
+    /// A model has loaded: it becomes the one in use (the prompts, seed, sampler and noise stay;
+    /// steps, CFG, shift and size become its defaults) when it is the load still asked for.
+    mutating func modelLoaded(id: Int, path: String, generator: any ImageGenerator, seconds: Double,
+                              date: Date) -> [StudioEffect] {
+        guard models.loaded(id: id, path: path, generator: generator, date: date) else { return [] }  // abandoned or superseded
+        editor.adopt(generator.defaultSettings, sizes: generator.supportedSizes)
+        let loaded = "loaded \(modelName) in \(String(format: "%.1f", seconds))s: \(modelSummary)"
+        message = .info(loaded)
+        models.announcement = loaded
+        if overlay.mode == .models { overlay.clampSelection(count: models.rowCount) }
+        if run.isRunning { run.cancelQuietly() }
+        return (run.isRunning ? [.cancel] : []) + [.useModel(id: id),
+                                                   .recordRecentModel(path: path, name: modelName, summary: modelSummary),
+                                                   .repaint]
+    }
+
     // MARK: - Events
 
     /// Folds in what came of an effect, or news from the worker, the layout or the model;
@@ -265,6 +338,16 @@ public struct StudioState: Sendable {
             default:
                 break
             }
+        case let .model(.loaded(id, path, generator, seconds, date)):
+            return modelLoaded(id: id, path: path, generator: generator, seconds: seconds, date: date)
+        case let .model(.loadFailed(id, path, reason)):
+            if let error = models.loadFailed(id: id, path: path, reason: reason) { message = error }
+        case let .model(.recentSaved(entries, warning)):
+            models.recent = entries
+            if overlay.mode == .models { overlay.clampSelection(count: models.rowCount) }
+            if let warning { message = .warning((message.map { $0.text + "; " } ?? "") + warning) }
+        case let .model(.recentNotSaved(reason)):
+            message = .warning((message.map { $0.text + "; " } ?? "") + "the recent-models list was not saved: \(reason)")
         case let .exported(file):
             message = .info("exported → \(file)")
         case let .exportFailed(reason):
@@ -276,7 +359,14 @@ public struct StudioState: Sendable {
             editor.promptWidth = promptColumns
             editor.negativeWidth = negativeColumns
         case let .ignoredWordsFound(words):
-            editor.noteIgnoredWords(words, status: &message)
+            if let loaded = models.announcement {
+                // The new model reads the prompt differently: say so after what was loaded.
+                var note: StatusMessage?
+                editor.noteIgnoredWords(words, status: &note)
+                if let note { message = .warning(loaded + "; " + note.text) }
+            } else {
+                editor.noteIgnoredWords(words, status: &message)
+            }
         }
         return []
     }

@@ -29,6 +29,8 @@ public enum StudioView {
             drawSettings(&canvas, state, layout)
         case .history, .favorites, .confirmDelete:
             drawList(&canvas, state, layout)
+        case .models:
+            drawModelList(&canvas, state, layout)
         }
         let overlay = drawPreview(&canvas, state, layout, preview: preview)
         drawFooter(&canvas, state, layout)
@@ -201,7 +203,7 @@ public enum StudioView {
             title = state.library.history.indices.contains(state.overlay.listSelection) ? "History #\(state.library.history[state.overlay.listSelection].number)" : "History"
         case .favorites, .confirmDelete:
             title = "Favorite"
-        case .main, .help, .confirmQuit:
+        case .main, .help, .confirmQuit, .models:
             let source = state.editor.previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
             if let i = state.run.scrubIndex { title = "Preview · step \(i + 1) of \(state.run.frames.count) · \(source) · ←/→" } else if state.run.phase == .finished {
                 title = "Result" + (state.run.frames.isEmpty ? "" : " · ←/→ scrubs the steps")
@@ -325,7 +327,9 @@ public enum StudioView {
         canvas.fill(area, role: .status)
         let (text, role) = status(state)
         // The model / protocol / live summary on the right gives way to a message that needs the room.
-        let right = " \(state.modelName) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
+        // While a model loads it says so here too, whatever the message is.
+        let model = state.models.loading.map { "loading \($0.name)…" } ?? state.modelName
+        let right = " \(model) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
         var rightWidth = min(DisplayWidth.of(right), area.columns / 2)
         if DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
         if rightWidth > 0 {
@@ -358,12 +362,12 @@ public enum StudioView {
     }
 
     /// The help lines a box fits on a terminal of `rows` rows (the rest are not shown).
-    static func helpLinesShown(rows: Int) -> Int { min(rows - 4, helpLines.count + 4) - 3 }
+    static func helpLinesShown(rows: Int) -> Int { min(rows - 2, helpLines.count + 4) - 3 }
 
     static func drawHelp(_ canvas: inout Canvas, _ layout: Layout) {
         let (keyWidth, needed) = helpBoxWidths
         let width = min(layout.columns - 4, needed)
-        let height = min(layout.rows - 4, helpLines.count + 4)
+        let height = min(layout.rows - 2, helpLines.count + 4)  // it may cover the status line, not the title
         let rect = CellRect(row: max(1, (layout.rows - height) / 2), column: (layout.columns - width) / 2, rows: height, columns: width)
         canvas.fill(rect, role: .help)
         canvas.box(rect, title: "Keys — any key closes", role: .help, titleRole: .helpKey)

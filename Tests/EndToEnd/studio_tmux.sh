@@ -3,7 +3,9 @@
 # start flowstudio, type a prompt, Enter, wait for `done` in the status line, check with
 # capture-pane -e that the preview holds coloured half blocks, Ctrl-S, check favorites.json and
 # the PNG's `parameters` chunk, Ctrl-Q, check the exit code and that the terminal is restored.
-# Then two more exits: Ctrl-C in the middle of a run, and SIGTERM (the crash-signal handler).
+# Then the model list (Ctrl-O: a missing file, then the bundled model by another path, a run
+# with it, models.json), and two more exits: Ctrl-C in the middle of a run, and SIGTERM (the
+# crash-signal handler).
 #
 # Usage: bash Tests/EndToEnd/studio_tmux.sh [path/to/flowstudio]
 # (builds nothing; default .build/release/flowstudio, else .build/debug/flowstudio)
@@ -129,7 +131,54 @@ PY
 "${T[@]}" send-keys -t studio C-q
 check_exit 0 "Ctrl-Q"
 
-# 4. Ctrl-C in the middle of a long run.
+# 4. The model list (Ctrl-O): a path that does not load leaves the model in use; the bundled
+# model by another path (a symbolic link: another path, so it really loads again) takes over;
+# generate with it; the recent list on disk has both.
+BUNDLED="$(find -H "$(dirname "$BIN")" -maxdepth 2 -name shapes-demo.safetensors -path '*Generation*' | head -1)"
+[[ -n "$BUNDLED" ]] || fail "no bundled shapes-demo.safetensors beside $BIN"
+mkdir -p "$WORK/models"
+ln -s "$BUNDLED" "$WORK/models/demo-again.safetensors"
+start_studio --no-live
+"${T[@]}" send-keys -t studio -l "$PROMPT"
+"${T[@]}" send-keys -t studio C-o
+wait_for "Models (0 recent)" 20
+wait_for "(in use)" 5
+"${T[@]}" send-keys -t studio -l "$WORK/models/nothing-here.safetensors"
+"${T[@]}" send-keys -t studio Enter
+wait_for "cannot load $WORK/models/nothing-here.safetensors" 30
+wait_for "still using" 5
+pass "model list: a missing file is one error and the model stays"
+"${T[@]}" send-keys -t studio F4
+wait_for "Open a model file or folder" 20
+"${T[@]}" send-keys -t studio -l "$WORK/models/demo-again.safetensors"
+"${T[@]}" send-keys -t studio Enter
+wait_for "loaded " 120
+STATUS="$("${T[@]}" capture-pane -p -t studio | grep -o 'loaded [^ ]* in [0-9.]*s: .*' | head -1)"
+NAME="$(sed -E 's/^loaded ([^ ]*) in.*/\1/' <<<"$STATUS")"
+[[ -n "$NAME" ]] || fail "the status line should name the loaded model"
+"${T[@]}" capture-pane -p -t studio | grep -qF "FlowStudio · $NAME —" || fail "the title should name the loaded model $NAME"
+pass "model list: $STATUS"
+"${T[@]}" capture-pane -p -t studio | grep -qF "$PROMPT" || fail "the prompt should stay after switching models"
+"${T[@]}" send-keys -t studio Enter
+wait_for "done in" 120
+pass "generated with the loaded model: $("${T[@]}" capture-pane -p -t studio | grep -o 'done in [0-9.]*s ([^)]*)' | head -1)"
+"${T[@]}" send-keys -t studio C-o
+wait_for "Models (1 recent)" 20
+"${T[@]}" send-keys -t studio Escape
+python3 - "$XDG_DATA_HOME/flowstudio/models.json" "$WORK/models/demo-again.safetensors" "$BUNDLED" <<'PY' || fail "models.json check"
+import json, os, sys
+doc = json.load(open(sys.argv[1]))
+paths = [m["path"] for m in doc["models"]]
+assert len(paths) == 2 and paths[0] == sys.argv[2], f"models.json lists {paths}, expected {sys.argv[2]} first"
+assert os.path.realpath(paths[1]) == os.path.realpath(sys.argv[3]), f"models.json lists {paths}, expected the bundled model second"
+for m in doc["models"]:
+    assert m["name"] and m["summary"] and m["lastUsed"], m
+print("ok: models.json lists the loaded model above the starting one:", paths)
+PY
+"${T[@]}" send-keys -t studio C-q
+check_exit 0 "Ctrl-Q after switching models"
+
+# 5. Ctrl-C in the middle of a long run.
 start_studio --no-live
 "${T[@]}" send-keys -t studio Tab Tab
 "${T[@]}" send-keys -t studio -l "1000"
@@ -138,7 +187,7 @@ wait_for "running" 30
 "${T[@]}" send-keys -t studio C-c
 check_exit 0 "Ctrl-C mid-run"
 
-# 5. SIGTERM (the crash-signal path: the handler restores the terminal, then dies by the signal).
+# 6. SIGTERM (the crash-signal path: the handler restores the terminal, then dies by the signal).
 start_studio --no-live
 # The studio is the pane shell's child (matching its path with pgrep -f would also find this
 # script, whose command line may hold the same path).

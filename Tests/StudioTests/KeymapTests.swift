@@ -13,6 +13,8 @@ import Testing
         case .settings: [[.main, .settings]]
         case .lists: [[.lists], [.favorites, .lists]]
         case .favorites: [[.favorites, .lists]]
+        case .models: [[.models, .lists]]
+        case .modelPath: [[.modelPath, .text]]
         case .help: [[.help]]
         case .removeQuestion: [[.removeQuestion]]
         case .quitQuestion: [[.quitQuestion]]
@@ -50,13 +52,17 @@ import Testing
     @Test func footerAndHelpComeFromTheKeymap() {
         #expect(StudioView.footerKeys.map { "\($0.key) \($0.label)" } == [
             "Enter generate", "Esc cancel", "Tab next field", "F1 help", "^Q quit", "^S save", "^F favorites",
-            "^P history", "^R seed", "^E export", "^T theme",
+            "^P history", "^O model", "^R seed", "^E export", "^T theme",
         ])
         #expect(Keymap.footer(for: [.favorites, .lists]).map { "\($0.key) \($0.label)" }
             == ["↑↓ select", "Enter restore", "Del remove", "Esc close"])
         #expect(Keymap.footer(for: [.lists]).map { "\($0.key) \($0.label)" } == ["↑↓ select", "Enter restore", "Esc close"])
+        // The model list's Enter loads (the other lists' Enter, which it shadows, is not shown).
+        #expect(Keymap.footer(for: [.models, .lists]).map { "\($0.key) \($0.label)" } == ["Enter load", "↑↓ select", "Esc close"])
+        #expect(Keymap.footer(for: [.models, .modelPath]).map { "\($0.key) \($0.label)" } == ["Enter load", "↑↓ select", "Esc close"])
         let help = Dictionary(StudioView.helpLines.map { ($0.keys, $0.description) }, uniquingKeysWith: { a, _ in a })
         #expect(help["Ctrl-Q / F10 / Ctrl-C"] != nil)
+        #expect(help["Ctrl-O / F4"] == "open a model (recent ones, or type a path)")
         #expect(help["+ - ↑ ↓ = _"] == "step the focused setting (or type a number)")
         #expect(help["Ctrl-W / Ctrl-U / Ctrl-K"] == "delete word / to line start / to end")
         // F1 shows every line whole on an 80×24 terminal: none dropped, none cut.

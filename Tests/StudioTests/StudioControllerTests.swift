@@ -16,13 +16,14 @@ import Testing
 
         init(generator: any ImageGenerator = TestGenerator(), rows: Int = 40, columns: Int = 120,
              preview: PreviewProtocol = .truecolor, live: Bool = false, directory: URL? = nil,
-             initial: GenerationSettings? = nil, messages: [StatusMessage] = []) {
+             initial: GenerationSettings? = nil, messages: [StatusMessage] = [], modelPath: String? = nil,
+             loadModel: (@Sendable (String) throws -> any ImageGenerator)? = nil) {
             terminal = FakeTerminal(rows: rows, columns: columns)
             self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("studio-ui-\(UUID().uuidString)")
             let themes = ThemeLibrary(directories: [ThemeTests.themesFolder])
             controller = StudioController(terminal: terminal, generator: generator, configuration: .init(
                 previewProtocol: preview, themes: themes, store: FavoritesStore(directory: self.directory), live: live,
-                initialSettings: initial, startupMessages: messages, seed: 3))
+                initialSettings: initial, startupMessages: messages, seed: 3, modelPath: modelPath, loadModel: loadModel))
             let thread = Thread { [self] in
                 controller.run()
                 done.signal()

@@ -5,21 +5,34 @@ import Imaging
 
 /// A fast, deterministic `ImageGenerator` for tests: each step's picture is a flat colour from
 /// the step index and seed; `ignoredWords` reports words listed in `unknown`; an optional
-/// delay per step keeps runs going long enough to type over them.
+/// delay per step keeps runs going long enough to type over them. A second model for switching
+/// tests gets another name, defaults and sizes; `probe` counts how many generators run at once.
 final class TestGenerator: ImageGenerator, @unchecked Sendable {
-    let modelName = "test-model"
-    let modelSummary = "test generator"
-    let modelHash = "0badc0de"
-    let supportedSizes: [(width: Int, height: Int)] = [(16, 16), (32, 32)]
-    var defaultSettings: GenerationSettings {
-        GenerationSettings(prompt: "", steps: 4, cfgScale: 3, seed: 7, shift: 3, width: 16, height: 16)
-    }
+    let modelName: String
+    let modelSummary: String
+    let modelHash: String
+    let supportedSizes: [(width: Int, height: Int)]
+    let defaultSettings: GenerationSettings
     let unknown: Set<String>
     let stepDelay: Double
+    let probe: ConcurrencyProbe?
+    /// How many runs this generator has started.
+    var runs: Int { lock.withLock { runCount } }
+    private let lock = NSLock()
+    private var runCount = 0
 
-    init(unknown: Set<String> = [], stepDelay: Double = 0) {
+    init(unknown: Set<String> = [], stepDelay: Double = 0, name: String = "test-model", summary: String = "test generator",
+         hash: String = "0badc0de", sizes: [(width: Int, height: Int)] = [(16, 16), (32, 32)],
+         defaults: GenerationSettings = GenerationSettings(prompt: "", steps: 4, cfgScale: 3, seed: 7, shift: 3, width: 16, height: 16),
+         probe: ConcurrencyProbe? = nil) {
         self.unknown = unknown
         self.stepDelay = stepDelay
+        modelName = name
+        modelSummary = summary
+        modelHash = hash
+        supportedSizes = sizes
+        defaultSettings = defaults
+        self.probe = probe
     }
 
     func ignoredWords(in prompt: String) -> IgnoredWords {
@@ -34,6 +47,9 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
 
     func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                          onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+        lock.withLock { runCount += 1 }
+        probe?.enter()
+        defer { probe?.leave() }
         for i in 0..<settings.steps {
             if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
             let image = Self.picture(step: i, seed: settings.seed, width: settings.width, height: settings.height)
@@ -45,4 +61,16 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
                                                     height: settings.height),
                                 settings: settings, seconds: 0.01)
     }
+}
+
+/// Counts the generators running at once, and the most there ever were.
+final class ConcurrencyProbe: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = 0
+    private var most = 0
+
+    func enter() { lock.withLock { running += 1; most = max(most, running) } }
+    func leave() { lock.withLock { running -= 1 } }
+    /// The most generators that ran at once.
+    var maximum: Int { lock.withLock { most } }
 }

@@ -42,17 +42,25 @@ struct StudioCommand: ParsableCommand {
         }
     }
 
-    /// The requested model; one that fails to load is replaced by the bundled one (or the
-    /// stand-in when there is none) and the reason goes to the status line.
-    func loadGenerator() throws -> (any ImageGenerator, [StatusMessage]) {
+    /// Loads the model at `path` (a file or folder): what `--model PATH` and the studio's
+    /// model list (Ctrl-O) load. Runs on the studio's loading thread.
+    static func loadModel(_ path: String, precision: MatrixPrecision) throws -> any ImageGenerator {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no such file or folder") }
+        return try DemoPipeline(contentsOf: URL(fileURLWithPath: path), precision: precision)
+    }
+
+    /// The requested model and the absolute path it came from (nil for the stand-in); one that
+    /// fails to load is replaced by the bundled one (or the stand-in when there is none) and
+    /// the reason goes to the status line.
+    func loadGenerator() throws -> (generator: any ImageGenerator, path: String?, messages: [StatusMessage]) {
         if model == "random" {
-            return (try RandomPixelGenerator(), [.warning("running the random (untrained) stand-in model: its images are noise")])
+            return (try RandomPixelGenerator(), nil, [.warning("running the random (untrained) stand-in model: its images are noise")])
         }
         var messages: [StatusMessage] = []
         if let model {
             do {
-                guard FileManager.default.fileExists(atPath: model) else { throw CLIError("no such file") }
-                return (try DemoPipeline(contentsOf: fileURL(model, option: "--model"), precision: compute.precision), [])
+                let path = try fileURL(model, option: "--model").standardizedFileURL.path
+                return (try Self.loadModel(path, precision: compute.precision), path, [])
             } catch {
                 messages.append(.error("cannot load --model \(model): \(error)"))
             }
@@ -61,7 +69,7 @@ struct StudioCommand: ParsableCommand {
             do {
                 let bundled = try DemoPipeline(contentsOf: url, precision: compute.precision)
                 if !messages.isEmpty { messages[0] = .error(messages[0].text + "; using the bundled model \(bundled.modelName)") }
-                return (bundled, messages)
+                return (bundled, url.standardizedFileURL.path, messages)
             } catch {
                 messages.append(.error("the bundled model does not load: \(error)"))
             }
@@ -69,7 +77,7 @@ struct StudioCommand: ParsableCommand {
             messages.append(.error("this build has no bundled model"))
         }
         messages.append(.warning("running the random (untrained) stand-in model: its images are noise"))
-        return (try RandomPixelGenerator(), messages)
+        return (try RandomPixelGenerator(), nil, messages)
     }
 
     func run() throws {
@@ -78,7 +86,7 @@ struct StudioCommand: ParsableCommand {
             return
         }
         compute.apply()
-        let (generator, messages) = try loadGenerator()
+        let (generator, modelPath, messages) = try loadGenerator()
         if measure {
             print(try StudioBenchmark.run(generator: generator, slowModel: try RandomPixelGenerator(depth: 6)))
             return
@@ -91,6 +99,9 @@ struct StudioCommand: ParsableCommand {
         options.live = !noLive
         options.startupMessages = messages
         options.noise = noise
+        options.modelPath = modelPath
+        let precision = compute.precision
+        options.loadModel = { path in try Self.loadModel(path, precision: precision) }
         do {
             try StudioApp.run(generator: generator, options: options)
         } catch let error as StudioStartError {

@@ -5,11 +5,9 @@ import FlowCore
 import Generation
 import MMDiT
 
-/// `--model` and the SD3 component options: which text-to-image model to use (the bundled demo
-/// model by default).
-struct ModelOptions: ParsableArguments {
-    @Option(help: "The model: a demo-model file made by `flowstudio train`, or an SD3 / SD3.5 model (a diffusers folder, or a Stability single file such as sd3.5_medium.safetensors). Default: the bundled demo model.")
-    var model: String?
+/// The SD3 component options: separate encoder, VAE and tokenizer files for a model that does
+/// not hold them (as ComfyUI and stable-diffusion.cpp users keep them).
+struct SD3ComponentOptions: ParsableArguments {
     @Option(name: .customLong("clip-l"), help: "CLIP-L text encoder file (clip_l.safetensors) for an SD3 single file without encoders.")
     var clipL: String?
     @Option(name: .customLong("clip-g"), help: "CLIP-G text encoder file (clip_g.safetensors).")
@@ -23,24 +21,40 @@ struct ModelOptions: ParsableArguments {
     @Flag(name: .customLong("no-t5"), help: "Leave T5-XXL out (its tokens are zeros, as diffusers does without it): less memory and faster encoding, prompts followed less closely.")
     var noT5 = false
 
-    /// Whether any SD3 component option was given.
-    var namesComponents: Bool { clipL != nil || clipG != nil || t5xxl != nil || vae != nil || tokenizers != nil || noT5 }
+    /// Whether any of them was given.
+    var given: Bool { clipL != nil || clipG != nil || t5xxl != nil || vae != nil || tokenizers != nil || noT5 }
+
+    /// The files for the model at `model`.
+    func paths(model: URL) throws -> SD3ModelPaths {
+        func url(_ path: String?, _ option: String) throws -> URL? { try path.map { try fileURL($0, option: option) } }
+        return SD3ModelPaths(model: model, clipL: try url(clipL, "--clip-l"), clipG: try url(clipG, "--clip-g"),
+                             t5xxl: try url(t5xxl, "--t5xxl"), vae: try url(vae, "--vae"), tokenizers: try url(tokenizers, "--tokenizers"))
+    }
+
+    /// Loads `model` (a demo-model file or any SD3 layout) with these component files.
+    func load(model: URL, precision: MatrixPrecision) throws -> ModelLoader.Loaded {
+        try ModelLoader.load(try paths(model: model), precision: precision, includeT5: !noT5)
+    }
+}
+
+/// `--model` and the SD3 component options: which text-to-image model to use (the bundled demo
+/// model by default).
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The model: a demo-model file made by `flowstudio train`, or an SD3 / SD3.5 model (a diffusers folder, or a Stability single file such as sd3.5_medium.safetensors). Default: the bundled demo model.")
+    var model: String?
+    @OptionGroup var components: SD3ComponentOptions
 
     /// Loads the model with its products in `precision`, printing what the user should know (no
     /// T5, no VAE, the memory plan) to stderr; or throws one error that says what is wrong.
     func loadGenerator(precision: MatrixPrecision = .float32) throws -> any ImageGenerator {
         guard let path = model else {
-            if namesComponents { throw CLIError("--clip-l, --clip-g, --t5xxl, --vae, --tokenizers and --no-t5 go with --model (an SD3 model)") }
+            if components.given { throw CLIError("--clip-l, --clip-g, --t5xxl, --vae, --tokenizers and --no-t5 go with --model (an SD3 model)") }
             guard let url = DemoPipeline.bundledModelURL else {
                 throw CLIError("this build has no bundled model; pass --model (a model made by `flowstudio train`, or an SD3 model)")
             }
             return try DemoPipeline(contentsOf: url, precision: precision)
         }
-        func url(_ path: String?, _ option: String) throws -> URL? { try path.map { try fileURL($0, option: option) } }
-        let paths = SD3ModelPaths(model: try fileURL(path, option: "--model"), clipL: try url(clipL, "--clip-l"),
-                                  clipG: try url(clipG, "--clip-g"), t5xxl: try url(t5xxl, "--t5xxl"),
-                                  vae: try url(vae, "--vae"), tokenizers: try url(tokenizers, "--tokenizers"))
-        let loaded = try ModelLoader.load(paths, precision: precision, includeT5: !noT5)
+        let loaded = try components.load(model: try fileURL(path, option: "--model"), precision: precision)
         for note in loaded.notes { printError("note: \(note)") }
         for warning in loaded.warnings { printError("warning: \(warning)") }
         if loaded.generator is SD3Pipeline { printError("model: \(loaded.generator.modelName) (\(loaded.generator.modelSummary))") }

@@ -15,7 +15,7 @@ struct StudioCommand: ParsableCommand {
         Favorites and exports go to $XDG_DATA_HOME/flowstudio (default ~/.local/share/flowstudio).
         """)
 
-    @Option(help: "A demo-model file (.safetensors) made by `flowstudio train` (default: the bundled model; `random` runs an untrained stand-in for UI development).")
+    @Option(help: "The model: a demo-model file made by `flowstudio train`, or an SD3 / SD3.5 model (a diffusers folder or a Stability single file); default: the bundled model (`random` runs an untrained stand-in for UI development).")
     var model: String?
     @Option(help: "Theme name from the themes folder (default, light, high-contrast, sixteen) or a path to a .toml file (default: default, or sixteen on a terminal with fewer than 16 colours).")
     var theme: String?
@@ -34,6 +34,7 @@ struct StudioCommand: ParsableCommand {
     /// Prints the keymap as the Markdown table the README holds.
     @Flag(help: .hidden)
     var printKeymap = false
+    @OptionGroup var components: SD3ComponentOptions
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -44,9 +45,10 @@ struct StudioCommand: ParsableCommand {
 
     /// Loads the model at `path` (a file or folder): what `--model PATH` and the studio's
     /// model list (Ctrl-O) load. Runs on the studio's loading thread.
-    static func loadModel(_ path: String, precision: MatrixPrecision) throws -> any ImageGenerator {
+    static func loadModel(_ path: String, precision: MatrixPrecision,
+                          components: SD3ComponentOptions = SD3ComponentOptions()) throws -> ModelLoader.Loaded {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no such file or folder") }
-        return try DemoPipeline(contentsOf: URL(fileURLWithPath: path), precision: precision)
+        return try components.load(model: URL(fileURLWithPath: path), precision: precision)
     }
 
     /// The requested model and the absolute path it came from (nil for the stand-in); one that
@@ -60,7 +62,8 @@ struct StudioCommand: ParsableCommand {
         if let model {
             do {
                 let path = try fileURL(model, option: "--model").standardizedFileURL.path
-                return (try Self.loadModel(path, precision: compute.precision), path, [])
+                let loaded = try Self.loadModel(path, precision: compute.precision, components: components)
+                return (loaded.generator, path, loaded.notes.map { .info($0) } + loaded.warnings.map { .warning($0) })
             } catch {
                 messages.append(.error("cannot load --model \(model): \(error)"))
             }
@@ -101,7 +104,7 @@ struct StudioCommand: ParsableCommand {
         options.noise = noise
         options.modelPath = modelPath
         let precision = compute.precision
-        options.loadModel = { path in try Self.loadModel(path, precision: precision) }
+        options.loadModel = { path in try Self.loadModel(path, precision: precision).generator }
         do {
             try StudioApp.run(generator: generator, options: options)
         } catch let error as StudioStartError {

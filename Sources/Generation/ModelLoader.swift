@@ -31,7 +31,8 @@ public enum ModelLoader {
     }
 
     static func loadSD3(_ files: SD3ModelFiles, precision: MatrixPrecision, includeT5: Bool) throws -> Loaded {
-        var notes = files.notes, warnings = files.warnings
+        var notes = files.notes
+        let warnings = files.warnings
         let t5 = includeT5 ? files.t5 : nil
         if !includeT5 && files.t5 != nil { notes.append("T5 left out (--no-t5): its 256 tokens are zeros, as diffusers does without text_encoder_3") }
         let size = defaultSize(files)
@@ -64,9 +65,7 @@ public enum ModelLoader {
                 let hint = vae.config == nil ? "; a VAE without a config.json is read as SD3's (32 norm groups): pass --vae with a diffusers vae/ folder to give its config" : ""
                 throw SD3LoadError.component(.vae, vae.source, "\(error)\(hint)")
             }
-        } else {
-            warnings.append("no VAE: images are the latent preview at 1/8 size (pass --vae FILE, e.g. a vae/ folder's diffusion_pytorch_model.safetensors)")
-        }
+        }  // else SD3ModelFiles' warnings already say there is no VAE
         let defaults = files.defaults
         let settings = GenerationSettings(prompt: "", steps: defaults.steps, cfgScale: defaults.guidance, seed: 1,
                                           shift: files.schedulerShift ?? defaults.shift, sampler: .euler,

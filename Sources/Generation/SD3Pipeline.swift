@@ -33,7 +33,7 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     /// Latent channels of the SD3 family.
     public static let latentChannels = 16
 
-    /// `decoder` nil: images are the linear latent preview (a warning says so, `decoderWarning`).
+    /// `decoder` nil: images are the linear latent preview at 1/8 size.
     public init(name: String, summary: String, hash: String, defaults: GenerationSettings, config: MMDiTConfig,
                 transformer: LoadedOnDemand<MMDiT>, text: SD3TextEncoding, decoder: SD3LatentDecoding?,
                 releaseTransformerToEncode: Bool = false, cache: PromptEmbeddingCache = PromptEmbeddingCache()) {
@@ -47,11 +47,6 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
         self.decoder = decoder
         self.releaseTransformerToEncode = releaseTransformerToEncode
         self.cache = cache
-    }
-
-    /// Why the final images are not VAE-decoded, or nil when they are.
-    public var decoderWarning: String? {
-        decoder == nil ? "no VAE: images are the latent preview at 1/8 size (pass --vae FILE or use a folder with vae/)" : nil
     }
 
     /// Sizes that fit: multiples of 16 pixels (one latent patch of 2 is 16 pixels) whose patch grid

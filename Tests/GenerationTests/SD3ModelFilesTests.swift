@@ -108,7 +108,7 @@ import TextEncoders
         // The scheduler config's shift replaces the family's.
         #expect(files.defaults.shift == 5.0 && files.defaults.steps == 40 && files.defaults.guidance == 4.5)
         #expect(files.defaults.skipLayerGuidance == .init(layers: [7, 8, 9], scale: 2.8, start: 0.01, stop: 0.2))
-        #expect(files.defaults.skipLayerGuidance?.enabledByDefault == false)
+        #expect(files.defaults.skipLayerGuidance?.layers == [7, 8, 9])
     }
 
     @Test func diffusersFolderErrors() throws {

@@ -297,6 +297,7 @@ func measureSgemmGFLOPs(m: Int, n: Int, k: Int, precision: MatrixPrecision) -> D
 func peakResidentBytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+          // "VmHWM:\t  8599 kB", or "VmHWM:\t10123456 kB" with no space once it passes 10 GB.
+          let kb = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") else { return 0 }
     return kb * 1024
 }

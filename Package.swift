@@ -42,7 +42,8 @@ let package = Package(
         // Text encoders: the demo model's word tokenizer and small text transformer, and
         // the CLIP BPE and T5 SentencePiece tokenizers (CLIP's merges ship as a resource).
         .target(name: "TextEncoders", dependencies: ["FlowCore"],
-                resources: [.copy("Resources/clip-merges.txt"), .copy("Resources/clip-merges-LICENSE.txt")]),
+                resources: [.copy("Resources/clip-merges.txt"), .copy("Resources/clip-merges-LICENSE.txt")],
+                swiftSettings: vectorISA),
         // Latents to pictures: the latent→RGB linear preview (the SD3 VAE decoder comes here).
         .target(name: "VAE", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.

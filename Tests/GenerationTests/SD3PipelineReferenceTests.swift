@@ -141,3 +141,38 @@ import VAE
         }
     }
 }
+
+/// Settings an SD3 model cannot run are refused before anything runs, saying what fits.
+@Suite struct SD3PipelineSettingsTests {
+    @Test func sizesAndSkippedLayersAreChecked() throws {
+        let loaded = try ModelLoader.load(SD3ModelPaths(model: SD3PipelineReferenceTests.folder))
+        let pipeline = try #require(loaded.generator as? SD3Pipeline)
+        #expect(pipeline.largestSide == 128)
+        #expect(pipeline.sizeProblem(width: 96, height: 64) == nil)
+        #expect(pipeline.sizeProblem(width: 100, height: 64) == "100×64 is not a multiple of 16 pixels on each side (the VAE's 8 × the patch of 2); e.g. 96×64")
+        #expect(pipeline.sizeProblem(width: 256, height: 64) == "256×64 is larger than this model's positional table holds: at most 128 pixels a side")
+        var settings = pipeline.defaultSettings
+        settings.steps = 1
+        settings.width = 256
+        #expect(throws: SD3PipelineError.self) { try pipeline.generate(settings) { _ in true } }
+        settings.width = 64
+        settings.skipLayerGuidance = SkipLayerGuidance(layers: [1, 3])
+        #expect(throws: SD3PipelineError.skipLayer(3, depth: 3)) { try pipeline.generate(settings) { _ in true } }
+        #expect(pipeline.supportedSizes.allSatisfy { $0.width <= 128 && $0.height <= 128 })
+    }
+
+    @Test func aPromptIsEncodedOnceForManyRuns() throws {
+        let loaded = try ModelLoader.load(SD3ModelPaths(model: SD3PipelineReferenceTests.folder))
+        let pipeline = try #require(loaded.generator as? SD3Pipeline)
+        var settings = pipeline.defaultSettings
+        (settings.prompt, settings.steps) = ("a red cube", 1)
+        _ = try pipeline.generate(settings) { _ in true }
+        #expect(pipeline.cache.contains("a red cube") && pipeline.cache.contains(""))
+        settings.seed = 7
+        settings.cfgScale = 3
+        let encoder = try #require(pipeline.text as? SD3TextStack)
+        let loads = encoder.clipL.loads
+        _ = try pipeline.generate(settings) { _ in true }
+        #expect(encoder.clipL.loads == loads)  // kept in memory and not run again: the cache answered
+    }
+}

@@ -51,7 +51,7 @@ from transformers import (CLIPTextConfig, CLIPTextModelWithProjection, CLIPToken
                           T5Tokenizer)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import diffusers_to_original, check_against_diffusers_converter  # noqa: E402
+from make_fixtures import diffusers_to_original, check_against_diffusers_converter, save  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
@@ -71,29 +71,9 @@ torch.use_deterministic_algorithms(True)
 diffusers.utils.logging.set_verbosity_error()
 transformers.utils.logging.set_verbosity_error()
 
-DTYPES = {torch.float32: "F32", torch.float16: "F16"}
-
-
-def write_safetensors(path, tensors, metadata=None):
-    """A byte-for-byte deterministic safetensors writer (sorted names and metadata)."""
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {k: metadata[k] for k in sorted(metadata)}
-    for key in sorted(tensors):
-        t = tensors[key].detach().contiguous().cpu()
-        data = t.numpy().tobytes()
-        header[key] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(len(head).to_bytes(8, "little"))
-        f.write(head)
-        for data in blobs:
-            f.write(data)
-    back = load_file(path)
-    assert set(back) == set(tensors) and all(torch.equal(back[k], tensors[k].cpu()) for k in tensors), path
+def write_safetensors(path, tensors):
+    """make_fixtures' deterministic writer (sorted names and metadata), at a path under fixtures/."""
+    save(tensors, os.path.relpath(path, OUT))
 
 
 # --------------------------------------------------------------------------------------------
@@ -392,7 +372,7 @@ def main():
                                                      torch_dtype=torch.float32)
     no_t5.set_progress_bar_config(disable=True)
     run(no_t5, "no_t5", dict(prompt="two green spheres at night", seed=3, steps=8, cfg=4.5), results, metadata)
-    write_safetensors(IO, results, metadata)
+    save(results, os.path.relpath(IO, OUT), metadata)
     total = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(FOLDER) for f in fs)
     print(f"wrote {FOLDER} ({total / 1024:.0f} KB), {SINGLE} ({os.path.getsize(SINGLE) / 1024:.0f} KB), "
           f"{IO} ({os.path.getsize(IO) / 1024:.0f} KB)")

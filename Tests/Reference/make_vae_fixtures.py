@@ -47,48 +47,17 @@ import diffusers
 from diffusers import AutoencoderKL
 from diffusers.image_processor import VaeImageProcessor
 from diffusers.loaders.single_file_utils import convert_ldm_vae_checkpoint
-from safetensors import safe_open
-from safetensors.torch import load_file
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import OUT, save, written  # noqa: E402  (the deterministic safetensors writer)
 
 SEED = 20261203
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "fixtures")
 
 torch.manual_seed(SEED)
 torch.set_num_threads(1)
 torch.use_deterministic_algorithms(True)
 diffusers.utils.logging.set_verbosity_error()
-
-DTYPES = {torch.float32: "F32", torch.float16: "F16"}
-written = []
-
-
-def save(tensors, name, metadata=None):
-    """Byte-for-byte deterministic .safetensors writer (sorted names and metadata)."""
-    path = os.path.join(OUT, name)
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {k: metadata[k] for k in sorted(metadata)}
-    for key in sorted(tensors):
-        t = tensors[key].detach().contiguous().cpu()
-        data = t.numpy().tobytes()
-        header[key] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * (-len(head) % 8)
-    with open(path, "wb") as f:
-        f.write(len(head).to_bytes(8, "little"))
-        f.write(head)
-        for data in blobs:
-            f.write(data)
-    back = load_file(path)
-    assert set(back) == set(tensors) and all(torch.equal(back[k], tensors[k].cpu()) for k in tensors), path
-    with safe_open(path, "pt") as f:
-        assert (f.metadata() or {}) == (metadata or {}), path
-    written.append((path, os.path.getsize(path)))
 
 
 def make_vae(block_out_channels, groups, layers, sample_size, scaling, shift, post_quant, attention):
@@ -156,7 +125,12 @@ def decode(vae, latents):
 
 
 def config_json(vae):
-    return json.dumps({k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(vae.config).items()}, sort_keys=True)
+    """The config as JSON, deterministic: diffusers keeps `_use_default_values` as a list made from
+    a set, whose order changes from run to run, so it is sorted."""
+    config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(vae.config).items()}
+    if "_use_default_values" in config:
+        config["_use_default_values"] = sorted(config["_use_default_values"])
+    return json.dumps(config, sort_keys=True)
 
 
 def main():

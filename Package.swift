@@ -73,8 +73,8 @@ let package = Package(
         .executableTarget(
             name: "flowstudio",
             dependencies: [
-                "FlowCore", "MMDiT", "RectifiedFlow", "DemoModelFormat", "ShapesWorld", "Imaging", "Generation",
-                "Evaluation", "Training", "Studio",
+                "FlowCore", "MMDiT", "RectifiedFlow", "TextEncoders", "VAE", "DemoModelFormat", "ShapesWorld", "Imaging",
+                "Generation", "Evaluation", "Training", "Studio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TextEncoders", dependencies: ["FlowCore"],
                 resources: [.copy("Resources/clip-merges.txt"), .copy("Resources/clip-merges-LICENSE.txt")],
                 swiftSettings: vectorISA),
-        // Latents to pictures: the latent→RGB linear preview (the SD3 VAE decoder comes here).
+        // Latents to pictures: the SD3 VAE decoder (tiled when large) and the latent→RGB linear preview.
         .target(name: "VAE", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Sigma schedules, timestep densities, Euler/Heun samplers with CFG, flow-matching loss.
         // Knows the `VelocityModel` protocol, not the MM-DiT.

@@ -11,7 +11,7 @@ initialisation), float32, eval mode, torch.no_grad(), batch 1, latent --latent x
 
 --compare then runs FlowStudio's decoder of the same shape and thread count in the same
 process tree (the hand-run Swift benchmark `VAEBenchmark` in a release build: build it first
-with `swift build -c release --build-tests`), and prints both times and their ratio.
+with `swift build -c release --build-tests -Xswiftc -enable-testing`), and prints both times and their ratio.
 Run it niced on an otherwise idle machine; repeat if the numbers are noisy.
 """
 
@@ -86,7 +86,7 @@ def main():
     env = dict(os.environ, FLOWSTUDIO_VAE_BENCH="1", FLOWSTUDIO_VAE_BENCH_THREADS=str(args.threads),
                FLOWSTUDIO_VAE_BENCH_LATENT=str(args.latent), FLOWSTUDIO_VAE_BENCH_RUNS=str(args.runs))
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    run = subprocess.run(["swift", "test", "-c", "release", "--skip-build", "--filter", "VAEBenchmark"],
+    run = subprocess.run(["swift", "test", "-c", "release", "-Xswiftc", "-enable-testing", "--skip-build", "--filter", "VAEBenchmark"],
                          cwd=root, env=env, capture_output=True, text=True)
     result = None
     for line in run.stdout.splitlines():

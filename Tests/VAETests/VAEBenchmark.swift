@@ -7,9 +7,9 @@ import VAE
 /// The SD3 VAE decoder at full size with random weights: a benchmark run by hand, skipped
 /// unless `FLOWSTUDIO_VAE_BENCH` is set (no timing assertions). In a release build:
 ///
-///     swift build -c release --build-tests
+///     swift build -c release --build-tests -Xswiftc -enable-testing
 ///     FLOWSTUDIO_VAE_BENCH=1 FLOWSTUDIO_VAE_BENCH_THREADS=2 FLOWSTUDIO_VAE_BENCH_LATENT=64 \
-///         swift test -c release --skip-build --filter VAEBenchmark
+///         swift test -c release -Xswiftc -enable-testing --skip-build --filter VAEBenchmark
 ///
 /// `Tests/Reference/bench_vae_pytorch.py --compare` runs this and PyTorch's
 /// `AutoencoderKL.decode` of the same shape in one go and prints both.

@@ -66,7 +66,7 @@ expect "defaults out of range" "cfg" -- defaults --model "$FIX/forward_a.io.safe
 expect "defaults of a non-model file" "not a FlowStudio demo model|SD3 MM-DiT" -- defaults --model "$FIX/forward_a.io.safetensors" --cfg 2
 expect "malformed scene mix" "scene mix.*ONE,TWO,COUNT" -- train --out "$WORK/run" --scene-mix 1,2 --steps 1
 expect "unwritable output" "write|permission|directory" -- train --out /proc/flowstudio-run --steps 1
-expect "generate with a non-model file" "not a FlowStudio demo model|SD3 MM-DiT" -- generate "a red circle" --model "$FIX/forward_a.io.safetensors" --out "$WORK/x.png"
+expect "generate with a non-model file" "not an SD3-family checkpoint.*or a FlowStudio demo model" -- generate "a red circle" --model "$FIX/forward_a.io.safetensors" --out "$WORK/x.png"
 expect "generate into a missing directory" "cannot write" -- generate "a red circle" --out "$WORK/missing/x.png"
 
 # A latent larger than the positional table (forward_a's table is 4×4 patches of 2 → at most 8×8).

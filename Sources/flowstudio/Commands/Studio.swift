@@ -45,10 +45,14 @@ struct StudioCommand: ParsableCommand {
 
     /// Loads the model at `path` (a file or folder): what `--model PATH` and the studio's
     /// model list (Ctrl-O) load. Runs on the studio's loading thread.
+    /// `components` (the command line's --clip-l … options) go with the start-up model only; a
+    /// model chosen in the model list is loaded from its own path alone.
     static func loadModel(_ path: String, precision: MatrixPrecision,
-                          components: SD3ComponentOptions = SD3ComponentOptions()) throws -> ModelLoader.Loaded {
+                          components: SD3ComponentOptions? = nil) throws -> ModelLoader.Loaded {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no such file or folder") }
-        return try components.load(model: URL(fileURLWithPath: path), precision: precision)
+        let url = URL(fileURLWithPath: path)
+        guard let components else { return try ModelLoader.load(SD3ModelPaths(model: url), precision: precision) }
+        return try components.load(model: url, precision: precision)
     }
 
     /// The requested model and the absolute path it came from (nil for the stand-in); one that

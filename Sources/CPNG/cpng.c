@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cpng_version_number(void) { return (int)png_access_version_number(); }
@@ -48,6 +49,7 @@ typedef struct {
     FILE *file;
     png_structp png;
     png_infop info;
+    uint64_t file_size;  // bytes in the file (0 when unknown): bounds the image its data can hold
     uint8_t *pixels;     // h * rowbytes (3 or 4 channels while decoding, RGB when done)
     png_bytep *rows;
     cpng_text *texts;
@@ -78,6 +80,10 @@ static char *copy_bytes(const char *bytes, size_t length) {
 
 /// Maximum pixels accepted when reading (256 Mpx): larger files are refused, not attempted.
 #define CPNG_MAX_PIXELS ((uint64_t)1 << 28)
+/// deflate expands at most 1032:1, so a file of N bytes holds at most about 1032·N bytes of
+/// filtered rows: an IHDR claiming more is refused before the pixels are allocated (a 100-byte
+/// file claiming 16384×16384 used to cost 1.8 GB before failing as truncated).
+#define CPNG_MAX_DEFLATE_RATIO 1032
 
 static int decode(read_state *st) {
     st->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st->errors, on_error, on_warning);
@@ -103,6 +109,16 @@ static int decode(read_state *st) {
     if ((uint64_t)width * (uint64_t)height > CPNG_MAX_PIXELS) {
         set_message(st->errors.message, st->errors.capacity, "the image is too large (more than 256 Mpx)");
         return CPNG_ERR_INVALID;
+    }
+
+    if (st->file_size > 0) {
+        // The filtered rows the IDAT stream must inflate to: one filter byte + the packed pixels per row.
+        uint64_t row = 1 + ((uint64_t)width * (uint64_t)png_get_channels(st->png, st->info) * (uint64_t)bit_depth + 7) / 8;
+        if (row * (uint64_t)height > st->file_size * CPNG_MAX_DEFLATE_RATIO + 65536) {
+            set_message(st->errors.message, st->errors.capacity,
+                        "the file is too small to hold the image its header claims (damaged or truncated)");
+            return CPNG_ERR_CORRUPT;
+        }
     }
 
     // Everything becomes 8-bit RGB or RGBA.
@@ -223,6 +239,8 @@ int cpng_read_fd(int fd, cpng_image *out, char *message, size_t message_capacity
     st.errors.capacity = message_capacity;
     st.file = file;
     st.out = out;
+    struct stat status_of_file;
+    if (fstat(fd, &status_of_file) == 0 && S_ISREG(status_of_file.st_mode)) st.file_size = (uint64_t)status_of_file.st_size;
     int status = decode(&st);
 
     if (st.png != NULL) png_destroy_read_struct(&st.png, st.info != NULL ? &st.info : NULL, NULL);

@@ -33,3 +33,18 @@ struct PNGHostileHeaderTests {
         }
     }
 }
+
+/// Found by fuzzing (issue 17): a 278-byte PNG with an `iTXt` chunk claiming 1.7 GB made libpng
+/// allocate and zero the claimed size (1.7 GB and seconds before "truncated"). Now every chunk's
+/// length is checked against the file before libpng reads it; the committed reproducer
+/// (Tests/Fuzz/regressions/FuzzPNGParameters) is also replayed by every fuzz run.
+struct PNGHugeChunkTests {
+    @Test func aTextChunkClaimingGigabytesIsTruncatedNotAllocated() throws {
+        let reproducer = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../Fuzz/regressions/FuzzPNGParameters/huge-itxt-length").standardizedFileURL
+        let bytes = try Data(contentsOf: reproducer).dropFirst()  // the first byte selects "PNG file"
+        let url = try makeTemporaryDirectory().appendingPathComponent("huge-itxt.png")
+        try bytes.write(to: url)
+        #expect(throws: PNGError.truncated(path: url.path)) { try PNG.read(from: url) }
+    }
+}

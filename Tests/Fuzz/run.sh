@@ -3,7 +3,8 @@
 #   bash Tests/Fuzz/run.sh TARGET SECONDS     fuzz TARGET (see Package.swift) for SECONDS
 #   bash Tests/Fuzz/run.sh TARGET FILE...     run the target once on each FILE (replay a reproducer)
 #   bash Tests/Fuzz/run.sh --build            only build every target
-# Builds the fuzz package first if needed (.build-fuzz/, release, -sanitize=fuzzer,address).
+# Builds the fuzz package first if needed (.build-fuzz/, release, -sanitize=fuzzer,address);
+# FUZZ_NO_BUILD=1 skips that (CI builds once with --build, then runs every target).
 # Fuzzing starts from the committed seeds (corpus/TARGET) and regression inputs
 # (regressions/TARGET, each a crash found and fixed: every run replays them first), writes the
 # new corpus to a temporary directory, and exits non-zero on a crash, leak, timeout (10 s per
@@ -41,7 +42,7 @@ case "$target" in
     *) max_len=16384; dict="" ;;
 esac
 
-build
+[[ "${FUZZ_NO_BUILD:-}" == 1 ]] || build
 binary="$SCRATCH/release/$target"
 options=(-timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1)
 [[ -n "$dict" ]] && options+=(-dict="$HERE/dict/$dict.dict")

@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import Imaging
 
-/// Found by fuzzing (issue 17): a 61-byte PNG whose header claims 16384×16384 RGBA made the
-/// reader allocate 1 GB of pixels (and 768 MB more for the copy) before failing as truncated.
+/// Found while fuzzing (issue 17; the PNG target's memory neared its 2 GB limit): a 61-byte PNG
+/// whose header claims 16384×16384 RGBA made the reader allocate 1 GB of pixels before failing on
+/// the missing image data.
 /// Now the file's size bounds the image it can hold (deflate expands at most 1032:1).
 struct PNGHostileHeaderTests {
     static func crc32(_ bytes: [UInt8]) -> UInt32 {

@@ -42,6 +42,9 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let cases: [(String, String, String)] = [
             ("syntax", "[text\nfg = ", "is not valid TOML"),
+            // Found by fuzzing (issue 17): toml++ aborted the process on these headers.
+            ("header", "[text]\nfg = \"red\"\n\n[= \"#f5f5ef\"\nbold = true", "is not valid TOML: a table header's name cannot start with '=' at line 4"),
+            ("array header", "[[ #x]]", "cannot start with '#' at line 1"),
             ("element", "[txet]\nfg = \"red\"", "unknown element [txet]"),
             ("key", "[text]\ncolour = \"red\"", "unknown key 'colour'"),
             ("colour", "[text]\nfg = \"#12345\"", "bad value for fg in [text]: #12345"),

@@ -44,3 +44,35 @@ extension Theme {
         }
     }
 }
+
+extension Theme {
+    /// Why `text` holds a date or time value (outside strings and comments), or nil.
+    ///
+    /// No theme value is a date or a time, and toml++ 3 asserts (aborts) on some malformed ones,
+    /// e.g. `fg = 1979-05-27Tx` (found by fuzzing, issue 17): a `:` or four digits followed by
+    /// `-` outside a string or comment is refused before the text reaches the parser.
+    static func dateOrTime(in text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var line = 1, i = 0, digits = 0
+        var quote: UInt8?  // the open string's quote, if in one
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\n") { line += 1 }
+            if let q = quote {
+                if b == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") { i += 2; continue }
+                if b == q || b == UInt8(ascii: "\n") { quote = nil }
+            } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+                quote = b
+            } else if b == UInt8(ascii: "#") {
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                digits = 0
+                continue
+            } else if b == UInt8(ascii: ":") || (b == UInt8(ascii: "-") && digits == 4) {
+                return "dates and times are not theme values (line \(line))"
+            }
+            digits = quote == nil && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) ? digits + 1 : 0
+            i += 1
+        }
+        return nil
+    }
+}

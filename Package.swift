@@ -20,6 +20,11 @@ let package = Package(
         .library(name: "MMDiT", targets: ["MMDiT"]),
         .library(name: "RectifiedFlow", targets: ["RectifiedFlow"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        // For the fuzz targets (Tests/Fuzz/Package.swift), which drive each file reader.
+        .library(name: "DemoModelFormat", targets: ["DemoModelFormat"]),
+        .library(name: "TextEncoders", targets: ["TextEncoders"]),
+        .library(name: "Generation", targets: ["Generation"]),
+        .library(name: "Studio", targets: ["Studio"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

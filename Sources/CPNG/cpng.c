@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cpng_version_number(void) { return (int)png_access_version_number(); }
@@ -54,6 +55,7 @@ typedef struct {
     FILE *file;
     png_structp png;
     png_infop info;
+    uint64_t file_size;  // bytes in the file (0 when unknown): bounds the image its data can hold
     uint8_t *pixels;     // h * rowbytes (3 or 4 channels while decoding, RGB when done)
     png_bytep *rows;
     cpng_text *texts;
@@ -84,12 +86,37 @@ static char *copy_bytes(const char *bytes, size_t length) {
 
 /// Maximum pixels accepted when reading (256 Mpx): larger files are refused, not attempted.
 #define CPNG_MAX_PIXELS ((uint64_t)1 << 28)
+/// deflate expands at most 1032:1, so a file of N bytes holds at most about 1032·N bytes of
+/// filtered rows: an IHDR claiming more is refused before the pixels are allocated (a 100-byte
+/// file claiming 16384×16384 used to cost 1.8 GB before failing as truncated).
+#define CPNG_MAX_DEFLATE_RATIO 1032
+/// The largest buffer libpng may allocate for one chunk (a decompressed text chunk):
+/// FlowStudio's own text chunks are a few kB.
+#define CPNG_MAX_CHUNK_BYTES ((png_alloc_size_t)16 << 20)
+
+/// Walks the chunk headers of the regular file `fd` of `size` bytes (after the signature) and
+/// says whether every chunk fits in the file. libpng allocates a text chunk's claimed length
+/// before reading it: a 278-byte file whose iTXt claimed 1.7 GB cost 1.7 GB and seconds of page
+/// zeroing before it was found truncated. Returns 1 when the chunks fit (or an IEND ends them).
+static int chunks_fit(int fd, uint64_t size) {
+    uint64_t offset = 8;
+    while (offset + 8 <= size) {
+        unsigned char header[8];
+        if (pread(fd, header, sizeof header, (off_t)offset) != (ssize_t)sizeof header) return 1;  // libpng reports it
+        uint64_t length = ((uint64_t)header[0] << 24) | ((uint64_t)header[1] << 16) | ((uint64_t)header[2] << 8) | header[3];
+        if (offset + 12 + length > size) return 0;
+        if (memcmp(header + 4, "IEND", 4) == 0) return 1;
+        offset += 12 + length;
+    }
+    return 1;
+}
 
 static int decode(read_state *st) {
     st->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &st->errors, on_error, on_warning);
     if (st->png == NULL) return CPNG_ERR_NO_MEMORY;
     st->info = png_create_info_struct(st->png);
     if (st->info == NULL) return CPNG_ERR_NO_MEMORY;
+    png_set_chunk_malloc_max(st->png, CPNG_MAX_CHUNK_BYTES);
 
     if (setjmp(png_jmpbuf(st->png))) {
         if (st->errors.hit_eof) return CPNG_ERR_TRUNCATED;
@@ -109,6 +136,16 @@ static int decode(read_state *st) {
     if ((uint64_t)width * (uint64_t)height > CPNG_MAX_PIXELS) {
         set_message(st->errors.message, st->errors.capacity, "the image is too large (more than 256 Mpx)");
         return CPNG_ERR_INVALID;
+    }
+
+    if (st->file_size > 0) {
+        // The filtered rows the IDAT stream must inflate to: one filter byte + the packed pixels per row.
+        uint64_t row = 1 + ((uint64_t)width * (uint64_t)png_get_channels(st->png, st->info) * (uint64_t)bit_depth + 7) / 8;
+        if (row * (uint64_t)height > st->file_size * CPNG_MAX_DEFLATE_RATIO + 65536) {
+            set_message(st->errors.message, st->errors.capacity,
+                        "the file is too small to hold the image its header claims (damaged or truncated)");
+            return CPNG_ERR_CORRUPT;
+        }
     }
 
     // Everything becomes 8-bit RGB or RGBA.
@@ -232,6 +269,13 @@ int cpng_read_fd(int fd, cpng_image *out, char *message, size_t message_capacity
     st.errors.warning_capacity = sizeof out->warning;
     st.file = file;
     st.out = out;
+    struct stat status_of_file;
+    if (fstat(fd, &status_of_file) == 0 && S_ISREG(status_of_file.st_mode)) st.file_size = (uint64_t)status_of_file.st_size;
+    if (st.file_size > 0 && !chunks_fit(fd, st.file_size)) {
+        set_message(message, message_capacity, "a chunk is longer than the rest of the file (truncated)");
+        fclose(file);
+        return CPNG_ERR_TRUNCATED;
+    }
     int status = decode(&st);
 
     if (st.png != NULL) png_destroy_read_struct(&st.png, st.info != NULL ? &st.info : NULL, NULL);

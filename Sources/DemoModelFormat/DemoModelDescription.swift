@@ -49,9 +49,18 @@ public struct DemoModelDescription: Codable, Equatable, Sendable {
     }
 
     /// Reads the description from a file's metadata; nil when the file is not a demo model.
+    /// The description is validated (see `validate()`).
     public static func read(from file: SafeTensorsFile) throws -> DemoModelDescription? {
         guard let json = file.metadata[metadataKey] else { return nil }
-        return try JSONDecoder().decode(DemoModelDescription.self, from: Data(json.utf8))
+        return try DemoModelDescription(json: Data(json.utf8))
+    }
+
+    /// Decodes a description (the `flowstudio.model` metadata, or `flowstudio_model.json` of an
+    /// exported folder) and validates it, before anything is allocated for the model it names.
+    /// Throws `DecodingError` or `DemoModelDescriptionError`.
+    public init(json: Data) throws {
+        self = try JSONDecoder().decode(DemoModelDescription.self, from: json)
+        try validate()
     }
 
     /// The description a demo-model file must carry; the errors name the file at `url` and say

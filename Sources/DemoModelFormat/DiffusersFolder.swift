@@ -139,8 +139,7 @@ public enum DiffusersFolder {
         var description: DemoModelDescription?
         if fm.fileExists(atPath: descriptionURL.path) {
             do {
-                description = try JSONDecoder().decode(DemoModelDescription.self,
-                                                       from: ReadableFile.data(of: descriptionURL, expected: "a FlowStudio model description (JSON) file",
+                description = try DemoModelDescription(json: ReadableFile.data(of: descriptionURL, expected: "a FlowStudio model description (JSON) file",
                                                                                maximumByteCount: maximumJSONFileSize))
             } catch {
                 throw DiffusersFolderError.invalidConfig(descriptionURL.path, "\(error)")

@@ -134,9 +134,11 @@ public final class ParameterStore: @unchecked Sendable {
     /// keys in the same file). One error lists every problem. Allocates.
     public func load(from provider: TensorProvider, prefix: String = "",
                      ignoring ignored: (String) -> Bool = { _ in false }) throws(ParameterStoreError) {
-        allocate()
+        // Every name and shape is checked before the buffer is made, so a file that does not
+        // match (e.g. a description claiming a huge model) costs no allocation.
         var problems: [String] = []
         var requested = Set<String>()
+        var matching: [(id: Int, key: String)] = []
         for id in entries.indices where entries[id].name.hasPrefix(prefix) {
             let key = String(entries[id].name.dropFirst(prefix.count)), shape = entries[id].shape
             requested.insert(key)
@@ -148,15 +150,20 @@ public final class ParameterStore: @unchecked Sendable {
                 problems.append("shape mismatch for '\(key)': the file has \(describeShape(actual)), the model expects \(describeShape(shape))")
                 continue
             }
+            matching.append((id, key))
+        }
+        let unused = provider.tensorNames.filter { !requested.contains($0) && !ignored($0) }
+        problems += unused.sorted().map { key in
+            "unused key '\(key)' with shape \(describeShape(provider.tensorShape(key) ?? []))"
+        }
+        if !problems.isEmpty { throw ParameterStoreError(source: provider.sourceDescription, problems: problems) }
+        allocate()
+        for (id, key) in matching {
             do {
                 set(id, try provider.loadTensor(key))  // one tensor at a time: the model is never held twice
             } catch {
                 problems.append("cannot read '\(key)': \(error)")
             }
-        }
-        let unused = provider.tensorNames.filter { !requested.contains($0) && !ignored($0) }
-        problems += unused.sorted().map { key in
-            "unused key '\(key)' with shape \(describeShape(provider.tensorShape(key) ?? []))"
         }
         if !problems.isEmpty { throw ParameterStoreError(source: provider.sourceDescription, problems: problems) }
     }

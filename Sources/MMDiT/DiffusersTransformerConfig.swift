@@ -104,9 +104,23 @@ public struct DiffusersTransformerConfig: Codable, Equatable, Sendable {
         try c.encode(dualAttentionLayers, forKey: .dualAttentionLayers)
     }
 
-    /// The MM-DiT this config builds in diffusers. `source` names the file in errors.
+    /// The `sample_size` values `mmditConfig` accepts (SD3: 128 latent pixels).
+    public static let sampleSizes = 1...4096
+
+    /// The MM-DiT this config builds in diffusers, every value checked against
+    /// `MMDiTConfig.Limits` before any product is taken. `source` names the file in errors.
     public func mmditConfig(source: String = "config.json") throws -> MMDiTConfig {
+        func fail(_ why: String) -> MMDiTError { .diffusersConfig(source: source, reason: why) }
+        // Ranges first: the products below must not overflow.
+        for (key, value, range) in [("num_attention_heads", numAttentionHeads, MMDiTConfig.Limits.heads),
+                                    ("attention_head_dim", attentionHeadDim, MMDiTConfig.Limits.hiddenSize),
+                                    ("sample_size", sampleSize, Self.sampleSizes)] where !range.contains(value) {
+            throw fail("\(key) is \(value); it must be in \(range.lowerBound)…\(range.upperBound)")
+        }
         let hidden = numAttentionHeads * attentionHeadDim
+        guard MMDiTConfig.Limits.hiddenSize.contains(hidden) else {
+            throw fail("num_attention_heads × attention_head_dim is \(hidden); it must be in \(MMDiTConfig.Limits.hiddenSize.lowerBound)…\(MMDiTConfig.Limits.hiddenSize.upperBound)")
+        }
         guard captionProjectionDim == hidden else {
             throw MMDiTError.diffusersConfig(source: source, reason: "caption_projection_dim \(captionProjectionDim) differs from num_attention_heads × attention_head_dim = \(hidden); SD3Transformer2DModel cannot run that")
         }

@@ -64,17 +64,32 @@ public struct MMDiTConfig: Codable, Equatable, Sendable {
     /// Whether block `i` has the MMDiT-X second attention.
     public func hasDualAttention(_ block: Int) -> Bool { dualAttentionLayers.contains(block) }
 
-    /// Checks that the numbers describe a model that can run.
+    /// Checks that the numbers describe a model that can run, each within `Limits`, before
+    /// anything is allocated: a hostile value (a hand-edited description, a file's shapes) is one
+    /// `MMDiTError.invalidConfig` naming the field, its value and the allowed range.
     public func validate() throws {
-        func fail(_ why: String) -> MMDiTError { .invalidConfig(why) }
-        guard depth >= 1 else { throw fail("depth must be at least 1 (got \(depth))") }
-        guard heads >= 1, hiddenSize % heads == 0 else {
-            throw fail("hidden size \(hiddenSize) is not divisible by \(heads) heads")
+        try Self.check("depth", depth, in: Limits.depth)
+        try Self.check("hiddenSize", hiddenSize, in: Limits.hiddenSize)
+        try Self.check("heads", heads, in: Limits.heads)
+        guard hiddenSize % heads == 0 else {
+            throw MMDiTError.invalidConfig("hiddenSize \(hiddenSize) is not divisible by \(heads) heads")
         }
-        guard patchSize >= 1, inChannels >= 1, outChannels >= 1, contextDim >= 1, pooledDim >= 1,
-              posEmbedMaxSize >= 1, mlpHiddenSize >= 1 else { throw fail("every width must be positive: \(self)") }
+        try Self.check("patchSize", patchSize, in: Limits.patchSize)
+        try Self.check("inChannels", inChannels, in: Limits.channels)
+        try Self.check("outChannels", outChannels, in: Limits.channels)
+        try Self.check("contextDim", contextDim, in: Limits.contextDim)
+        try Self.check("pooledDim", pooledDim, in: Limits.pooledDim)
+        try Self.check("posEmbedMaxSize", posEmbedMaxSize, in: Limits.posEmbedMaxSize)
+        try Self.check("mlpHiddenSize", mlpHiddenSize, in: Limits.mlpHiddenSize)
         if let bad = dualAttentionLayers.first(where: { $0 < 0 || $0 >= depth }) {
-            throw fail("dual-attention layer \(bad) is outside 0..<\(depth)")
+            throw MMDiTError.invalidConfig("dual-attention layer \(bad) is outside 0..<\(depth)")
+        }
+        guard Set(dualAttentionLayers).count == dualAttentionLayers.count else {
+            throw MMDiTError.invalidConfig("dualAttentionLayers \(dualAttentionLayers) lists a block twice")
+        }
+        let parameters = parameterBound ?? Int.max
+        guard Limits.parameters.contains(parameters) else {
+            throw MMDiTError.invalidConfig("a model of this shape (\(self)) has up to \(parameters) parameters; at most \(Limits.parameters.upperBound) are supported")
         }
     }
 }

@@ -22,17 +22,42 @@ public struct TextEncoderConfig: Codable, Equatable, Sendable {
         self.mlpWidth = 4 * width
     }
 
+    /// The values `validate()` accepts for each field (the bundled model: 39 tokens, 24 long,
+    /// 256 wide, 2 layers, 4 heads, MLP 1024), so that a description claiming more is refused
+    /// before anything is allocated.
+    public enum Limits {
+        public static let vocabularySize = 3...1_000_000
+        public static let length = 2...4096
+        public static let width = 1...16_384
+        public static let layers = 0...64
+        public static let heads = 1...256
+        public static let mlpWidth = 1...65_536
+        /// Parameters in all.
+        public static let parameters = 1...4_000_000_000
+    }
+
     /// Checks that the numbers describe an encoder that can run (a model file's description may
-    /// have been edited by hand).
+    /// have been edited by hand), each within `Limits`: a hostile value is one
+    /// `TextEncoderError.invalidConfig` naming the field, its value and the allowed range.
     public func validate() throws {
-        func fail(_ why: String) -> TextEncoderError { .invalidConfig(why) }
-        guard vocabularySize >= 3 else { throw fail("the vocabulary must have at least 3 tokens (got \(vocabularySize))") }
-        guard length >= 2 else { throw fail("the sequence length must be at least 2 (got \(length))") }
-        guard layers >= 0 else { throw fail("the layer count must not be negative (got \(layers))") }
-        guard width >= 1 else { throw fail("the width must be positive (got \(width))") }
-        guard heads >= 1 else { throw fail("the number of attention heads must be positive (got \(heads))") }
-        guard width % heads == 0 else { throw fail("width \(width) is not divisible by \(heads) heads") }
-        guard mlpWidth >= 1 else { throw fail("the MLP width must be positive (got \(mlpWidth))") }
+        func check(_ field: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+            guard range.contains(value) else {
+                throw TextEncoderError.invalidConfig("\(field) is \(value); it must be in \(range.lowerBound)…\(range.upperBound)")
+            }
+        }
+        try check("vocabularySize", vocabularySize, Limits.vocabularySize)
+        try check("length", length, Limits.length)
+        try check("width", width, Limits.width)
+        try check("layers", layers, Limits.layers)
+        try check("heads", heads, Limits.heads)
+        guard width % heads == 0 else { throw TextEncoderError.invalidConfig("width \(width) is not divisible by \(heads) heads") }
+        try check("mlpWidth", mlpWidth, Limits.mlpWidth)
+        // Within the limits above no product overflows; the sum is checked against the cap.
+        let perLayer = 4 * width * width + 2 * width * mlpWidth + 8 * width + mlpWidth
+        let parameters = (vocabularySize + length + 1) * width + layers * perLayer
+        guard Limits.parameters.contains(parameters) else {
+            throw TextEncoderError.invalidConfig("an encoder of this shape has \(parameters) parameters; at most \(Limits.parameters.upperBound) are supported")
+        }
     }
 
     /// Every weight key (prefix "text_encoder.") with its shape.

@@ -114,9 +114,32 @@ def write(name, description):
 d = json.loads(header["__metadata__"]["flowstudio.model"]); d["textEncoder"]["heads"] = 0
 write("heads0.safetensors", json.dumps(d))
 write("notjson.safetensors", "{ not json")
+# Issue 17, finding 2: hostile values in the description.
+for name, value in [("neg", -64), ("1e9", 10**9), ("max", 2**63 - 1)]:
+    d = json.loads(header["__metadata__"]["flowstudio.model"]); d["resolution"] = value
+    write(f"resolution-{name}.safetensors", json.dumps(d))
+d = json.loads(header["__metadata__"]["flowstudio.model"]); d["transformer"]["contextDim"] = 2**32
+write("context-2e32.safetensors", json.dumps(d))
+PY
+# Issue 17, finding 3: legal zero-byte tensors with huge dimensions.
+python3 - "$WORK/zero-byte.safetensors" <<'PY'
+import json, struct, sys
+shapes = {"pos_embed.proj.weight": [2**40, 0, 0, 0], "pos_embed.pos_embed": [1, 0, 2**40],
+          "transformer_blocks.0.ff.net.0.proj.weight": [0, 2**40], "context_embedder.weight": [2**40, 0],
+          "time_text_embed.text_embedder.linear_1.weight": [2**40, 0], "proj_out.weight": [0, 2**40]}
+h = json.dumps({k: {"dtype": "F32", "shape": v, "data_offsets": [0, 0]} for k, v in shapes.items()}).encode()
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h)
 PY
 expect "text encoder with 0 heads" "heads" -- generate "a red circle" --model "$WORK/heads0.safetensors" --out "$WORK/x.png"
 expect "description not JSON" "cannot be read: not valid JSON" -- generate "a red circle" --model "$WORK/notjson.safetensors" --out "$WORK/x.png"
+expect "resolution -64" "resolution is -64; it must be in 1…4096" -- generate "a red circle" --model "$WORK/resolution-neg.safetensors" --out "$WORK/x.png"
+expect "resolution 10^9" "resolution is 1000000000; it must be in 1…4096" -- generate "a red circle" --model "$WORK/resolution-1e9.safetensors" --out "$WORK/x.png"
+expect "resolution 2^63-1" "resolution is 9223372036854775807; it must be in 1…4096" -- generate "a red circle" --model "$WORK/resolution-max.safetensors" --out "$WORK/x.png"
+expect "context width 2^32 (defaults)" "contextDim is 4294967296; it must be in 1…16384" -- defaults --model "$WORK/context-2e32.safetensors"
+expect "context width 2^32 (eval)" "contextDim is 4294967296; it must be in 1…16384" -- eval --count 6 --model "$WORK/context-2e32.safetensors" --out "$WORK/eval"
+expect "zero-byte tensors with huge dimensions (forward)" "pos_embed.proj.weight has shape \[1099511627776, 0, 0, 0\].*must be in 1…16384" -- forward --model "$WORK/zero-byte.safetensors" --inputs "$FIX/forward_a.io.safetensors" --out "$WORK/o.safetensors"
+expect "zero-byte tensors with huge dimensions (sample)" "pos_embed.proj.weight has shape \[1099511627776, 0, 0, 0\].*must be in 1…16384" -- sample --model "$WORK/zero-byte.safetensors" --inputs "$FIX/sample_b.io.safetensors" --out "$WORK/o.safetensors"
+expect "eval --count 10^12" "--count must be between 1 and 10000 \(got 1000000000000\)" -- eval --count 1000000000000 --out "$WORK/eval"
 
 # Training: a resume needs a run, a new run keeps an earlier run's files, a resume keeps the run's options.
 expect "resume with nothing to resume" "nothing to resume" -- train --out "$WORK/empty-run" --resume --steps 1

@@ -42,6 +42,13 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let cases: [(String, String, String)] = [
             ("syntax", "[text\nfg = ", "is not valid TOML"),
+            // Found by fuzzing (issue 17): toml++ aborted the process on these headers.
+            ("header", "[text]\nfg = \"red\"\n\n[= \"#f5f5ef\"\nbold = true", "is not valid TOML: a table header's name cannot start with '=' at line 4"),
+            ("array header", "[[ #x]]", "cannot start with '#' at line 1"),
+            ("bare bracket", "[text]\nfg = \"red\"\n[\nbold = true", "cannot start with byte 10 at line 3"),
+            ("crlf", "[text]\r\nfg = \"red\"\r\n[=x]\r\n", "cannot start with '=' at line 3"),
+            ("date", "[text]\nfg = 1979-05-27Tx", "dates and times are not theme values (line 2)"),
+            ("time", "# 12:00 in a comment is fine\n[text]\nfg = \"#ffffff\" # so is 1979-05-27\nbg = 07:32x", "dates and times are not theme values (line 4)"),
             ("element", "[txet]\nfg = \"red\"", "unknown element [txet]"),
             ("key", "[text]\ncolour = \"red\"", "unknown key 'colour'"),
             ("colour", "[text]\nfg = \"#12345\"", "bad value for fg in [text]: #12345"),

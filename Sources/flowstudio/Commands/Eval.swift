@@ -28,6 +28,15 @@ struct Eval: ParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compute: ComputeOptions
 
+    /// The built-in prompt counts `--count` accepts (each prompt is one image kept in memory).
+    static let countRange = 1...10_000
+
+    func validate() throws {
+        guard Self.countRange.contains(count) else {
+            throw ValidationError("--count must be between \(Self.countRange.lowerBound) and \(Self.countRange.upperBound) (got \(count))")
+        }
+    }
+
     func run() throws {
         compute.apply()
         let generator = try modelOptions.loadGenerator(precision: compute.precision)

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of every fuzz target (Tests/Fuzz/corpus/TARGET/) from the project's own
+files: the bundled model's description, the test fixtures (safetensors, PNG, tokenizers), the
+themes. Tokenizer files are cut down (the first few hundred entries) so that mutations stay fast.
+Standard library only. Usage: python3 Tests/Fuzz/make_seeds.py   (from the repository root)
+"""
+import json
+import os
+import shutil
+import struct
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CORPUS = os.path.join(ROOT, "Tests", "Fuzz", "corpus")
+FIX = os.path.join(ROOT, "Tests", "Reference", "fixtures")
+TOK = os.path.join(FIX, "tokenizers")
+
+
+def seed(target, name, data):
+    os.makedirs(os.path.join(CORPUS, target), exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    open(os.path.join(CORPUS, target, name), "wb").write(data)
+
+
+def read(*path):
+    return open(os.path.join(ROOT, *path), "rb").read()
+
+
+def safetensors(tensors, metadata=None):
+    """A safetensors file as the project's writer lays it out: sorted names, header padded to 8."""
+    header, blobs = {}, b""
+    if metadata:
+        header["__metadata__"] = metadata
+    for name in sorted(tensors):
+        dtype, shape, blob = tensors[name]
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [len(blobs), len(blobs) + len(blob)]}
+        blobs += blob
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    return struct.pack("<Q", len(h)) + h + blobs
+
+
+shutil.rmtree(CORPUS, ignore_errors=True)
+
+# Safetensors files: the Python-written fixture, a schedule fixture, and small ones in every dtype.
+seed("FuzzSafeTensorsHeader", "python_written", read("Tests", "FlowCoreTests", "Fixtures", "python_written.safetensors"))
+seed("FuzzSafeTensorsHeader", "schedule", read("Tests", "Reference", "fixtures", "schedule.safetensors"))
+seed("FuzzSafeTensorsHeader", "dtypes", safetensors({
+    "a.f32": ("F32", [2, 2], struct.pack("<4f", 1, -2, 0.5, 3)),
+    "b.f16": ("F16", [3], struct.pack("<3e", 1, -2, 0.5)),
+    "c.bf16": ("BF16", [2], b"\x80\x3f\x00\xc0"),
+    "scalar": ("F32", [], struct.pack("<f", 7)),
+    "empty": ("F32", [0, 4], b""),
+}, {"format": "pt", "flowstudio.note": "seed"}))
+
+# The bundled model's description (with and without its training recipe).
+model = read("Sources", "Generation", "Resources", "shapes-demo.safetensors")
+n = struct.unpack("<Q", model[:8])[0]
+header = json.loads(model[8:8 + n])
+description = header["__metadata__"]["flowstudio.model"]
+seed("FuzzDemoModelDescription", "bundled", description)
+d = json.loads(description)
+d.pop("recipe", None)
+seed("FuzzDemoModelDescription", "no-recipe", json.dumps(d, sort_keys=True))
+
+# diffusers config.json: the bundled model as `export --diffusers` writes it, and SD3.5-medium's.
+t = d["transformer"]
+seed("FuzzDiffusersConfig", "bundled", json.dumps({
+    "_class_name": "SD3Transformer2DModel", "_diffusers_version": "0.42.1", "sample_size": d["resolution"],
+    "patch_size": t["patchSize"], "in_channels": t["inChannels"], "num_layers": t["depth"],
+    "attention_head_dim": t["hiddenSize"] // t["heads"], "num_attention_heads": t["heads"],
+    "joint_attention_dim": t["contextDim"], "caption_projection_dim": t["hiddenSize"],
+    "pooled_projection_dim": t["pooledDim"], "out_channels": t["outChannels"],
+    "pos_embed_max_size": t["posEmbedMaxSize"], "qk_norm": None, "dual_attention_layers": []}, indent=2, sort_keys=True))
+seed("FuzzDiffusersConfig", "sd35-medium", json.dumps({
+    "_class_name": "SD3Transformer2DModel", "_diffusers_version": "0.31.0.dev0", "attention_head_dim": 64,
+    "caption_projection_dim": 1536, "dual_attention_layers": list(range(13)), "in_channels": 16,
+    "joint_attention_dim": 4096, "num_attention_heads": 24, "num_layers": 24, "out_channels": 16,
+    "patch_size": 2, "pooled_projection_dim": 2048, "pos_embed_max_size": 384, "qk_norm": "rms_norm",
+    "sample_size": 128}, indent=2))
+
+# PNG files (first byte even) and A1111 `parameters` texts (first byte odd).
+for name in ("text-chunks", "rgb8", "palette-trns", "interlaced"):
+    seed("FuzzPNGParameters", name, b"\0" + read("Tests", "ImagingTests", "Fixtures", name + ".png"))
+seed("FuzzPNGParameters", "flowstudio-text", b"\1" + "a red circle left of a blue square\nNegative prompt: blurry\n"
+     "Steps: 28, Sampler: Heun, CFG scale: 4.5, Seed: 1234567890123, Size: 64x32, Model hash: abcd1234, "
+     "Model: demo, Shift: 3, Version: flowstudio".encode())
+seed("FuzzPNGParameters", "webui-text", b"\1" + "masterpiece, (a cat:1.2)\nSteps: 20, Sampler: Euler a, Schedule type: "
+     "Automatic, CFG scale: 7, Seed: 3053346364, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, "
+     'Lora hashes: "add_detail: 7c6bad76eb54, more: 1a2b", Version: v1.10.1'.encode())
+
+# favorites.json as the studio writes it (pretty, sorted keys, ISO 8601 dates).
+entry = {"created": "2026-12-01T10:00:00Z", "id": "0B7C6E0F-2C3A-4B8E-9C51-5D4B1E2F3A4B",
+         "imagePath": "images/0B7C6E0F.png", "modelHash": "3f2a9c1b7e", "modelName": "flowstudio-shapes-d4",
+         "seedMode": "fixed", "settings": {"cfgScale": 2.5, "height": 64, "negativePrompt": "", "prompt": "a red circle",
+                                           "sampler": "heun", "seed": 99, "shift": 5.75, "steps": 5, "width": 64}}
+seed("FuzzFavorites", "one", json.dumps({"favorites": [entry], "version": 1}, indent=2, sort_keys=True))
+other = dict(entry, id="second", seedMode="random", imagePath=None,
+             settings=dict(entry["settings"], sampler="euler", noise="torch", prompt="two green triangles"))
+seed("FuzzFavorites", "two", json.dumps({"favorites": [entry, other], "version": 1}, indent=2, sort_keys=True))
+
+# Themes.
+for name in sorted(os.listdir(os.path.join(ROOT, "themes"))):
+    seed("FuzzTheme", name.split(".")[0], read("themes", name))
+
+# CLIP vocab.json NUL merges.txt, cut to the first 300 tokens and 200 merges.
+vocab = json.load(open(os.path.join(TOK, "clip-small", "vocab.json"), encoding="utf-8"))
+small = {k: v for k, v in vocab.items() if v < 300 or k in ("<|startoftext|>", "<|endoftext|>")}
+merges = open(os.path.join(TOK, "clip-small", "merges.txt"), encoding="utf-8").read().split("\n")
+seed("FuzzCLIPVocabMerges", "small", json.dumps(small, ensure_ascii=False).encode() + b"\0" + "\n".join(merges[:201]).encode())
+
+# tokenizer.json: CLIP's (first byte even) and T5's (odd), cut down the same way.
+clip = json.load(open(os.path.join(TOK, "clip-small", "tokenizer.json"), encoding="utf-8"))
+clip["model"]["vocab"] = {k: v for k, v in clip["model"]["vocab"].items() if v < 300 or k in ("<|startoftext|>", "<|endoftext|>")}
+clip["model"]["merges"] = clip["model"]["merges"][:200]
+seed("FuzzTokenizerJSON", "clip", b"\0" + json.dumps(clip, ensure_ascii=False).encode())
+t5 = json.load(open(os.path.join(TOK, "t5_tokenizer.json"), encoding="utf-8"))
+t5["model"]["vocab"] = t5["model"]["vocab"][:300]
+t5["added_tokens"] = [a for a in t5["added_tokens"] if a["id"] < 300]
+seed("FuzzTokenizerJSON", "t5", b"\1" + json.dumps(t5, ensure_ascii=False).encode())
+
+
+# spiece.model: SentencePiece's ModelProto with only its first 300 pieces (field 1) kept.
+def varint(data, i):
+    value = shift = 0
+    while True:
+        b = data[i]; i += 1
+        value |= (b & 0x7F) << shift; shift += 7
+        if b < 0x80:
+            return value, i
+
+
+spiece = read("Tests", "Reference", "fixtures", "tokenizers", "t5_spiece.model")
+out, i, pieces = b"", 0, 0
+while i < len(spiece):
+    start = i
+    key, i = varint(spiece, i)
+    wire = key & 7
+    if wire == 0:
+        _, i = varint(spiece, i)
+    elif wire == 1:
+        i += 8
+    elif wire == 5:
+        i += 4
+    else:
+        length, i = varint(spiece, i)
+        i += length
+    if key >> 3 == 1:
+        pieces += 1
+        if pieces > 300:
+            continue
+    out += spiece[start:i]
+seed("FuzzT5SentencePiece", "t5-small", out)
+
+total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(CORPUS) for f in fs)
+print(f"seed corpus: {total} bytes in {CORPUS}")

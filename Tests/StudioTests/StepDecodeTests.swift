@@ -3,6 +3,7 @@ import Foundation
 import Generation
 import Imaging
 import Testing
+import TestSupport
 @testable import Studio
 
 /// Ctrl-D: the step shown is decoded with the model's VAE off the UI thread and replaces that
@@ -170,6 +171,29 @@ import Testing
         #expect(waitForOverlay(app, "run2-final"))
         #expect(!app.screen.contains("step 2 decoded"))
         #expect(app.quit())
+    }
+
+    /// The real tiny SD3 model (random weights, tests/Reference/fixtures/sd3-tiny): the picture
+    /// shown for the decoded step is its VAE's decode of that step's x̂₀.
+    @Test func theTinySD3ModelsVAEDecodesAStepInTheStudio() throws {
+        let loaded = try Generation.ModelLoader.load(SD3ModelPaths(model: ReferenceFixtures.url("sd3-tiny")))
+        let pipeline = try #require(loaded.generator as? SD3Pipeline)
+        var settings = pipeline.defaultSettings  // 64×64
+        settings.steps = 3
+        settings.prompt = "a red apple"
+        let app = Running(generator: pipeline, initial: settings)
+        app.terminal.send(.enter)
+        #expect(app.terminal.waitFor("done in"))
+        app.terminal.send(.shiftLeft, .control("d"))  // step 2 of 3
+        #expect(app.terminal.waitFor("step 2 decoded in"))
+        #expect(waitForOverlay(app, "run1-step1-vae"))
+        #expect(app.quit())
+        let run = app.controller.state.run  // the UI thread has ended
+        let latents = try #require(run.frames[1].predictedLatents)
+        #expect(latents.shape == [1, 16, 8, 8])
+        let decoded = try #require(run.decodedFrames[1])
+        #expect(decoded == (try pipeline.decodeLatents(latents)))
+        #expect(decoded.width == 64 && decoded.height == 64 && decoded != run.frames[1].predicted)
     }
 
     @Test func aModelWithoutAVAESaysSoThroughTheController() {

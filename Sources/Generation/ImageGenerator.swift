@@ -21,14 +21,20 @@ public struct GenerationProgress: Sendable {
     /// The predicted clean image x̂₀ and the noisy state x_σ of this step, decoded to RGB.
     public let predicted: RGBImage
     public let noisy: RGBImage
+    /// The predicted clean latents x̂₀ of this step, [1, C, h, w] in the sampler's space, for
+    /// `ImageGenerator.decodeLatents` (an SD3 model: [1, 16, H/8, W/8]); nil for a model that
+    /// samples pixels (the demo model).
+    public let predictedLatents: Tensor?
 
-    public init(step: Int, stepCount: Int, sigma: Float, elapsed: Double, predicted: RGBImage, noisy: RGBImage) {
+    public init(step: Int, stepCount: Int, sigma: Float, elapsed: Double, predicted: RGBImage, noisy: RGBImage,
+                predictedLatents: Tensor? = nil) {
         self.step = step
         self.stepCount = stepCount
         self.sigma = sigma
         self.elapsed = elapsed
         self.predicted = predicted
         self.noisy = noisy
+        self.predictedLatents = predictedLatents
     }
 
     public func image(_ source: PreviewSource) -> RGBImage { source == .predicted ? predicted : noisy }
@@ -66,9 +72,16 @@ public protocol ImageGenerator: Sendable {
     /// soon as it can and returns nil. Throws on invalid settings or numerical failure.
     func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                   onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?
+    /// Decodes a step's `predictedLatents` to the picture the final image is made with (an SD3
+    /// model: its VAE, slow); nil when this model cannot (no VAE, or it samples pixels). Safe
+    /// to call from another thread while a generation runs.
+    func decodeLatents(_ latents: Tensor) throws -> RGBImage?
 }
 
 extension ImageGenerator {
+    /// No decoder: the model samples pixels, or has no VAE.
+    public func decodeLatents(_ latents: Tensor) throws -> RGBImage? { nil }
+
     /// `generate` with nothing to interrupt it between steps.
     public func generate(_ settings: GenerationSettings, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         try generate(settings, interrupt: { false }, onStep: onStep)

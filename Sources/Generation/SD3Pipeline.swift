@@ -85,6 +85,11 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
                                 seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
+    /// A step's predicted clean latents [1, 16, h, w] through the VAE (nil without one), as the
+    /// final image is made. The VAE holds no state between calls, so this may run on another
+    /// thread while the MM-DiT samples.
+    public func decodeLatents(_ latents: Tensor) throws -> RGBImage? { try decoder?.decode(latents) }
+
     /// The final latents of a run [1, 16, h, w] (the sampler's space, before the VAE), or nil when
     /// stopped. `onStep` gets each step's previews; `elapsed` counts from the first step, so a
     /// slow encode does not distort the per-step speed.
@@ -117,7 +122,8 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
                     onStep(GenerationProgress(step: step.index, stepCount: step.count, sigma: step.sigma,
                                               elapsed: Double(DispatchTime.now().uptimeNanoseconds - samplingStart) / 1e9,
                                               predicted: LatentPreview.sd3(step.predictedClean.reshaped(latentShape)),
-                                              noisy: LatentPreview.sd3(step.latents.reshaped(latentShape))))
+                                              noisy: LatentPreview.sd3(step.latents.reshaped(latentShape)),
+                                              predictedLatents: step.predictedClean))  // [1, 16, h, w]
                 }
             }.latents
         } catch is ForwardInterrupted {

@@ -26,6 +26,8 @@ public enum Keymap {
         KeyBinding([.control("t")], .cycleTheme, in: [.main], footer: "theme", "cycle themes"),
         KeyBinding([.control("g")], .edit(.toggleLive), in: [.main], "live re-generation on / off"),
         KeyBinding([.control("l")], .redraw, in: [.main], "redraw the screen"),
+        KeyBinding([.control("d")], .decodeStep, in: [.main],
+                   "decode the step shown with the VAE (slow)"),
         KeyBinding(pairs: [(.shiftLeft, .scrubBack), (.shiftRight, .scrubForward)], in: [.main],
                    "scrub the last run's steps, from anywhere"),
 

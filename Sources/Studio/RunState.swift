@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 
@@ -26,6 +27,11 @@ public struct RunState: Sendable {
     /// The run was cancelled for a reason the status line already gives (a model is loading):
     /// its cancellation is not worth a message.
     public var cancelledQuietly = false
+    /// Steps of this run decoded with the VAE, by index into `frames`: shown in place of the
+    /// step's preview.
+    public var decodedFrames: [Int: RGBImage] = [:]
+    /// The step being decoded (or waiting to be), by index into `frames`.
+    public var decodingStep: Int?
 
     public init() {}
 
@@ -38,6 +44,8 @@ public struct RunState: Sendable {
         phase = .running
         frames = []
         scrubIndex = nil
+        decodedFrames = [:]
+        decodingStep = nil
         self.note = note
         cancelledQuietly = false
         return .generate(settings, run: id)
@@ -82,6 +90,55 @@ public struct RunState: Sendable {
         let last = frames.count - 1
         let next = min(max((scrubIndex ?? last) + delta, 0), last)
         scrubIndex = next == last ? nil : next
+    }
+
+    /// The step shown (an index into `frames`): the scrub position, else the newest step.
+    var shownStep: Int? { frames.isEmpty ? nil : scrubIndex ?? frames.count - 1 }
+
+    /// Ctrl-D: asks to decode the step shown with the VAE, or says in `status` why not. A second
+    /// press while that step is decoding does nothing; another step replaces the waiting request.
+    mutating func requestDecode(status: inout StatusMessage?) -> StudioEffect? {
+        guard let index = shownStep else {
+            status = .info("nothing to decode yet: press Enter to generate, then Ctrl-D decodes the step shown")
+            return nil
+        }
+        guard frames[index].predictedLatents != nil else {
+            status = .warning("this model cannot decode a step with a VAE: it makes pixels directly, so its preview is the picture")
+            return nil
+        }
+        if phase == .finished && scrubIndex == nil && result != nil {
+            status = .info("the final image is already decoded; scrub (Shift-← or ← in the settings) to a step to decode it")
+            return nil
+        }
+        if decodedFrames[index] != nil {
+            status = .info("step \(index + 1) is already decoded with the VAE")
+            return nil
+        }
+        guard decodingStep != index else { return nil }
+        decodingStep = index
+        status = .info("decoding step \(index + 1) with the VAE…")
+        return .decodeStep(run: id, step: index)
+    }
+
+    /// Folds in what came of decoding `step` of run `run` (a result for an older run is dropped).
+    mutating func stepDecoded(run: Int, step: Int, outcome: StepDecodeOutcome, status: inout StatusMessage?) {
+        guard run == id, frames.indices.contains(step) else { return }
+        if decodingStep == step { decodingStep = nil }
+        var text: String
+        switch outcome {
+        case let .decoded(image, seconds):
+            decodedFrames[step] = image
+            text = "step \(step + 1) decoded in \(String(format: "%.1f", seconds)) s"
+        case .cannotDecode:
+            decodingStep = nil
+            status = .warning("this model has no VAE to decode a step with (it was loaded without one): the preview is all there is")
+            return
+        case let .failed(why):
+            status = .error("decoding step \(step + 1) failed: \(why)")
+            return
+        }
+        if let next = decodingStep { text += "; decoding step \(next + 1) with the VAE…" }
+        status = .info(text)
     }
 
     /// Why Ctrl-S / Ctrl-E (`verb`) has no finished image to work on, or nil when it has one.

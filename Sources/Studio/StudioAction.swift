@@ -20,6 +20,8 @@ public enum StudioAction: Equatable, Sendable {
     case redraw
     /// Show the step before / after the one shown, of the last run.
     case scrubBack, scrubForward
+    /// Decode the step shown (its predicted clean image) with the model's VAE, off the UI thread.
+    case decodeStep
     /// Editing the prompts and the settings: `EditorState` reduces these.
     case edit(EditorAction)
 

@@ -18,6 +18,10 @@ public final class StudioController {
     let themes: ThemeLibrary
     let mailbox: Mailbox
     let worker: GenerationWorker
+    let stepDecoder: StepDecoder
+    /// The newest run asked for and the model it runs with (Ctrl-D decodes its steps with that
+    /// model, even after another one was loaded).
+    private var newestRun: (id: Int, generator: any ImageGenerator)?
     let encoder: PreviewEncoder
     let clock: () -> Double
 
@@ -86,6 +90,7 @@ public final class StudioController {
         let mailbox = Mailbox(wake: { [weak terminal] in terminal?.wake() })
         self.mailbox = mailbox
         worker = GenerationWorker(mailbox: mailbox)
+        stepDecoder = StepDecoder(mailbox: mailbox)
         loader = c.loadModel.map { ModelLoader(load: $0, mailbox: mailbox) }
         encoder = PreviewEncoder(mailbox: mailbox, sixel: SixelEncoder.fitted(maxRegisters: c.sixelRegisters))
         let (favorites, favoritesWarning) = c.store.load()
@@ -115,6 +120,7 @@ public final class StudioController {
     /// Runs until the user quits. Returns after the worker was told to stop.
     public func run() {
         worker.launch()
+        stepDecoder.launch()
         loader?.launch()
         encoder.launch()
         draw()
@@ -127,15 +133,18 @@ public final class StudioController {
             step(keys: keys)
         }
         worker.stop()
+        stepDecoder.stop()
         loader?.stop()
         encoder.stop()
         workerEnded = worker.join(timeout: 5)
+        // A VAE decode cannot be interrupted either: one in progress is not waited for.
+        if !stepDecoder.join(timeout: 0.5) { workerEnded = false }
         // A load cannot be interrupted: one in progress (a large checkpoint) is not waited for.
         if let loader, !loader.join(timeout: 0.5) { workerEnded = false }
     }
 
     /// False when the generation thread was still inside a (very slow) step, or a model was
-    /// still loading, when `run()` returned; the caller should then end the process without
+    /// still loading, or a step still decoding with the VAE, when `run()` returned; the caller should then end the process without
     /// running exit handlers.
     public private(set) var workerEnded = true
 
@@ -192,6 +201,12 @@ public final class StudioController {
         switch effect {
         case let .generate(settings, run):
             worker.start(settings, run: run, generator: generator)
+            newestRun = (run, generator)
+            stepDecoder.cancel()  // a waiting decode of the previous run would be dropped anyway
+        case let .decodeStep(run, step):
+            guard let newestRun, newestRun.id == run, run == state.run.id, state.run.frames.indices.contains(step),
+                  let latents = state.run.frames[step].predictedLatents else { return nil }
+            stepDecoder.decode(latents, run: run, step: step, generator: newestRun.generator)
         case let .loadModel(path, id):
             loader?.load(path, id: id)
         case let .useModel(id):

@@ -26,6 +26,9 @@ public enum StudioEffect: Equatable, Sendable {
     case recordRecentModel(path: String, name: String, summary: String)
     /// Show the next theme (→ `.themeChanged`).
     case cycleTheme
+    /// Decode step `step` (an index into the run's frames) of run `run` with the model that made
+    /// it, off the UI thread (→ `.stepDecoded`); replaces a decode still waiting.
+    case decodeStep(run: Int, step: Int)
     /// Clear and redraw the whole screen (and re-send the image).
     case repaint
     case quit

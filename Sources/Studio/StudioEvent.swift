@@ -1,3 +1,4 @@
+import FlowCore
 import Generation
 
 /// What came of an effect, or news from outside the keyboard: the controller reports these to
@@ -17,6 +18,17 @@ public enum StudioEvent: Sendable {
     case themeChanged(name: String, warning: String?)
     /// The prompt editors' widths in the current layout.
     case layoutChanged(promptColumns: Int, negativeColumns: Int)
+    /// What came of decoding step `step` (an index into the frames) of run `run` with the VAE.
+    case stepDecoded(run: Int, step: Int, outcome: StepDecodeOutcome)
     /// The words of the prompt the model does not read.
     case ignoredWordsFound(IgnoredWords)
+}
+
+/// What came of decoding one step's predicted clean latents.
+public enum StepDecodeOutcome: Sendable {
+    /// The picture, and the seconds the decode took.
+    case decoded(RGBImage, seconds: Double)
+    /// The model has no decoder (no VAE).
+    case cannotDecode
+    case failed(String)
 }

@@ -17,12 +17,16 @@ extension StudioState {
         case .main, .help, .confirmQuit, .models:
             let source = editor.previewSource
             if let i = run.scrubIndex, run.frames.indices.contains(i) {
+                if let decoded = run.decodedFrames[i] { return ("run\(run.id)-step\(i)-vae", decoded) }
                 return ("run\(run.id)-step\(i)-\(source.rawValue)", run.frames[i].image(source))
             }
             if run.phase == .finished, let result = run.result, result.settings == run.settings {
                 return ("run\(run.id)-final", result.image)
             }
             if let last = run.frames.last {
+                if let decoded = run.decodedFrames[run.frames.count - 1] {
+                    return ("run\(run.id)-step\(run.frames.count - 1)-vae", decoded)
+                }
                 return ("run\(run.id)-step\(run.frames.count - 1)-\(source.rawValue)", last.image(source))
             }
             if let result = run.result { return ("result-\(result.settings.seed)-\(result.seconds)", result.image) }

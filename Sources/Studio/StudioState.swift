@@ -141,6 +141,8 @@ public struct StudioState: Sendable {
         case .scrubBack, .scrubForward:
             run.scrub(by: action == .scrubBack ? -1 : 1, status: &message)
             return []
+        case .decodeStep:
+            return run.requestDecode(status: &message).map { [$0] } ?? []
         case let .edit(editorAction) where overlay.mode == .models:
             models.editPath(editorAction, key: key, status: &message)
             return []
@@ -348,6 +350,8 @@ public struct StudioState: Sendable {
             if let warning { message = .warning((message.map { $0.text + "; " } ?? "") + warning) }
         case let .model(.recentNotSaved(reason)):
             message = .warning((message.map { $0.text + "; " } ?? "") + "the recent-models list was not saved: \(reason)")
+        case let .stepDecoded(run: id, step, outcome):
+            run.stepDecoded(run: id, step: step, outcome: outcome, status: &message)
         case let .exported(file):
             message = .info("exported → \(file)")
         case let .exportFailed(reason):

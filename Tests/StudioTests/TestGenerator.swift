@@ -7,7 +7,11 @@ import Imaging
 /// the step index and seed; `ignoredWords` reports words listed in `unknown`; an optional
 /// delay per step keeps runs going long enough to type over them. A second model for switching
 /// tests gets another name, defaults and sizes; `probe` counts how many generators run at once.
+/// `latents` makes it a latent model: each step carries latents [1, 1, H, W] filled with the
+/// step index, which a VAE (`.vae`) decodes to `decodedPicture` after `decodeDelay`
+/// seconds, or nothing decodes (`.noVAE`).
 final class TestGenerator: ImageGenerator, @unchecked Sendable {
+    enum Latents { case none, noVAE, vae }
     let modelName: String
     let modelSummary: String
     let modelHash: String
@@ -16,6 +20,14 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
     let unknown: Set<String>
     let stepDelay: Double
     let probe: ConcurrencyProbe?
+    let latents: Latents
+    let decodeDelay: Double
+    /// The step index of every decode asked for, in order.
+    var decodedSteps: [Int] { lock.withLock { decodes } }
+    private var decodes: [Int] = []
+    /// How many decodes have returned.
+    var finishedDecodes: Int { lock.withLock { finished } }
+    private var finished = 0
     /// How many runs this generator has started.
     var runs: Int { lock.withLock { runCount } }
     private let lock = NSLock()
@@ -24,7 +36,9 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
     init(unknown: Set<String> = [], stepDelay: Double = 0, name: String = "test-model", summary: String = "test generator",
          hash: String = "0badc0de", sizes: [(width: Int, height: Int)] = [(16, 16), (32, 32)],
          defaults: GenerationSettings = GenerationSettings(prompt: "", steps: 4, cfgScale: 3, seed: 7, shift: 3, width: 16, height: 16),
-         probe: ConcurrencyProbe? = nil) {
+         probe: ConcurrencyProbe? = nil, latents: Latents = .none, decodeDelay: Double = 0) {
+        self.latents = latents
+        self.decodeDelay = decodeDelay
         self.unknown = unknown
         self.stepDelay = stepDelay
         modelName = name
@@ -45,6 +59,20 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
         return image
     }
 
+    /// What the test VAE makes of step `step`: green, with the step in the blue channel.
+    static func decodedPicture(step: Int, width: Int, height: Int) -> RGBImage {
+        RGBImage(width: width, height: height, fill: RGB(0, 255, UInt8(step % 256)))
+    }
+
+    func decodeLatents(_ latents: Tensor) throws -> RGBImage? {
+        guard self.latents == .vae else { return nil }
+        let step = Int(latents.scalars.first ?? -1)
+        lock.withLock { decodes.append(step) }
+        if decodeDelay > 0 { Thread.sleep(forTimeInterval: decodeDelay) }
+        defer { lock.withLock { finished += 1 } }
+        return Self.decodedPicture(step: step, width: latents.shape[3], height: latents.shape[2])
+    }
+
     func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                          onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         lock.withLock { runCount += 1 }
@@ -54,7 +82,10 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
             if stepDelay > 0 { Thread.sleep(forTimeInterval: stepDelay) }
             let image = Self.picture(step: i, seed: settings.seed, width: settings.width, height: settings.height)
             let progress = GenerationProgress(step: i, stepCount: settings.steps, sigma: 1 - Float(i) / Float(settings.steps),
-                                              elapsed: 0.001 * Double(i + 1), predicted: image, noisy: image)
+                                              elapsed: 0.001 * Double(i + 1), predicted: image, noisy: image,
+                                              predictedLatents: latents == .none ? nil : Tensor(
+                                                  shape: [1, 1, settings.height, settings.width],
+                                                  scalars: [Float](repeating: Float(i), count: settings.width * settings.height)))
             if !onStep(progress) { return nil }
         }
         return GenerationResult(image: Self.picture(step: settings.steps, seed: settings.seed, width: settings.width,

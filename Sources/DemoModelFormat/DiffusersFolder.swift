@@ -112,6 +112,8 @@ public enum DiffusersFolder {
                                                                       maximumByteCount: maximumJSONFileSize))
         } catch let error as DiffusersFolderError {
             throw error
+        } catch let error as DecodingError {
+            throw DiffusersFolderError.invalidConfig(configURL.path, error.phrase())
         } catch {
             throw DiffusersFolderError.invalidConfig(configURL.path, "\(error)")
         }

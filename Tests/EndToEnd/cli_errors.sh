@@ -226,5 +226,31 @@ else
     failed=$((failed + 1))
 fi
 
+# NaN in a forward's inputs is refused, not turned into an all-NaN output (issue 17, finding 7).
+python3 - "$FIX/forward_a.io.safetensors" "$WORK/nan-inputs.safetensors" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+data = bytearray(raw[8 + n:])
+start = header["hidden_states"]["data_offsets"][0]
+data[start:start + 4] = struct.pack("<f", float("nan"))
+open(sys.argv[2], "wb").write(raw[:8 + n] + bytes(data))
+PY
+expect "NaN in forward inputs" "hidden_states' holds 1 NaN or infinite value" -- forward --model "$FIX/forward_a.weights.safetensors" --inputs "$WORK/nan-inputs.safetensors" --out "$WORK/o.safetensors"
+
+# train --init with a config.json that is not JSON says so in words (issue 17, finding 7).
+mkdir -p "$WORK/badinit" && printf '{' > "$WORK/badinit/config.json"
+expect "train --init with a broken config.json" "config.json.*not valid JSON" -- train --init "$WORK/badinit" --out "$WORK/init-run2" --steps 1
+
+# SD3 models (issue 20): what is missing, sizes and blocks that do not fit, other checkpoint kinds.
+expect "SD3 single file without encoders" "No CLIP-L weights.*--clip-l" -- generate "a cat" --model "$FIX/sd3-tiny.safetensors" --out "$WORK/x.png"
+expect "SD3 size past the positional table" "at most 128 pixels a side" -- generate "a cat" --model "$FIX/sd3-tiny" --size 256x64 --out "$WORK/x.png"
+expect "SD3 size not a multiple of 16" "not a multiple of 16 pixels" -- generate "a cat" --model "$FIX/sd3-tiny" --size 100x64 --out "$WORK/x.png"
+expect "SD3 skip-layer block out of range" "cannot skip joint block 5" -- generate "a cat" --model "$FIX/sd3-tiny" --slg 5 --out "$WORK/x.png"
+mkdir -p "$WORK/sdxl" && printf '{"_class_name": "StableDiffusionXLPipeline"}' > "$WORK/sdxl/model_index.json"
+expect "an SDXL folder" "StableDiffusionXLPipeline" -- generate "a cat" --model "$WORK/sdxl" --out "$WORK/x.png"
+expect "component options without --model" "go with --model" -- generate "a cat" --clip-l "$FIX/sd3-tiny/text_encoder" --out "$WORK/x.png"
+
 echo "$passed passed, $failed failed"
 (( failed == 0 ))

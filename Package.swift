@@ -23,6 +23,7 @@ let package = Package(
         // For the fuzz targets (Tests/Fuzz/Package.swift), which drive each file reader.
         .library(name: "DemoModelFormat", targets: ["DemoModelFormat"]),
         .library(name: "TextEncoders", targets: ["TextEncoders"]),
+        .library(name: "VAE", targets: ["VAE"]),
         .library(name: "Generation", targets: ["Generation"]),
         .library(name: "Studio", targets: ["Studio"]),
     ],

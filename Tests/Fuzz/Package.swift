@@ -15,6 +15,8 @@ let targets: [(name: String, products: [String])] = [
     ("FuzzCLIPVocabMerges", ["TextEncoders"]),
     ("FuzzTokenizerJSON", ["TextEncoders"]),
     ("FuzzT5SentencePiece", ["TextEncoders"]),
+    ("FuzzSD3Configs", ["TextEncoders", "VAE"]),
+    ("FuzzShardedIndex", ["FlowCore"]),
 ]
 
 let package = Package(

@@ -154,3 +154,20 @@ seed("FuzzT5SentencePiece", "t5-small", out)
 
 total = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(CORPUS) for f in fs)
 print(f"seed corpus: {total} bytes in {CORPUS}")
+
+# SD3 component configs (a selector byte: 0 CLIP, 1 T5, 2 VAE), from the tiny SD3 pipeline folder.
+for selector, (name, sub) in enumerate([("clip", "text_encoder"), ("t5", "text_encoder_3"), ("vae", "vae")]):
+    seed("FuzzSD3Configs", name, bytes([selector]) + read("Tests", "Reference", "fixtures", "sd3-tiny", sub, "config.json"))
+seed("FuzzSD3Configs", "clip-g", bytes([0]) + read("Tests", "Reference", "fixtures", "sd3-tiny", "text_encoder_2", "config.json"))
+
+# A sharded index and its one shard (split at the first NUL), as transformers writes them.
+def tiny_safetensors(name, values):
+    import struct
+    data = struct.pack("<%df" % len(values), *values)
+    head = json.dumps({name: {"dtype": "F32", "shape": [len(values)], "data_offsets": [0, len(data)]}}).encode()
+    head += b" " * (-len(head) % 8)
+    return struct.pack("<Q", len(head)) + head + data
+index = json.dumps({"metadata": {"total_size": 8}, "weight_map": {"a.weight": "model-00001-of-00001.safetensors"}}).encode()
+seed("FuzzShardedIndex", "one-shard", index + b"\0" + tiny_safetensors("a.weight", [1.0, 2.0]))
+seed("FuzzShardedIndex", "missing-tensor", index + b"\0" + tiny_safetensors("b.weight", [1.0]))
+

@@ -39,6 +39,8 @@ case "$target" in
     FuzzTheme) max_len=8192; dict=toml ;;
     FuzzCLIPVocabMerges|FuzzTokenizerJSON) max_len=65536; dict=json ;;
     FuzzT5SentencePiece) max_len=65536; dict="" ;;
+    FuzzSD3Configs) max_len=4096; dict=json ;;
+    FuzzShardedIndex) max_len=16384; dict=json ;;
     *) max_len=16384; dict="" ;;
 esac
 

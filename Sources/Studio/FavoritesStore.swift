@@ -247,7 +247,11 @@ public final class FavoritesStore: @unchecked Sendable {
     }
 
     /// `<directory>/<prefix>-<time>`, with `-2`, `-3`… when that name is taken.
-    func asideURL(_ prefix: String, now: Date) -> URL {
+    func asideURL(_ prefix: String, now: Date) -> URL { Self.asideURL(in: directory, prefix, now: now) }
+
+    /// `<directory>/<prefix>-<time>`, with `-2`, `-3`… when that name is taken: where a studio
+    /// file that cannot be read (or a copy before rewriting it) is set aside.
+    static func asideURL(in directory: URL, _ prefix: String, now: Date) -> URL {
         var url = directory.appendingPathComponent("\(prefix)-\(Self.stamp(now))")
         var n = 2
         while FileManager.default.fileExists(atPath: url.path) {

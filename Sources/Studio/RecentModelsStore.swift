@@ -70,7 +70,7 @@ public final class RecentModelsStore: @unchecked Sendable {
         } catch {
             why = (error as NSError).localizedDescription
         }
-        let aside = asideURL(now: now)
+        let aside = FavoritesStore.asideURL(in: directory, "models.json.corrupt", now: now)
         do {
             try FileManager.default.moveItem(at: url, to: aside)
             return ([], "models.json could not be read (\(why)); moved it to \(aside.path) and started a new list of recent models")
@@ -105,17 +105,5 @@ public final class RecentModelsStore: @unchecked Sendable {
         } catch let error as FileWriteError {
             throw StoreError.cannotWrite(file.path, error.reason)
         }
-    }
-
-    /// `<directory>/models.json.corrupt-<time>`, with `-2`, `-3`… when that name is taken.
-    func asideURL(now: Date) -> URL {
-        let stem = "models.json.corrupt-\(FavoritesStore.stamp(now))"
-        var url = directory.appendingPathComponent(stem)
-        var n = 2
-        while FileManager.default.fileExists(atPath: url.path) {
-            url = directory.appendingPathComponent("\(stem)-\(n)")
-            n += 1
-        }
-        return url
     }
 }

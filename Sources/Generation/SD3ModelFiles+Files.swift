@@ -24,13 +24,12 @@ extension SD3ModelFiles {
         return stat(url.path, &status) == 0
     }
 
-    /// A weights file: a `*.safetensors.index.json` opens its shards, anything else as one
-    /// safetensors file (memory-mapped). GGUF and pickle files are refused by name.
+    /// A weights file: a GGUF file (`.gguf`, or starting with "GGUF") through `GGUFFile`, a
+    /// `*.safetensors.index.json` opens its shards, anything else as one safetensors file
+    /// (memory-mapped). Pickle files are refused by name.
     static func openWeights(_ url: URL) throws -> TensorProvider {
         let name = url.lastPathComponent.lowercased()
-        if name.hasSuffix(".gguf") {
-            throw SD3ModelFilesError.unsupportedFormat(path: url.path, format: "a GGUF file")
-        }
+        if isGGUF(url) { return try openGGUF(url) }
         if [".ckpt", ".pt", ".pth", ".bin"].contains(where: { name.hasSuffix($0) }) {
             throw SD3ModelFilesError.unsupportedFormat(path: url.path, format: "a PyTorch pickle file")
         }

@@ -25,7 +25,7 @@ public enum SD3ModelFilesError: Error, Equatable, Sendable, CustomStringConverti
     case wrongComponent(SD3Component, path: String, found: String)
     /// T5 weights without a T5 tokenizer.
     case missingT5Tokenizer(weights: String, looked: [String])
-    /// A file format FlowStudio does not read (GGUF, pickle).
+    /// A file format FlowStudio does not read (pickle).
     case unsupportedFormat(path: String, format: String)
     /// Component options given together with the demo model.
     case optionsForDemoModel(path: String, options: [String])

@@ -443,7 +443,8 @@ import TextEncoders
         #expect(Self.error(SD3ModelPaths(model: url))?.description == "\(url.path) is not an SD3-family checkpoint (its tensors are named like \"layers.0.weight\", \"layers.1.weight\"). Give an SD3 / SD3.5 single file (sd3.5_large.safetensors), a diffusers StableDiffusion3Pipeline folder, an MM-DiT file with diffusers or Stability keys, or a FlowStudio demo model.")
         let gguf = folder.path("sd3.5_large-Q4_0.gguf")
         try folder.write("GGUF", to: gguf.lastPathComponent)
-        #expect(Self.error(SD3ModelPaths(model: gguf))?.description == "\(gguf.path) is a GGUF file, which FlowStudio does not read; convert it to safetensors.")
+        // A GGUF file is read (SD3GGUFTests); a damaged one says so.
+        #expect(Self.error(SD3ModelPaths(model: gguf))?.description == "\(gguf.path): GGUF file \(gguf.path): the version at byte 4 needs 4 bytes, but the file ends at byte 4. The file is damaged or truncated (download it again).")
     }
 
     @Test func theDemoModelIsRecognised() throws {

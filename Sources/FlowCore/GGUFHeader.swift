@@ -108,17 +108,12 @@ public struct GGUFHeader: Sendable {
             guard let type = GGUFBlockType(rawValue: raw.type) else {
                 throw GGUFError(.unknownBlockType(name: raw.name, type: raw.type), path: path)
             }
-            var elementCount = 1
-            var dimensions: [Int] = []
-            for d in raw.dimensions {
-                guard let size = Int(exactly: d) else {
-                    throw GGUFError(.dimensionsTooLarge(name: raw.name, dimensions: raw.dimensions), path: path)
-                }
-                let (product, overflow) = elementCount.multipliedReportingOverflow(by: size)
-                guard !overflow else { throw GGUFError(.dimensionsTooLarge(name: raw.name, dimensions: raw.dimensions), path: path) }
-                elementCount = product
-                dimensions.append(size)
+            // The product of the non-zero dimensions must fit too, so that a zero-element tensor
+            // with huge dimensions ([2^40, 2^40, 0]) overflows in no order of multiplication.
+            guard let dimensions = Self.checkedSizes(raw.dimensions) else {
+                throw GGUFError(.dimensionsTooLarge(name: raw.name, dimensions: raw.dimensions), path: path)
             }
+            let elementCount = dimensions.reduce(1, *)
             let rowLength = dimensions.first ?? 1
             guard rowLength % type.blockSize == 0 else {
                 throw GGUFError(.partialBlock(name: raw.name, type: type, firstDimension: rowLength), path: path)
@@ -149,6 +144,23 @@ public struct GGUFHeader: Sendable {
         self.dataOffset = dataOffset
     }
 
+    /// `sizes` as `Int`s when each fits and the product of the non-zero ones does not overflow
+    /// (so every product of them, in any order, fits); nil otherwise.
+    static func checkedSizes(_ sizes: [UInt64]) -> [Int]? {
+        var product = 1
+        var result: [Int] = []
+        for size in sizes {
+            guard let n = Int(exactly: size) else { return nil }
+            if n != 0 {
+                let (p, overflow) = product.multipliedReportingOverflow(by: n)
+                if overflow { return nil }
+                product = p
+            }
+            result.append(n)
+        }
+        return result
+    }
+
     /// ComfyUI-GGUF's `comfy.gguf.orig_shape.NAME` (the PyTorch shape of a tensor it flattened to
     /// rows of 256 to quantize it), checked against the element count; nil when absent.
     static func originalShape(of name: String, in metadata: [String: GGUFMetadataValue], elementCount: Int,
@@ -158,12 +170,8 @@ public struct GGUFHeader: Sendable {
         guard let sizes = value.integers, sizes.count <= 8, sizes.allSatisfy({ $0 >= 0 }) else {
             throw fail("is not a list of at most 8 sizes")
         }
-        var product = 1
-        for size in sizes {
-            let (p, overflow) = product.multipliedReportingOverflow(by: size)
-            guard !overflow else { throw fail("is \(sizes), whose product overflows") }
-            product = p
-        }
+        guard Self.checkedSizes(sizes.map { UInt64($0) }) != nil else { throw fail("is \(sizes), whose product overflows") }
+        let product = sizes.reduce(1, *)
         guard product == elementCount else { throw fail("is \(sizes) (\(product) elements), but the tensor has \(elementCount)") }
         return sizes
     }

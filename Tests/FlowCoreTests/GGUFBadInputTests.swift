@@ -95,7 +95,7 @@ import TestSupport
     }
 
     @Test func dimensionProductsThatOverflow() {
-        for dims: [UInt64] in [[1 << 32, 1 << 32], [UInt64.max, 1], [1 << 62, 4], [32, 1 << 61]] {
+        for dims: [UInt64] in [[1 << 32, 1 << 32], [UInt64.max, 1], [1 << 62, 4], [32, 1 << 61], [0, 1 << 40, 1 << 40]] {
             var w = Self.valid(); w.tensors[0].dimensions = dims
             #expect(Self.kind(w.bytes()) == .dimensionsTooLarge(name: "w", dimensions: dims), "\(dims)")
         }

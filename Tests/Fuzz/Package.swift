@@ -17,6 +17,7 @@ let targets: [(name: String, products: [String])] = [
     ("FuzzT5SentencePiece", ["TextEncoders"]),
     ("FuzzSD3Configs", ["TextEncoders", "VAE"]),
     ("FuzzShardedIndex", ["FlowCore"]),
+    ("FuzzGGUF", ["FlowCore"]),
 ]
 
 let package = Package(

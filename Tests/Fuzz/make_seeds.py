@@ -171,3 +171,43 @@ index = json.dumps({"metadata": {"total_size": 8}, "weight_map": {"a.weight": "m
 seed("FuzzShardedIndex", "one-shard", index + b"\0" + tiny_safetensors("a.weight", [1.0, 2.0]))
 seed("FuzzShardedIndex", "missing-tensor", index + b"\0" + tiny_safetensors("b.weight", [1.0]))
 
+
+# GGUF files: the gguf package's block fixture, and small ones laid out as the converters do.
+def gguf(metadata, tensors, alignment=32):
+    """A GGUF v3 file: metadata [(key, type, value bytes)], tensors [(name, ggml dims, type, data)]."""
+    s = lambda text: struct.pack("<Q", len(text.encode())) + text.encode()
+    out = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(metadata))
+    for key, vtype, value in metadata:
+        out += s(key) + struct.pack("<I", vtype) + value
+    offset = 0
+    for name, dims, ttype, data in tensors:
+        out += s(name) + struct.pack("<I", len(dims)) + struct.pack("<%dQ" % len(dims), *dims) + struct.pack("<IQ", ttype, offset)
+        offset += len(data) + (-len(data) % alignment)
+    out += b"\0" * (-len(out) % alignment)
+    for _, _, _, data in tensors:
+        out += data + b"\0" * (-len(data) % alignment)
+    return out
+gstr = lambda text: struct.pack("<Q", len(text.encode())) + text.encode()
+q8_block = struct.pack("<e", 0.01) + bytes(range(0, 64, 2))
+seed("FuzzGGUF", "blocks", read("Tests", "Reference", "fixtures", "gguf_blocks.gguf"))
+seed("FuzzGGUF", "comfyui-sd3", gguf(
+    [("general.architecture", 8, gstr("sd3")), ("general.quantization_version", 4, struct.pack("<I", 2)),
+     ("general.file_type", 4, struct.pack("<I", 7)),
+     ("comfy.gguf.orig_shape.x_embedder.proj.weight", 9, struct.pack("<IQ4i", 5, 4, 8, 4, 2, 2))],
+    [("joint_blocks.0.x_block.attn.qkv.weight", [32, 3], 8, q8_block * 3),
+     ("pos_embed", [4, 4, 1], 0, struct.pack("<16f", *range(16))),
+     ("x_embedder.proj.weight", [128], 1, struct.pack("<128e", *[i / 64 for i in range(128)])),
+     ("joint_blocks.0.x_block.mlp.fc1.weight", [32, 2], 2, (struct.pack("<e", 0.5) + bytes(range(16))) * 2)]))
+seed("FuzzGGUF", "sdcpp-sd3", gguf(
+    [("general.alignment", 4, struct.pack("<I", 64)),
+     ("tokenizer.ggml.tokens", 9, struct.pack("<IQ", 8, 3) + gstr("a") + gstr("bc") + gstr("")),
+     ("nested", 9, struct.pack("<IQ", 9, 1) + struct.pack("<IQ", 6, 2) + struct.pack("<2f", 1, 2))],
+    [("model.diffusion_model.pos_embed", [4, 4], 30, struct.pack("<16H", *range(16))),
+     ("model.diffusion_model.joint_blocks.0.context_block.attn.qkv.bias", [32], 6, (struct.pack("<eI", 0.25, 0xF0F0) + bytes(16))),
+     ("model.diffusion_model.final_layer.linear.weight", [32, 1], 7, struct.pack("<eeI", 0.1, -1, 7) + bytes(range(16))),
+     ("model.diffusion_model.t_embedder.mlp.0.weight", [256], 14, bytes(range(208)) + struct.pack("<e", 0.01)),
+     ("model.diffusion_model.y_embedder.mlp.0.weight", [256], 12, struct.pack("<ee", 0.01, 0.02) + bytes(range(140))),
+     ("model.diffusion_model.y_embedder.mlp.2.weight", [256], 13, struct.pack("<ee", 0.01, 0.02) + bytes(range(172))),
+     ("model.diffusion_model.empty", [0, 3], 0, b"")], alignment=64))
+seed("FuzzGGUF", "unsupported", gguf([("general.architecture", 8, gstr("sd3"))],
+                                     [("q3k", [256], 11, bytes(110)), ("v2", [2], 0, bytes(8))]))

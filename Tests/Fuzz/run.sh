@@ -41,6 +41,7 @@ case "$target" in
     FuzzT5SentencePiece) max_len=65536; dict="" ;;
     FuzzSD3Configs) max_len=4096; dict=json ;;
     FuzzShardedIndex) max_len=16384; dict=json ;;
+    FuzzGGUF) max_len=16384; dict=gguf ;;
     *) max_len=16384; dict="" ;;
 esac
 

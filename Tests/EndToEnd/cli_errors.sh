@@ -252,5 +252,15 @@ mkdir -p "$WORK/sdxl" && printf '{"_class_name": "StableDiffusionXLPipeline"}' >
 expect "an SDXL folder" "StableDiffusionXLPipeline" -- generate "a cat" --model "$WORK/sdxl" --out "$WORK/x.png"
 expect "component options without --model" "go with --model" -- generate "a cat" --clip-l "$FIX/sd3-tiny/text_encoder" --out "$WORK/x.png"
 
+# GGUF MM-DiTs (issue 16): what is missing, a truncated file, a block type FlowStudio does not read.
+expect "GGUF MM-DiT without encoders" "No CLIP-L weights.*--clip-l" -- generate "a cat" --model "$FIX/sd3-tiny.Q4_0.gguf" --out "$WORK/x.png"
+head -c 200000 "$FIX/sd3-tiny.Q4_0.gguf" > "$WORK/truncated.gguf"
+expect "GGUF data past the end" "past the end of the 200000-byte file" -- generate "a cat" --model "$WORK/truncated.gguf" --out "$WORK/x.png"
+# One Q3_K tensor (type 11, 256 values in 110 bytes) at offset 0; the 59-byte header padded to 64.
+{ printf 'GGUF\x03\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'
+  printf '\x03\x00\x00\x00\x00\x00\x00\x00q3k\x01\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00'
+  printf '\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'; head -c 5 /dev/zero; head -c 110 /dev/zero; } > "$WORK/q3k.gguf"
+expect "GGUF unsupported block type" "Q3_K .* not supported; re-quantize to Q8_0 or Q4_0" -- generate "a cat" --model "$WORK/q3k.gguf" --out "$WORK/x.png"
+
 echo "$passed passed, $failed failed"
 (( failed == 0 ))

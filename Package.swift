@@ -40,9 +40,12 @@ let package = Package(
         // FlowStudio's own mixed-precision GEMM (bfloat16 × bfloat16 → float32, AVX-512 BF16) for
         // training; Debian's OpenBLAS is built without one. Optimised even in debug builds.
         .target(name: "CBFloat16", cSettings: [.unsafeFlags(["-O3"])]),
+        // ggml's Q8_0 blocks: the activation quantizer and the int8 dot product (AVX2 with a
+        // plain-loop twin) for matrix products whose weights stay quantized. Optimised even in debug builds.
+        .target(name: "CQuantized", cSettings: [.unsafeFlags(["-O3"])]),
 
-        // Numeric core: Tensor, BLAS ops, threading, RNG, safetensors, the RGB image type.
-        .target(name: "FlowCore", dependencies: ["CBLAS", "CBFloat16"], swiftSettings: vectorISA),
+        // Numeric core: Tensor, BLAS ops, threading, RNG, safetensors, GGUF, the RGB image type.
+        .target(name: "FlowCore", dependencies: ["CBLAS", "CBFloat16", "CQuantized"], swiftSettings: vectorISA),
         // The MM-DiT of SD3 / SD3.5: config, layers, joint blocks, weight loading, key maps, config.json.
         .target(name: "MMDiT", dependencies: ["FlowCore"], swiftSettings: vectorISA),
         // Text encoders: the demo model's word tokenizer and small text transformer, and

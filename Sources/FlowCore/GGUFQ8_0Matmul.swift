@@ -34,23 +34,41 @@ public enum GGUFQ8_0Matmul {
                               plain: Bool = false) -> Tensor {
         let k = x.shape.last ?? 0
         let t = k > 0 ? x.count / k : 0
-        precondition(k % 32 == 0 && weights.count == n * k / 32 * bytesPerBlock && (bias?.count ?? n) == n,
-                     "Q8_0 linear: [\(t), \(k)] · [\(n), \(k)] does not fit \(weights.count) bytes of weights")
-        let activations = x.scalars.withUnsafeBufferPointer { quantizeRows($0, k: k) }  // [T, K/32 blocks]
+        precondition((bias?.count ?? n) == n, "Q8_0 linear: a bias of \(bias?.count ?? 0) for \(n) outputs")
         var shape = x.shape
         shape[shape.count - 1] = n
         return Tensor(shape: shape) { out in  // [T, N]
-            guard t > 0, n > 0, let c = out.baseAddress, let w = weights.baseAddress else { return }
-            activations.withUnsafeBytes { a in
-                let xq = a.baseAddress!.assumingMemoryBound(to: fs_block_q8_0.self)
-                let wq = w.assumingMemoryBound(to: fs_block_q8_0.self)
-                Parallel.forEachChunk(n, minChunk: 8) { range in
-                    fs_gemm_q8_0(Int64(t), Int64(range.lowerBound), Int64(range.upperBound), Int64(k), wq, xq, c, Int64(n),
-                                 plain ? 1 : 0)
-                }
+            x.scalars.withUnsafeBufferPointer { source in
+                guard t > 0, n > 0, let a = source.baseAddress, let c = out.baseAddress else { return }
+                linear(rows: t, x: a, ldx: k, weights: weights, inFeatures: k, outFeatures: n, y: c, ldy: n, plain: plain)
             }
-            if let bias {
-                for row in 0..<t { for j in 0..<n { c[row * n + j] += bias.scalars[j] } }
+            if let bias, t > 0 {
+                for row in 0..<t { for j in 0..<n { out[row * n + j] += bias.scalars[j] } }
+            }
+        }
+    }
+
+    /// The same on raw rows, as `Linear.forward` holds them: y[i·ldy + j] = Σ_c x[i·ldx + c] · W[j, c]
+    /// for `rows` rows of `inFeatures` (a multiple of 32) inputs; `weights` holds outFeatures rows of
+    /// inFeatures/32 blocks. This is where a Q8_0-stored weight plugs into a layer's forward.
+    public static func linear(rows t: Int, x: UnsafePointer<Float>, ldx: Int, weights: UnsafeRawBufferPointer,
+                              inFeatures k: Int, outFeatures n: Int, y: UnsafeMutablePointer<Float>, ldy: Int,
+                              plain: Bool = false) {
+        precondition(k > 0 && k % 32 == 0 && weights.count == n * k / 32 * bytesPerBlock && ldx >= k && ldy >= n,
+                     "Q8_0 linear: [\(t), \(k)] · [\(n), \(k)]ᵀ does not fit \(weights.count) bytes of weights")
+        guard t > 0, n > 0, let w = weights.baseAddress else { return }
+        // The activations, quantized row by row: [T, K/32 blocks].
+        let rowBytes = k / 32 * bytesPerBlock
+        var activations = [UInt8](repeating: 0, count: t * rowBytes)
+        activations.withUnsafeMutableBytes { a in
+            let xq = a.baseAddress!.assumingMemoryBound(to: fs_block_q8_0.self)
+            Parallel.forEachChunk(t, minChunk: 16) { range in
+                for r in range { fs_quantize_row_q8_0(x + r * ldx, xq + r * (k / 32), Int64(k)) }
+            }
+            let wq = w.assumingMemoryBound(to: fs_block_q8_0.self)
+            Parallel.forEachChunk(n, minChunk: 8) { range in
+                fs_gemm_q8_0(Int64(t), Int64(range.lowerBound), Int64(range.upperBound), Int64(k), wq, xq, y, Int64(ldy),
+                             plain ? 1 : 0)
             }
         }
     }

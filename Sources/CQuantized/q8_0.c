@@ -70,6 +70,14 @@ FS_AVX2 static inline __m256 block_products(__m256i w, __m256i x) {
     return _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
 
+/// The sum of the 8 lanes.
+FS_AVX2 static inline float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
 FS_AVX2 static float dot_avx2(int64_t n, const fs_block_q8_0 *w, const fs_block_q8_0 *x) {
     const int64_t blocks = n / 32;
     __m256 acc = _mm256_setzero_ps();
@@ -79,21 +87,11 @@ FS_AVX2 static float dot_avx2(int64_t n, const fs_block_q8_0 *w, const fs_block_
         const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
         acc = _mm256_fmadd_ps(d, block_products(qw, qx), acc);
     }
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
+    return hsum(acc);
 }
 
 float fs_vec_dot_q8_0(int64_t n, const fs_block_q8_0 *w, const fs_block_q8_0 *x) {
     return fs_q8_0_avx2_available() ? dot_avx2(n, w, x) : fs_vec_dot_q8_0_plain(n, w, x);
-}
-
-FS_AVX2 static inline float hsum(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
 }
 
 /// One weight row against four activation rows: each weight block is loaded, its absolute value

@@ -30,8 +30,9 @@ import TestSupport
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
         var q8: [Double] = [], f32: [Double] = []
+        var yq = Tensor(zeros: [0])
         for _ in 0..<5 {
-            q8.append(seconds { _ = weights.withUnsafeBytes { GGUFQ8_0Matmul.linear(x, weights: $0, outFeatures: n) } })
+            q8.append(seconds { yq = weights.withUnsafeBytes { GGUFQ8_0Matmul.linear(x, weights: $0, outFeatures: n) } })
             f32.append(seconds {
                 x.scalars.withUnsafeBufferPointer { a in
                     w.scalars.withUnsafeBufferPointer { b in
@@ -44,6 +45,10 @@ import TestSupport
             })
         }
         let flops = 2.0 * Double(t * k * n)
+        // The activations' quantization error, relative to the largest output.
+        let error = zip(yq.scalars, y.scalars).map { abs($0 - $1) }.max() ?? 0
+        print(String(format: "Q8_0 vs float32 products of the dequantized weights: max |Δ| %.3g, max |y| %.3g (relative %.2g)",
+                     error, y.maxAbs, error / y.maxAbs))
         let q = q8.sorted()[2], f = f32.sorted()[2]
         print(String(format: "Q8_0 linear [%d, %d]·[%d, %d]ᵀ, %d threads, AVX2 %@: Q8_0 %.1f ms (%.1f GOP/s, %.2f MB weights), "
                      + "float32 sgemm %.1f ms (%.1f GFLOP/s, %.2f MB); Q8_0 / float32 time = %.2f",

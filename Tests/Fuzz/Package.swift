@@ -17,6 +17,9 @@ let targets: [(name: String, products: [String])] = [
     ("FuzzT5SentencePiece", ["TextEncoders"]),
     ("FuzzSD3Configs", ["TextEncoders", "VAE"]),
     ("FuzzShardedIndex", ["FlowCore"]),
+    ("FuzzSD3Folder", ["Generation"]),
+    ("FuzzSD3Checkpoint", ["FlowCore", "Generation", "VAE"]),
+    ("FuzzRecentModels", ["Studio"]),
 ]
 
 let package = Package(

@@ -129,6 +129,7 @@ public final class StudioController {
             var timeout = 0.5
             if let deadline = state.editor.liveDeadline { timeout = min(timeout, max(0, deadline - now)) }
             if let due = overlayDue { timeout = min(timeout, max(0, due - now)) }
+            if let until = state.pinnedUntil { timeout = min(timeout, max(0, until - now)) }
             let keys = terminal.readKeys(timeout: timeout)
             step(keys: keys)
         }

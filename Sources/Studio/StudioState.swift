@@ -132,6 +132,8 @@ public struct StudioState: Sendable {
             return backToMain()
         case .saveFavorite, .export:
             let save = action == .saveFavorite
+            // A step decoded with the VAE on screen is what is saved (a cancelled run's, too).
+            if let step = displayedDecodedStep { return [.saveDecodedStep(run: run.id, step: step, favorite: save)] }
             if let why = run.nothingToSave(save ? "save" : "export") {
                 message = .warning(why)
                 return []

@@ -20,6 +20,7 @@ let targets: [(name: String, products: [String])] = [
     ("FuzzSD3Folder", ["Generation"]),
     ("FuzzSD3Checkpoint", ["FlowCore", "Generation", "VAE"]),
     ("FuzzRecentModels", ["Studio"]),
+    ("FuzzCLIPTokenizerFolder", ["TextEncoders"]),
 ]
 
 let package = Package(

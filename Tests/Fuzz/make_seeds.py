@@ -205,3 +205,11 @@ recent = [{"lastUsed": "2026-12-01T10:00:00Z", "name": "sd3.5_medium", "path": "
 seed("FuzzRecentModels", "two", json.dumps({"models": recent, "version": 1}, indent=2, sort_keys=True))
 seed("FuzzRecentModels", "one-bad", json.dumps({"models": [recent[0], dict(recent[1], path="relative")], "version": 1},
                                                indent=2, sort_keys=True))
+
+# A CLIP tokenizer folder's tokenizer_config.json NUL special_tokens_map.json (the pad token), as
+# the tiny SD3 folder's two tokenizers and older transformers (an added-token object) write them.
+for name, sub in (("clip-l", "tokenizer"), ("clip-g", "tokenizer_2")):
+    seed("FuzzCLIPTokenizerFolder", name, read(*sd3, sub, "tokenizer_config.json"))
+seed("FuzzCLIPTokenizerFolder", "added-token-map", b"{}\0" + json.dumps({
+    "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>",
+    "pad_token": {"content": "!", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False}}).encode())

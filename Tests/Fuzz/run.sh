@@ -41,7 +41,7 @@ case "$target" in
     FuzzT5SentencePiece) max_len=65536; dict="" ;;
     FuzzSD3Configs) max_len=4096; dict=json ;;
     FuzzShardedIndex) max_len=16384; dict=json ;;
-    FuzzSD3Folder|FuzzRecentModels) max_len=8192; dict=json ;;
+    FuzzSD3Folder|FuzzRecentModels|FuzzCLIPTokenizerFolder) max_len=8192; dict=json ;;
     FuzzSD3Checkpoint) max_len=65536; dict=json ;;
     *) max_len=16384; dict="" ;;
 esac

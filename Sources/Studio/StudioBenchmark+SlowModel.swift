@@ -19,17 +19,22 @@ extension StudioBenchmark {
         public var stepSeconds: [Double] = []
         /// From Enter to the last key typed.
         public var seconds = 0.0
+        /// The status line and the progress line when the typing stopped (how the run ended).
+        public var finalStatus = ""
 
         public var description: String {
             let sorted = keystrokeLatenciesMs.sorted()
             func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-            let stepText = stepSeconds.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            let steps = stepSeconds.sorted()
+            let stepText = steps.count <= 8 ? stepSeconds.map { String(format: "%.2f", $0) }.joined(separator: ", ") + " s"
+                : String(format: "median %.3f s, max %.3f s", steps[steps.count / 2], steps.last ?? 0)
             return """
             configuration: \(configuration)
             keystroke → screen while sampling (\(sorted.count) keys over \(String(format: "%.1f", seconds)) s, \(keysLost) never shown): \
             median \(String(format: "%.2f", pct(0.5))) ms, p95 \(String(format: "%.2f", pct(0.95))) ms, \
             max \(String(format: "%.2f", sorted.last ?? 0)) ms (target < 50 ms)
-            steps while typing: \(steps) (\(stepText.isEmpty ? "none finished" : "s each: " + stepText))
+            steps while typing: \(self.steps) (\(steps.isEmpty ? "none finished" : stepText))
+            at the end: \(finalStatus)
             """
         }
     }
@@ -54,6 +59,8 @@ extension StudioBenchmark {
         let start = now()
         session.terminal.send(.enter)
         session.terminal.waitFor("running", timeout: 30)
+        // The frame hook records the frame just after the screen holds it.
+        for _ in 0..<1000 where !session.isRunning { Thread.sleep(forTimeInterval: 0.001) }
         let row = Layout(rows: 40, columns: 120).promptText.row
         let letters = Array("abcdefghijklmnopqrstuvwxyz")
         var word = ""
@@ -78,6 +85,9 @@ extension StudioBenchmark {
             Thread.sleep(forTimeInterval: interval)
         }
         report.seconds = now() - start
+        let layout = Layout(rows: 40, columns: 120), canvas = session.terminal.canvas
+        report.finalStatus = [layout.status.row, layout.progress.row]
+            .map { canvas.text(row: $0).trimmingCharacters(in: .whitespaces) }.joined(separator: " | ")
         session.terminal.send(.escape)
         session.quit()
         let frames = session.controller.state.run.frames

@@ -61,4 +61,26 @@ public enum DisplayWidth {
         }
         return out + "…"
     }
+
+    /// The longest prefix of `text` at most `columns` wide, and whether `text` went on beyond it.
+    /// It looks at no more than `4 × columns + 64` Unicode scalars (wide characters, combining
+    /// marks) whatever the length of `text`, so that drawing a message costs what the screen
+    /// shows, not what the message holds (a theme file's 1 MB value quoted in a warning).
+    public static func head(_ text: String, columns: Int) -> (text: String, cut: Bool) {
+        let limit = 4 * max(0, columns) + 64
+        var scalars = String.UnicodeScalarView()
+        var scalarsCut = false
+        for scalar in text.unicodeScalars {
+            if scalars.count == limit { scalarsCut = true; break }
+            scalars.append(scalar)
+        }
+        var out = "", used = 0
+        for c in String(scalars) {
+            let w = of(c)
+            if used + w > columns { return (out, true) }
+            out.append(c)
+            used += w
+        }
+        return (out, scalarsCut)
+    }
 }

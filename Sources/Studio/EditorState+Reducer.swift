@@ -62,6 +62,7 @@ extension EditorState {
             case let .paste(text):
                 if !editor.insert(text, allowNewlines: isPrompt) {
                     status = .warning("the pasted text was cut at \(editor.maxLength) characters")
+                    warningToPin = status
                 }
             default:
                 return []

@@ -49,6 +49,9 @@ public struct EditorState: Sendable {
     public var liveMaxSeconds = 4.0
     /// Source of random seeds (Ctrl-R, seed mode random).
     public var seedSource: SeedSource
+    /// A warning the last edit raised that must stay readable (`StudioState.pinnedMessage`): a
+    /// paste cut at `maxLength`. The studio state takes it after each edit.
+    var warningToPin: StatusMessage?
 
     /// See `pendingSign`.
     struct PendingSign: Sendable {

@@ -15,9 +15,13 @@ public struct FavoriteEntry: Codable, Equatable, Sendable, Identifiable {
     /// The PNG, relative to the data folder (e.g. `favorites/20261126-223512-42.png`); nil
     /// when it could not be written.
     public var imagePath: String?
+    /// For a step of a run decoded with the VAE (Ctrl-D, then Ctrl-S): that step, counted from
+    /// 1 (its predicted clean image, not the finished one the settings make); nil for a
+    /// finished image. Absent in files written before it existed.
+    public var decodedStep: Int?
 
     public init(id: String = UUID().uuidString, settings: GenerationSettings, seedMode: SeedMode, modelName: String,
-                modelHash: String, created: Date = Date(), imagePath: String?) {
+                modelHash: String, created: Date = Date(), imagePath: String?, decodedStep: Int? = nil) {
         self.id = id
         self.settings = settings
         self.seedMode = seedMode
@@ -25,5 +29,6 @@ public struct FavoriteEntry: Codable, Equatable, Sendable, Identifiable {
         self.modelHash = modelHash
         self.created = created
         self.imagePath = imagePath
+        self.decodedStep = decodedStep
     }
 }

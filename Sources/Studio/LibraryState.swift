@@ -50,7 +50,8 @@ public struct LibraryState: Sendable {
             favorites = entries
             unsavedFavoriteIDs = []  // the list on disk now holds every one (earlier ones without their PNG)
             unsavedRemovalIDs = []
-            let done = "saved favorite → \(file)"
+            let step = entries.last.flatMap { entry in entry.decodedStep.map { " (step \($0) of \(entry.settings.steps), decoded with the VAE)" } }
+            let done = "saved favorite\(step ?? "") → \(file)"
             status = warning.map { .warning(done + "; " + $0) } ?? .info(done)
         case let .favoriteFailed(entry, image, reason):
             // Nothing lost: keep it in this session's list.

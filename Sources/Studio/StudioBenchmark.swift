@@ -155,6 +155,8 @@ public enum StudioBenchmark {
         let controller: StudioController
         private let lock = NSLock()
         private var frames: [(time: Double, prompt: String, overlay: String)] = []
+        /// The progress row of the newest frame ("step 3/28 … running").
+        private var progress = ""
         private let done = DispatchSemaphore(value: 0)
 
         init(generator: any ImageGenerator, settings: GenerationSettings, directory: URL, previewProtocol: PreviewProtocol) {
@@ -167,8 +169,10 @@ public enum StudioBenchmark {
                 guard let self else { return }
                 let t = StudioBenchmark.now()
                 let prompt = canvas.text(row: layout.promptText.row)
+                let progress = canvas.text(row: layout.progress.row)
                 self.lock.lock()
                 self.frames.append((t, prompt, overlays.first?.key ?? ""))
+                self.progress = progress
                 self.lock.unlock()
             }
             let thread = Thread { [self] in
@@ -182,6 +186,13 @@ public enum StudioBenchmark {
         func quit() {
             terminal.send(.control("q"))
             done.wait()
+        }
+
+        /// Whether the newest frame says the run is going.
+        var isRunning: Bool {
+            lock.lock()
+            defer { lock.unlock() }
+            return progress.contains("running")
         }
 
         func firstPresent(containing text: String, after time: Double) -> Double? {

@@ -129,6 +129,7 @@ public final class StudioController {
             var timeout = 0.5
             if let deadline = state.editor.liveDeadline { timeout = min(timeout, max(0, deadline - now)) }
             if let due = overlayDue { timeout = min(timeout, max(0, due - now)) }
+            if let until = state.pinnedUntil { timeout = min(timeout, max(0, until - now)) }
             let keys = terminal.readKeys(timeout: timeout)
             step(keys: keys)
         }
@@ -226,6 +227,12 @@ public final class StudioController {
             return saveFavorite()
         case .export:
             return export()
+        case let .saveDecodedStep(run, step, favorite):
+            guard run == state.run.id, let image = state.run.decodedFrames[step], let settings = state.run.settings else { return nil }
+            let result = GenerationResult(image: image, settings: settings, seconds: 0)
+            // The model that made the run names the image, even after another one was loaded.
+            let model = newestRun?.id == run ? newestRun?.generator : nil
+            return favorite ? saveFavorite(result, decodedStep: step + 1, by: model) : export(result, decodedStep: step + 1, by: model)
         case let .deleteFavorite(id):
             return deleteFavorite(id)
         case let .loadFavoriteImage(id):
@@ -248,18 +255,22 @@ public final class StudioController {
         return nil
     }
 
-    func saveFavorite() -> StudioEvent? {
-        guard let result = state.run.result else { return nil }
+    /// Saves the newest finished image, or `result` (a step decoded with the VAE: `decodedStep`
+    /// counted from 1), as a favorite.
+    func saveFavorite(_ result: GenerationResult? = nil, decodedStep: Int? = nil, by model: (any ImageGenerator)? = nil) -> StudioEvent? {
+        guard let result = result ?? state.run.result else { return nil }
         let library = state.library, seedMode = state.editor.seedMode
+        let generator = model ?? generator
         do {
             let (entries, warning) = try store.addFavorite(result, seedMode: seedMode, modelName: generator.modelName,
                                                            modelHash: generator.modelHash, to: library.favorites,
-                                                           unsaved: library.unsavedFavoriteIDs, removed: library.unsavedRemovalIDs)
+                                                           unsaved: library.unsavedFavoriteIDs, removed: library.unsavedRemovalIDs,
+                                                           decodedStep: decodedStep)
             let file = store.directory.appendingPathComponent(entries.last?.imagePath ?? "").path
             return .library(.favoriteSaved(entries: entries, file: file, warning: warning))
         } catch {
             let entry = FavoriteEntry(settings: result.settings, seedMode: seedMode, modelName: generator.modelName,
-                                      modelHash: generator.modelHash, imagePath: nil)
+                                      modelHash: generator.modelHash, imagePath: nil, decodedStep: decodedStep)
             return .library(.favoriteFailed(entry, image: result.image, reason: "\(error)"))
         }
     }
@@ -275,11 +286,13 @@ public final class StudioController {
         }
     }
 
-    func export() -> StudioEvent? {
-        guard let result = state.run.result else { return nil }
+    /// Writes the newest finished image, or `result` (a decoded step), to the outputs folder.
+    func export(_ result: GenerationResult? = nil, decodedStep: Int? = nil, by model: (any ImageGenerator)? = nil) -> StudioEvent? {
+        guard let result = result ?? state.run.result else { return nil }
+        let generator = model ?? generator
         do {
             let path = try store.writeImage(result.image, settings: result.settings, modelName: generator.modelName,
-                                            modelHash: generator.modelHash, folder: "outputs")
+                                            modelHash: generator.modelHash, folder: "outputs", decodedStep: decodedStep)
             return .exported(file: store.directory.appendingPathComponent(path).path)
         } catch {
             return .exportFailed(reason: "\(error)")

@@ -11,6 +11,10 @@ public enum StudioEffect: Equatable, Sendable {
     case saveFavorite
     /// Write the newest finished image to the outputs folder (→ `.exported` or `.exportFailed`).
     case export
+    /// Save (`favorite`) or export step `step` (an index into the frames) of run `run` as the
+    /// VAE decoded it, its parameters saying which step it is (→ the same events as
+    /// `.saveFavorite` / `.export`).
+    case saveDecodedStep(run: Int, step: Int, favorite: Bool)
     /// Remove this favorite from the file (→ `.favoriteRemoved` or `.favoriteRemovalFailed`).
     case deleteFavorite(String)
     /// Read this favorite's PNG (→ `.favoriteImageLoaded` or `.favoriteImageUnreadable`).

@@ -3,6 +3,20 @@ import Imaging
 
 /// Which picture the preview pane shows.
 extension StudioState {
+    /// The step (an index into the run's frames) whose VAE decode the preview pane shows, if it
+    /// shows one: what Ctrl-S and Ctrl-E then save.
+    public var displayedDecodedStep: Int? {
+        switch overlay.mode {
+        case .main, .help, .confirmQuit, .models:
+            if let i = run.scrubIndex, run.frames.indices.contains(i) { return run.decodedFrames[i] != nil ? i : nil }
+            if run.phase == .finished, let result = run.result, result.settings == run.settings { return nil }
+            let last = run.frames.count - 1
+            return last >= 0 && run.decodedFrames[last] != nil ? last : nil
+        case .history, .favorites, .confirmDelete:
+            return nil
+        }
+    }
+
     /// The image the preview pane should show now, with a key that changes whenever the picture does.
     public var displayedImage: (key: String, image: RGBImage)? {
         let selection = overlay.listSelection

@@ -29,6 +29,16 @@ public struct StudioState: Sendable {
 
     // MARK: Screen
     public var message: StatusMessage?
+    /// A warning the status line keeps showing, whatever `message` becomes meanwhile (the live
+    /// run an edit starts, its steps), until the next key or `pinnedUntil`: a paste cut at the
+    /// editor's length, which the live run would otherwise replace before it can be read.
+    public var pinnedMessage: StatusMessage?
+    /// When `pinnedMessage` gives way (seconds on the caller's clock); `tick` clears it then.
+    public var pinnedUntil: Double?
+    /// How long a pinned warning stays when no key is pressed: 10 s.
+    public static let pinnedSeconds = 10.0
+    /// What the status line shows: the pinned warning, else the message.
+    public var shownMessage: StatusMessage? { pinnedMessage ?? message }
     /// Startup notices (model, theme, data folder problems), shown in full in the empty
     /// preview pane until the first image arrives.
     public var notices: [StatusMessage] = []
@@ -88,6 +98,7 @@ public struct StudioState: Sendable {
     /// Handles one key at time `now` (seconds); returns what the controller must do.
     public mutating func handle(_ key: Key, now: Double) -> [StudioEffect] {
         models.announcement = nil  // a key was pressed after it: later news may replace it
+        if key != .resize { (pinnedMessage, pinnedUntil) = (nil, nil) }  // the next key: it was seen
         // A sign typed on the main screen counts for the very next key only.
         let sign = overlay.mode == .main ? editor.takePendingSign() : nil
         guard key != .resize,
@@ -121,6 +132,8 @@ public struct StudioState: Sendable {
             return backToMain()
         case .saveFavorite, .export:
             let save = action == .saveFavorite
+            // A step decoded with the VAE on screen is what is saved (a cancelled run's, too).
+            if let step = displayedDecodedStep { return [.saveDecodedStep(run: run.id, step: step, favorite: save)] }
             if let why = run.nothingToSave(save ? "save" : "export") {
                 message = .warning(why)
                 return []
@@ -147,7 +160,12 @@ public struct StudioState: Sendable {
             models.editPath(editorAction, key: key, status: &message)
             return []
         case let .edit(editorAction):
-            return editor.reduce(editorAction, key: key, now: now, after: sign, isRunning: run.isRunning, status: &message)
+            let effects = editor.reduce(editorAction, key: key, now: now, after: sign, isRunning: run.isRunning, status: &message)
+            if let warning = editor.warningToPin {
+                editor.warningToPin = nil
+                (pinnedMessage, pinnedUntil) = (warning, now + Self.pinnedSeconds)
+            }
+            return effects
         case .selectPrevious, .selectNext, .selectFirst, .selectLast:
             overlay.select(action, count: listCount)
             return loadSelectedFavorite()
@@ -221,6 +239,7 @@ public struct StudioState: Sendable {
     /// Fires the pending live re-generation when its time has come (not while a model loads:
     /// the edit then waits for Enter).
     public mutating func tick(now: Double) -> [StudioEffect] {
+        if let until = pinnedUntil, now >= until { (pinnedMessage, pinnedUntil) = (nil, nil) }
         if models.loading != nil { editor.liveDeadline = nil }
         guard overlay.mode == .main, editor.takeDueLiveRun(now: now) else { return [] }
         return startRun()

@@ -224,7 +224,10 @@ public enum StudioView {
                     case .warning: role = .statusWarning
                     default: role = .value
                     }
-                    for line in PromptEditor(notice.text).wrappedText(width: area.columns - 2) where row < area.bottom - 3 {
+                    // Only as much of a notice as the pane can show is wrapped (a theme's huge value).
+                    let (head, cut) = DisplayWidth.head(notice.text, columns: max(1, area.columns - 2) * max(1, area.rows))
+                    for line in PromptEditor(cut ? head + "…" : head, maxLength: head.count + 1).wrappedText(width: area.columns - 2)
+                    where row < area.bottom - 3 {
                         canvas.put(line, row: row, column: area.column + 1, role: role, limit: area.columns - 2)
                         row += 1
                     }
@@ -295,7 +298,7 @@ public enum StudioView {
 
     /// The status line's text and colour role: the message, else the run's progress, else "ready".
     static func status(_ state: StudioState) -> (text: String, role: StyleRole) {
-        guard let message = state.message else {
+        guard let message = state.shownMessage else {
             if state.isRunning, let settings = state.run.settings {
                 return ("generating… step \(state.run.frames.count)/\(settings.steps)", .status)
             }
@@ -313,29 +316,36 @@ public enum StudioView {
     /// prompt) when it does not fit; the second then takes the footer's row, so that a long
     /// message (an error, the words the model ignores) can be read whole. What does not fit in
     /// two lines is cut with "…".
+    /// Only the head of the text that two lines can show is looked at (`DisplayWidth.head`), so a
+    /// huge message costs no more to draw than a short one.
     static func statusLines(_ text: String, columns: Int) -> [String] {
         guard columns > 0 else { return [""] }
-        guard DisplayWidth.of(text) > columns else { return [text] }
-        let editor = PromptEditor(text.replacingOccurrences(of: "\n", with: " "), maxLength: text.count)
+        let (head, cut) = DisplayWidth.head(text, columns: 2 * columns + 8)
+        guard cut || DisplayWidth.of(head) > columns else { return [head] }
+        let editor = PromptEditor(head.replacingOccurrences(of: "\n", with: " "), maxLength: head.count)
         let first = editor.wrap(width: columns + 1)[0]  // wrap keeps a cursor cell: +1 for the full width
         let rest = String(editor.characters[first.next...])
-        return [String(editor.characters[first.start..<first.end]), DisplayWidth.truncate(rest, to: columns)]
+        var second = DisplayWidth.truncate(rest, to: columns)
+        // The head was cut by its scalar budget (zero-width marks) yet fits: still say it goes on.
+        if cut && !second.hasSuffix("…") { second = DisplayWidth.head(second, columns: columns - 1).text + "…" }
+        return [String(editor.characters[first.start..<first.end]), second]
     }
 
     static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let area = layout.status
         canvas.fill(area, role: .status)
-        let (text, role) = status(state)
+        let (message, role) = status(state)
+        let (text, cut) = DisplayWidth.head(message, columns: 2 * area.columns + 8)  // what two lines can show
         // The model / protocol / live summary on the right gives way to a message that needs the room.
         // While a model loads it says so here too, whatever the message is.
         let model = state.models.loading.map { "loading \($0.name)…" } ?? state.modelName
         let right = " \(model) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
-        var rightWidth = min(DisplayWidth.of(right), area.columns / 2)
-        if DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
+        var rightWidth = min(DisplayWidth.of(DisplayWidth.head(right, columns: area.columns).text), area.columns / 2)
+        if cut || DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
         if rightWidth > 0 {
             canvas.put(DisplayWidth.truncate(right, to: rightWidth), row: area.row, column: area.right - rightWidth, role: .status)
         }
-        let lines = statusLines(text, columns: area.columns - rightWidth - 2)
+        let lines = statusLines(cut ? text + "…" : text, columns: area.columns - rightWidth - 2)
         canvas.put(" " + lines[0], row: area.row, column: 0, role: role)
         if lines.count > 1 {
             canvas.fill(layout.footer, role: role)

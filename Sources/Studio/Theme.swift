@@ -362,13 +362,19 @@ public enum ThemeError: Error, Equatable, CustomStringConvertible {
     case notFound(String, searched: [String])
     case unreadable(String, String)
 
+    /// What the file says, quoted in a message: at most `columns` wide (a file may hold a 1 MB value).
+    static func quoted(_ text: String, columns: Int = 40) -> String {
+        let (head, cut) = DisplayWidth.head(text, columns: columns)
+        return cut ? DisplayWidth.head(head, columns: columns - 1).text + "…" : head
+    }
+
     public var description: String {
         switch self {
-        case let .syntax(why): "is not valid TOML: \(why)"
-        case let .unknownElement(name, known): "names an unknown element [\(name)]; elements are \(known.joined(separator: ", "))"
-        case let .unknownKey(element, key): "has an unknown key '\(key)' in [\(element)]; use fg, bg, bold, underline, reverse"
+        case let .syntax(why): "is not valid TOML: \(ThemeError.quoted(why, columns: 200))"
+        case let .unknownElement(name, known): "names an unknown element [\(ThemeError.quoted(name))]; elements are \(known.joined(separator: ", "))"
+        case let .unknownKey(element, key): "has an unknown key '\(ThemeError.quoted(key))' in [\(ThemeError.quoted(element))]; use fg, bg, bold, underline, reverse"
         case let .badValue(element, key, value):
-            "has a bad value for \(key) in [\(element)]: \(value) (colours are default, a name like red or bright-blue, #rrggbb, or 0-255)"
+            "has a bad value for \(ThemeError.quoted(key)) in [\(ThemeError.quoted(element))]: \(ThemeError.quoted(value)) (colours are default, a name like red or bright-blue, #rrggbb, or 0-255)"
         case let .notFound(_, searched): "was not found (looked for NAME.toml in \(searched.joined(separator: ", ")))"
         case let .unreadable(path, why): "cannot be read from \(path): \(why)"
         }

@@ -5,7 +5,8 @@
 # the PNG's `parameters` chunk, Ctrl-Q, check the exit code and that the terminal is restored.
 # Then the model list (Ctrl-O: a missing file, then the bundled model by another path, a run
 # with it, models.json), and two more exits: Ctrl-C in the middle of a run, and SIGTERM (the
-# crash-signal handler).
+# crash-signal handler). Last, the tiny SD3 model: a step decoded with the VAE (Ctrl-D) saved with
+# Ctrl-S says which step it is.
 #
 # Usage: bash Tests/EndToEnd/studio_tmux.sh [path/to/flowstudio]
 # (builds nothing; default .build/release/flowstudio, else .build/debug/flowstudio)
@@ -54,7 +55,7 @@ start_studio() {
     "${T[@]}" kill-session -t studio 2>/dev/null || true
     "${T[@]}" new-session -d -s studio -x 120 -y 40 \
         "env COLORTERM=truecolor XDG_DATA_HOME='$XDG_DATA_HOME' '$BIN' $*; echo \$? > '$WORK/exit'; exec sleep 600"
-    wait_for "ready" 30
+    wait_for "${READY:-ready}" 30  # READY: what the screen shows once started (a model's notes replace "ready")
 }
 
 # Waits for the program to exit and checks the exit code and the terminal state.
@@ -196,6 +197,43 @@ PID=$(pgrep -P "$PANE" | head -1 || true)
 [[ -n "$PID" ]] || fail "cannot find the studio's process"
 kill -TERM "$PID"
 check_exit 143 "SIGTERM"
+
+# 7. A step decoded with the VAE is what Ctrl-S saves (the tiny SD3 model's fixture folder): its
+# PNG says which step it is (`Step: N/STEPS`) and favorites.json records it.
+TINY="$(cd "$(dirname "$0")/../Reference/fixtures/sd3-tiny" && pwd)"
+rm -rf "$XDG_DATA_HOME/flowstudio/favorites.json" "$XDG_DATA_HOME/flowstudio/favorites"
+READY="FlowStudio · sd3-tiny" start_studio --no-live --model "'$TINY'"
+"${T[@]}" send-keys -t studio -l "a red apple"
+"${T[@]}" send-keys -t studio Enter
+wait_for "done in" 120
+"${T[@]}" send-keys -t studio S-Left C-d
+wait_for "decoded in" 60
+"${T[@]}" send-keys -t studio C-s
+wait_for "saved favorite (step" 20
+python3 - "$XDG_DATA_HOME/flowstudio" <<'PY' || fail "decoded step favorite check"
+import json, os, struct, sys, zlib
+root = sys.argv[1]
+entry = json.load(open(os.path.join(root, "favorites.json")))["favorites"][-1]
+steps, step = entry["settings"]["steps"], entry.get("decodedStep")
+assert step == steps - 1, f"favorites.json: decodedStep {step}, expected {steps - 1} (one step back from the last of {steps})"
+png = open(os.path.join(root, entry["imagePath"]), "rb").read()
+i, text = 8, {}
+while i < len(png):
+    n, kind = struct.unpack(">I4s", png[i:i + 8])
+    body = png[i + 8:i + 8 + n]
+    if kind == b"tEXt":
+        k, v = body.split(b"\0", 1); text[k.decode("latin-1")] = v.decode("latin-1")
+    elif kind == b"iTXt":
+        k, rest = body.split(b"\0", 1); flag = rest[0]; rest = rest[2:]
+        _, rest = rest.split(b"\0", 1); _, v = rest.split(b"\0", 1)
+        text[k.decode("latin-1")] = (zlib.decompress(v) if flag else v).decode("utf-8")
+    i += 12 + n
+last = text["parameters"].split("\n")[-1]
+assert f"Step: {step}/{steps}, " in last and f"Steps: {steps}, " in last, f"the PNG's parameters should say the step: {last}"
+print(f"ok: Ctrl-S on a decoded step saved step {step} of {steps} (favorites.json decodedStep, PNG 'Step: {step}/{steps}')")
+PY
+"${T[@]}" send-keys -t studio C-q
+check_exit 0 "Ctrl-Q after saving a decoded step"
 
 END=$(date +%s.%N)
 awk -v s="$START" -v e="$END" 'BEGIN { printf "PASS studio_tmux (%.1fs)\n", e - s }'

@@ -18,6 +18,10 @@ let targets: [(name: String, products: [String])] = [
     ("FuzzSD3Configs", ["TextEncoders", "VAE"]),
     ("FuzzShardedIndex", ["FlowCore"]),
     ("FuzzGGUF", ["FlowCore"]),
+    ("FuzzSD3Folder", ["Generation"]),
+    ("FuzzSD3Checkpoint", ["FlowCore", "Generation", "VAE"]),
+    ("FuzzRecentModels", ["Studio"]),
+    ("FuzzCLIPTokenizerFolder", ["TextEncoders"]),
 ]
 
 let package = Package(

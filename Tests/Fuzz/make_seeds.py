@@ -211,3 +211,44 @@ seed("FuzzGGUF", "sdcpp-sd3", gguf(
      ("model.diffusion_model.empty", [0, 3], 0, b"")], alignment=64))
 seed("FuzzGGUF", "unsupported", gguf([("general.architecture", 8, gstr("sd3"))],
                                      [("q3k", [256], 11, bytes(110)), ("v2", [2], 0, bytes(8))]))
+# An SD3 pipeline folder's model_index.json NUL scheduler/scheduler_config.json, from the tiny
+# SD3 folder: as saved, without T5 (null entries), and without a scheduler config.
+sd3 = ("Tests", "Reference", "fixtures", "sd3-tiny")
+model_index, scheduler = read(*sd3, "model_index.json"), read(*sd3, "scheduler", "scheduler_config.json")
+seed("FuzzSD3Folder", "pipeline", model_index + b"\0" + scheduler)
+no_t5 = json.loads(model_index)
+no_t5["text_encoder_3"], no_t5["tokenizer_3"] = [None, None], None
+seed("FuzzSD3Folder", "no-t5", json.dumps(no_t5, indent=2).encode() + b"\0" + scheduler)
+seed("FuzzSD3Folder", "no-scheduler", model_index)
+
+
+# Checkpoint headers (tensor names and shapes; the fuzz target lays out the data): the Stability
+# single file, its MM-DiT alone, the diffusers MM-DiT, and another family's names.
+def header_of(*path):
+    blob = read(*path)
+    return blob[8:8 + struct.unpack("<Q", blob[:8])[0]].rstrip(b" ")
+seed("FuzzSD3Checkpoint", "stability-single-file", header_of("Tests", "Reference", "fixtures", "sd3-tiny.safetensors"))
+seed("FuzzSD3Checkpoint", "diffusers-mmdit", header_of(*sd3, "transformer", "diffusion_pytorch_model.safetensors"))
+single = json.loads(header_of("Tests", "Reference", "fixtures", "sd3-tiny.safetensors"))
+mmdit_only = {k: v for k, v in single.items() if not k.startswith("first_stage_model.")}
+seed("FuzzSD3Checkpoint", "stability-mmdit-only", json.dumps(mmdit_only, separators=(",", ":")))
+seed("FuzzSD3Checkpoint", "flux-names", json.dumps({
+    "double_blocks.0.img_attn.qkv.weight": {"dtype": "F16", "shape": [9, 3], "data_offsets": [0, 54]},
+    "single_blocks.0.linear1.weight": {"dtype": "F16", "shape": [2, 3], "data_offsets": [54, 66]}}))
+
+# The studio's models.json (recent models), as RecentModelsStore writes it.
+recent = [{"lastUsed": "2026-12-01T10:00:00Z", "name": "sd3.5_medium", "path": "/models/sd3.5_medium.safetensors",
+           "summary": "SD3.5-medium (MM-DiT depth 24, 2.2B params), CLIP-L + CLIP-G, VAE"},
+          {"lastUsed": "2026-11-30T09:00:00Z", "name": "flowstudio-shapes-d4", "path": "/models/shapes",
+           "summary": "the bundled Shapes demo model"}]
+seed("FuzzRecentModels", "two", json.dumps({"models": recent, "version": 1}, indent=2, sort_keys=True))
+seed("FuzzRecentModels", "one-bad", json.dumps({"models": [recent[0], dict(recent[1], path="relative")], "version": 1},
+                                               indent=2, sort_keys=True))
+
+# A CLIP tokenizer folder's tokenizer_config.json NUL special_tokens_map.json (the pad token), as
+# the tiny SD3 folder's two tokenizers and older transformers (an added-token object) write them.
+for name, sub in (("clip-l", "tokenizer"), ("clip-g", "tokenizer_2")):
+    seed("FuzzCLIPTokenizerFolder", name, read(*sd3, sub, "tokenizer_config.json"))
+seed("FuzzCLIPTokenizerFolder", "added-token-map", b"{}\0" + json.dumps({
+    "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>",
+    "pad_token": {"content": "!", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False}}).encode())

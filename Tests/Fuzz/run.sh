@@ -42,6 +42,8 @@ case "$target" in
     FuzzSD3Configs) max_len=4096; dict=json ;;
     FuzzShardedIndex) max_len=16384; dict=json ;;
     FuzzGGUF) max_len=16384; dict=gguf ;;
+    FuzzSD3Folder|FuzzRecentModels|FuzzCLIPTokenizerFolder) max_len=8192; dict=json ;;
+    FuzzSD3Checkpoint) max_len=65536; dict=json ;;
     *) max_len=16384; dict="" ;;
 esac
 

@@ -31,6 +31,15 @@ struct StudioCommand: ParsableCommand {
     var noLive = false
     @Flag(help: .hidden)
     var measure = false
+    /// `--measure` with an SD3-family MM-DiT at full size with random weights (no download).
+    @Option(help: .hidden)
+    var measureRandom: String?
+    /// `--measure` with an SD3 model: the steps of the measured run (default: the model's; 1 with `--measure-random`).
+    @Option(help: .hidden)
+    var measureSteps: Int?
+    /// `--measure` with an SD3 model: the image size, WIDTHxHEIGHT (default: the model's).
+    @Option(help: .hidden)
+    var measureSize: String?
     /// Prints the keymap as the Markdown table the README holds.
     @Flag(help: .hidden)
     var printKeymap = false
@@ -95,7 +104,7 @@ struct StudioCommand: ParsableCommand {
         compute.apply()
         let (generator, modelPath, messages) = try loadGenerator()
         if measure {
-            print(try StudioBenchmark.run(generator: generator, slowModel: try RandomPixelGenerator(depth: 6)))
+            try runMeasurement(generator: generator)
             return
         }
         var options = StudioOptions()

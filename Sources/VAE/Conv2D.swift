@@ -35,9 +35,19 @@ public struct Conv2D: Sendable {
         self.kernel = kernel
     }
 
-    /// Multiply-adds of one forward producing an `height × width` output.
+    /// Multiply-adds of one forward producing an `height × width` output (the nominal count,
+    /// k² per output pixel and channel pair).
     public func multiplyAdds(height: Int, width: Int) -> Double {
         Double(height * width) * Double(outChannels) * Double(inChannels * kernel * kernel)
+    }
+
+    /// Multiply-adds of the matrix products `algorithm` runs for an `height × width` output:
+    /// nominal for 1×1 and im2col; Winograd: 16 per 2×2 tile and channel pair, 9 when `upsampled`.
+    public func executedMultiplyAdds(height: Int, width: Int, upsampled: Bool = false,
+                                     algorithm: ConvolutionAlgorithm) -> Double {
+        guard kernel == 3, algorithm == .winograd else { return multiplyAdds(height: height, width: width) }
+        let tiles = Double(((height + 1) / 2) * ((width + 1) / 2))
+        return tiles * Double(upsampled ? 9 : 16) * Double(outChannels) * Double(inChannels)
     }
 
     /// `output [Cout, Ho, Wo] (=, or += when accumulate) conv(input) + bias`, with `input`
@@ -45,7 +55,8 @@ public struct Conv2D: Sendable {
     /// nearest-neighbour 2× enlargement; 3×3 only). `bandBytes` caps each thread's im2col buffer
     /// (tests make it small to run many bands).
     public func forward(_ ctx: ForwardContext, input: UnsafePointer<Float>, height: Int, width: Int, upsampled: Bool = false,
-                        output: UnsafeMutablePointer<Float>, accumulate: Bool = false, bandBytes: Int = Conv2D.bandBytes) {
+                        output: UnsafeMutablePointer<Float>, accumulate: Bool = false,
+                        algorithm: ConvolutionAlgorithm = .winograd, bandBytes: Int = Conv2D.bandBytes) {
         precondition(!upsampled || kernel == 3, "a fused upsample needs a 3×3 conv")
         let scale = upsampled ? 2 : 1
         let outH = height * scale, outW = width * scale, plane = outH * outW
@@ -57,6 +68,11 @@ public struct Conv2D: Sendable {
             for c in 0..<cout { Self.setRow(output + c * plane, count: plane, to: b[c], accumulate: accumulate) }
             ctx.gemm(m: cout, n: plane, k: cin, a: w, lda: cin, b: input, ldb: plane, transposeB: false,
                      c: output, ldc: plane, beta: 1)
+            return
+        }
+        if algorithm == .winograd {
+            winogradForward(ctx, input: input, height: height, width: width, upsampled: upsampled, output: output,
+                             accumulate: accumulate, bandBytes: bandBytes)
             return
         }
         let depth = cin * 9  // K
@@ -130,7 +146,7 @@ public struct Conv2D: Sendable {
 
     /// `x` [B, Cin, H, W] → [B, Cout, Ho, Wo] (tests and small inputs).
     public func callAsFunction(_ ctx: ForwardContext, _ x: Tensor, upsampled: Bool = false,
-                               bandBytes: Int = Conv2D.bandBytes) -> Tensor {
+                               algorithm: ConvolutionAlgorithm = .winograd, bandBytes: Int = Conv2D.bandBytes) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == inChannels, "Conv2D expects [B, \(inChannels), H, W], got \(x.shape)")
         let (batch, h, w) = (x.shape[0], x.shape[2], x.shape[3])
         let s = upsampled ? 2 : 1
@@ -139,7 +155,7 @@ public struct Conv2D: Sendable {
             x.scalars.withUnsafeBufferPointer { px in
                 for item in 0..<batch {
                     forward(ctx, input: px.baseAddress! + item * inCount, height: h, width: w, upsampled: upsampled,
-                            output: out.baseAddress! + item * outCount, bandBytes: bandBytes)
+                            output: out.baseAddress! + item * outCount, algorithm: algorithm, bandBytes: bandBytes)
                 }
             }
         }

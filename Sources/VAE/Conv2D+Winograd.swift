@@ -74,26 +74,30 @@ extension Conv2D {
         nonisolated(unsafe) let (input, output) = (input, output)
         let next = Atomic<Int>(0)
         let precision = ctx.precision
+        let lane = Self.scratchRow(tilesX)
         Parallel.forEach(min(threads, bands)) { _ in
             let capacity = bandRows * tilesX
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: slots * cin * capacity)  // [S, Cin, t]
-            let m = UnsafeMutablePointer<Float>.allocate(capacity: slots * cout * capacity)  // [S, Cout, t]
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 8 * (2 * tilesX + 4))
+            // V and M slots are Cin·t (Cout·t) apart plus 8 floats: a transform's last vector of a
+            // row may run past it (into rows written later, or this gap), and M is read 8 past its end.
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: slots * (cin * capacity + 8))  // [S, Cin, t]
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: slots * cout * capacity + 8)  // [S, Cout, t]
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 16 * lane)
             defer { v.deallocate(); m.deallocate(); scratch.deallocate() }
             while true {
                 let band = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard band < bands else { break }
                 let ty0 = band * bandRows, rows = min(bandRows, tilesY - ty0), tiles = rows * tilesX
+                let vStride = cin * tiles + 8
                 if upsampled {
                     Self.upsampledInputTiles(input, channels: cin, height: height, width: width, ty0: ty0, rows: rows,
-                                             v: v, scratch: scratch)
+                                             v: v, slotStride: vStride, scratch: scratch)
                 } else {
                     Self.inputTiles(input, channels: cin, height: height, width: width, tilesX: tilesX, ty0: ty0,
-                                    rows: rows, v: v, scratch: scratch)
+                                    rows: rows, v: v, slotStride: vStride, scratch: scratch)
                 }
                 for (s, k) in components.enumerated() {
                     // M_k[Cout, t] = U_k[Cout, Cin] · V_k[Cin, t]
-                    sgemm(m: cout, n: tiles, k: cin, a: u.p + k * cout * cin, lda: cin, b: v + s * cin * tiles, ldb: tiles,
+                    sgemm(m: cout, n: tiles, k: cin, a: u.p + k * cout * cin, lda: cin, b: v + s * vStride, ldb: tiles,
                           transposeB: false, c: m + s * cout * tiles, ldc: tiles, precision: precision)
                 }
                 Self.outputTiles(m, channels: cout, tiles: tiles, upsampled: upsampled, bias: bias, outHeight: outH,
@@ -103,41 +107,62 @@ extension Conv2D {
         }
     }
 
-    /// V[k][ci][t] = (Bᵀ d B)[i][j] for the 4×4 patch d at input rows 2ty−1 … 2ty+2 and columns
-    /// 2tx−1 … 2tx+2 (zero outside) of tile t = (ty − ty0)·Tx + tx, over tile rows ty0 ..< ty0+rows.
-    /// `scratch` holds 8 rows of 2·Tx + 4.
+    /// The length of a scratch row for `n` tiles across: whole vectors of 8 and room to read 2 past them.
+    static func scratchRow(_ n: Int) -> Int { (n / 8 + 3) * 8 }
+
+    @inline(__always) static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func store8(_ x: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD8<Float>.self)
+    }
+
+    /// V[s = k][ci][t] = (Bᵀ d B)[i][j] for the 4×4 patch d at input rows 2ty−1 … 2ty+2 and
+    /// columns 2tx−1 … 2tx+2 (zero outside) of tile t = (ty − ty0)·Tx + tx, over tile rows
+    /// ty0 ..< ty0+rows; slots `slotStride` apart. The patch's columns are kept split into even
+    /// and odd ones (ev[j] = column 2j−1, od[j] = column 2j), so that tile tx reads ev[tx],
+    /// od[tx], ev[tx+1], od[tx+1]: contiguous vectors. `scratch` holds 16 `scratchRow(Tx)`.
     static func inputTiles(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, tilesX: Int,
-                           ty0: Int, rows: Int, v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+                           ty0: Int, rows: Int, v: UnsafeMutablePointer<Float>, slotStride: Int,
+                           scratch: UnsafeMutablePointer<Float>) {
         let tiles = rows * tilesX
-        let pw = 2 * tilesX + 4  // padded row: column c at index c + 1
-        let d = scratch, e = scratch + 4 * pw  // d: 4 padded input rows; e: Bᵀ·d, 4 rows
+        let lane = scratchRow(tilesX)
+        let evens = width / 2, odds = (width + 1) / 2  // columns 1, 3, … (ev[1...]) and 0, 2, … (od)
+        // ev, od of the 4 patch rows, then of the 4 rows of Bᵀ·d.
+        let d = scratch, e = scratch + 8 * lane
         for ci in 0..<channels {
             let plane = input + ci * height * width
             for r in 0..<rows {
                 let ty = ty0 + r
                 for q in 0..<4 {
-                    let row = d + q * pw, y = 2 * ty - 1 + q
-                    row.update(repeating: 0, count: pw)
-                    if y >= 0 && y < height { (row + 1).update(from: plane + y * width, count: width) }
+                    let ev = d + 2 * q * lane, od = ev + lane, y = 2 * ty - 1 + q
+                    ev.update(repeating: 0, count: 2 * lane)
+                    guard y >= 0 && y < height else { continue }
+                    let row = plane + y * width
+                    for j in 0..<evens { ev[j &+ 1] = row[2 &* j &+ 1] }
+                    for j in 0..<odds { od[j] = row[2 &* j] }
                 }
-                let (d0, d1, d2, d3) = (d, d + pw, d + 2 * pw, d + 3 * pw)
-                let (e0, e1, e2, e3) = (e, e + pw, e + 2 * pw, e + 3 * pw)
-                for x in 0..<pw {
-                    e0[x] = d0[x] - d2[x]
-                    e1[x] = d1[x] + d2[x]
-                    e2[x] = d2[x] - d1[x]
-                    e3[x] = d1[x] - d3[x]
+                // Bᵀ·d, on the even and odd columns alike (2·lane floats per row).
+                let (d0, d1, d2, d3) = (d, d + 2 * lane, d + 4 * lane, d + 6 * lane)
+                let (e0, e1, e2, e3) = (e, e + 2 * lane, e + 4 * lane, e + 6 * lane)
+                for x in stride(from: 0, to: 2 * lane, by: 8) {
+                    let a = load8(d0 + x), b = load8(d1 + x), c = load8(d2 + x), dd = load8(d3 + x)
+                    store8(a - c, e0 + x)
+                    store8(b + c, e1 + x)
+                    store8(c - b, e2 + x)
+                    store8(b - dd, e3 + x)
                 }
+                // (Bᵀ·d)·B along the columns.
                 for i in 0..<4 {
-                    let ei = e + i * pw
-                    let out = v + ((4 * i) * channels + ci) * tiles + r * tilesX
-                    let stride = channels * tiles  // between components
-                    for tx in 0..<tilesX {
-                        let a = ei[2 * tx], b = ei[2 * tx + 1], c = ei[2 * tx + 2], dd = ei[2 * tx + 3]
-                        out[tx] = a - c
-                        out[stride + tx] = b + c
-                        out[2 * stride + tx] = c - b
-                        out[3 * stride + tx] = b - dd
+                    let ev = e + 2 * i * lane, od = ev + lane
+                    let out = v + 4 * i * slotStride + ci * tiles + r * tilesX
+                    for tx in stride(from: 0, to: tilesX, by: 8) {
+                        let a = load8(ev + tx), b = load8(od + tx), c = load8(ev + tx + 1), dd = load8(od + tx + 1)
+                        store8(a - c, out + tx)
+                        store8(b + c, out + slotStride + tx)
+                        store8(c - b, out + 2 * slotStride + tx)
+                        store8(b - dd, out + 3 * slotStride + tx)
                     }
                 }
             }
@@ -147,37 +172,38 @@ extension Conv2D {
     /// The 9 nonzero components of the tiles of the input's virtual 2× enlargement: tile (ty, tx)
     /// (Tx = W) has rows s(ty−1), s(ty), s(ty), s(ty+1) of the source, so `Bᵀ d` has rows
     /// s(ty−1) − s(ty), 2·s(ty), 0, s(ty) − s(ty+1), and likewise along the columns.
-    /// V [9, Cin, t] in the slot order of `upsampledComponents`.
+    /// V [9, Cin, t] in the slot order of `upsampledComponents`, slots `slotStride` apart.
     static func upsampledInputTiles(_ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int,
-                                    ty0: Int, rows: Int, v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+                                    ty0: Int, rows: Int, v: UnsafeMutablePointer<Float>, slotStride: Int,
+                                    scratch: UnsafeMutablePointer<Float>) {
         let tiles = rows * width
-        let pw = width + 2  // padded source row: column c at index c + 1
-        let d = scratch, e = scratch + 3 * pw  // d: source rows ty−1, ty, ty+1; e: the 3 nonzero rows of Bᵀ·d
-        let stride = channels * tiles  // between slots
+        let lane = scratchRow(width)  // padded source row: column c at index c + 1
+        let d = scratch, e = scratch + 3 * lane  // d: source rows ty−1, ty, ty+1; e: the 3 nonzero rows of Bᵀ·d
         for ci in 0..<channels {
             let plane = input + ci * height * width
             for r in 0..<rows {
                 let ty = ty0 + r
                 for q in 0..<3 {
-                    let row = d + q * pw, y = ty - 1 + q
-                    row.update(repeating: 0, count: pw)
+                    let row = d + q * lane, y = ty - 1 + q
+                    row.update(repeating: 0, count: lane)
                     if y >= 0 && y < height { (row + 1).update(from: plane + y * width, count: width) }
                 }
-                let (d0, d1, d2) = (d, d + pw, d + 2 * pw)
-                let (e0, e1, e3) = (e, e + pw, e + 2 * pw)
-                for x in 0..<pw {
-                    e0[x] = d0[x] - d1[x]
-                    e1[x] = 2 * d1[x]
-                    e3[x] = d1[x] - d2[x]
+                let (d0, d1, d2) = (d, d + lane, d + 2 * lane)
+                let (e0, e1, e3) = (e, e + lane, e + 2 * lane)
+                for x in stride(from: 0, to: lane, by: 8) {
+                    let a = load8(d0 + x), b = load8(d1 + x), c = load8(d2 + x)
+                    store8(a - b, e0 + x)
+                    store8(b + b, e1 + x)
+                    store8(b - c, e3 + x)
                 }
                 for n in 0..<3 {
-                    let ei = e + n * pw  // e0, e1, e3
-                    let out = v + (3 * n * channels + ci) * tiles + r * width
-                    for tx in 0..<width {
-                        let a = ei[tx], b = ei[tx + 1], c = ei[tx + 2]
-                        out[tx] = a - b
-                        out[stride + tx] = 2 * b
-                        out[2 * stride + tx] = b - c
+                    let ei = e + n * lane  // e0, e1, e3
+                    let out = v + 3 * n * slotStride + ci * tiles + r * width
+                    for tx in stride(from: 0, to: width, by: 8) {
+                        let a = load8(ei + tx), b = load8(ei + tx + 1), c = load8(ei + tx + 2)
+                        store8(a - b, out + tx)
+                        store8(b + b, out + slotStride + tx)
+                        store8(b - c, out + 2 * slotStride + tx)
                     }
                 }
             }
@@ -185,53 +211,64 @@ extension Conv2D {
     }
 
     /// output rows 2ty, 2ty+1 (those < Ho) of tile rows ty0 ..< ty0+rows (=, or += when accumulate)
-    /// `Aᵀ m A + bias` with m[k] = M[s][co][t]; components i = 2 or j = 2 absent when `upsampled`.
+    /// `Aᵀ m A + bias` with m[k] = M[s][co][t] (slots Cout·t apart, readable 8 floats past the
+    /// end); components i = 2 or j = 2 absent when `upsampled`. `scratch` holds 4 `scratchRow(Tx)`.
     static func outputTiles(_ m: UnsafePointer<Float>, channels: Int, tiles: Int, upsampled: Bool,
                             bias: UnsafePointer<Float>, outHeight: Int, outWidth: Int, tilesX: Int, ty0: Int,
                             rows: Int, output: UnsafeMutablePointer<Float>, accumulate: Bool,
                             scratch: UnsafeMutablePointer<Float>) {
         let stride = channels * tiles  // between slots
-        let y0 = scratch, y1 = scratch + 2 * tilesX  // two output rows of 2·Tx
+        let lane = scratchRow(tilesX)
+        // y[2i + j] [Tx]: output pixel (2ty + i, 2tx + j) of each tile of the row.
+        let y00 = scratch, y01 = scratch + lane, y10 = scratch + 2 * lane, y11 = scratch + 3 * lane
+        let pairs = outWidth / 2
         for co in 0..<channels {
             let b = bias[co]
             for r in 0..<rows {
                 let mk = m + co * tiles + r * tilesX
+                @inline(__always) func ld(_ s: Int, _ tx: Int) -> SIMD8<Float> { load8(mk + s * stride + tx) }
                 if upsampled {
-                    for tx in 0..<tilesX {
-                        let m00 = mk[tx], m01 = mk[stride + tx], m03 = mk[2 * stride + tx]
-                        let m10 = mk[3 * stride + tx], m11 = mk[4 * stride + tx], m13 = mk[5 * stride + tx]
-                        let m30 = mk[6 * stride + tx], m31 = mk[7 * stride + tx], m33 = mk[8 * stride + tx]
+                    for tx in Swift.stride(from: 0, to: tilesX, by: 8) {
                         // Aᵀ m: rows m0· + m1· and m1· − m3·; then the same along the columns.
-                        let r00 = m00 + m10, r01 = m01 + m11, r03 = m03 + m13
-                        let r10 = m10 - m30, r11 = m11 - m31, r13 = m13 - m33
-                        y0[2 * tx] = r00 + r01
-                        y0[2 * tx + 1] = r01 - r03
-                        y1[2 * tx] = r10 + r11
-                        y1[2 * tx + 1] = r11 - r13
+                        let (m10, m11, m13) = (ld(3, tx), ld(4, tx), ld(5, tx))
+                        let r00 = ld(0, tx) + m10, r01 = ld(1, tx) + m11, r03 = ld(2, tx) + m13
+                        let r10 = m10 - ld(6, tx), r11 = m11 - ld(7, tx), r13 = m13 - ld(8, tx)
+                        store8(r00 + r01, y00 + tx)
+                        store8(r01 - r03, y01 + tx)
+                        store8(r10 + r11, y10 + tx)
+                        store8(r11 - r13, y11 + tx)
                     }
                 } else {
-                    for tx in 0..<tilesX {
-                        let m00 = mk[tx], m01 = mk[stride + tx], m02 = mk[2 * stride + tx], m03 = mk[3 * stride + tx]
-                        let m10 = mk[4 * stride + tx], m11 = mk[5 * stride + tx], m12 = mk[6 * stride + tx], m13 = mk[7 * stride + tx]
-                        let m20 = mk[8 * stride + tx], m21 = mk[9 * stride + tx], m22 = mk[10 * stride + tx], m23 = mk[11 * stride + tx]
-                        let m30 = mk[12 * stride + tx], m31 = mk[13 * stride + tx], m32 = mk[14 * stride + tx], m33 = mk[15 * stride + tx]
+                    for tx in Swift.stride(from: 0, to: tilesX, by: 8) {
                         // Aᵀ m: rows m0· + m1· + m2· and m1· − m2· − m3·; then the same along the columns.
-                        let r00 = m00 + m10 + m20, r01 = m01 + m11 + m21, r02 = m02 + m12 + m22, r03 = m03 + m13 + m23
-                        let r10 = m10 - m20 - m30, r11 = m11 - m21 - m31, r12 = m12 - m22 - m32, r13 = m13 - m23 - m33
-                        y0[2 * tx] = r00 + r01 + r02
-                        y0[2 * tx + 1] = r01 - r02 - r03
-                        y1[2 * tx] = r10 + r11 + r12
-                        y1[2 * tx + 1] = r11 - r12 - r13
+                        let (m10, m11, m12, m13) = (ld(4, tx), ld(5, tx), ld(6, tx), ld(7, tx))
+                        let (m20, m21, m22, m23) = (ld(8, tx), ld(9, tx), ld(10, tx), ld(11, tx))
+                        let r00 = ld(0, tx) + m10 + m20, r01 = ld(1, tx) + m11 + m21
+                        let r02 = ld(2, tx) + m12 + m22, r03 = ld(3, tx) + m13 + m23
+                        let r10 = m10 - m20 - ld(12, tx), r11 = m11 - m21 - ld(13, tx)
+                        let r12 = m12 - m22 - ld(14, tx), r13 = m13 - m23 - ld(15, tx)
+                        store8(r00 + r01 + r02, y00 + tx)
+                        store8(r01 - r02 - r03, y01 + tx)
+                        store8(r10 + r11 + r12, y10 + tx)
+                        store8(r11 - r12 - r13, y11 + tx)
                     }
                 }
                 let oy = 2 * (ty0 + r)
                 for dy in 0..<min(2, outHeight - oy) {
-                    let src = dy == 0 ? y0 : y1
+                    let (left, right) = dy == 0 ? (y00, y01) : (y10, y11)
                     let dst = output + (co * outHeight + oy + dy) * outWidth
                     if accumulate {
-                        for x in 0..<outWidth { dst[x] += src[x] + b }
+                        for tx in 0..<pairs {
+                            dst[2 &* tx] += left[tx] + b
+                            dst[2 &* tx &+ 1] += right[tx] + b
+                        }
+                        if outWidth & 1 == 1 { dst[outWidth - 1] += left[pairs] + b }
                     } else {
-                        for x in 0..<outWidth { dst[x] = src[x] + b }
+                        for tx in 0..<pairs {
+                            dst[2 &* tx] = left[tx] + b
+                            dst[2 &* tx &+ 1] = right[tx] + b
+                        }
+                        if outWidth & 1 == 1 { dst[outWidth - 1] = left[pairs] + b }
                     }
                 }
             }

@@ -22,6 +22,9 @@ struct BenchVAE: ParsableCommand {
     @Option(help: "Picture size WIDTHxHEIGHT (multiples of 8; the latent is 1/8 of it).") var size: ImageSize = ImageSize(argument: "512x512")!
     @Option(help: "Decodes with each algorithm (alternated; best and median reported).") var runs = 2
     @Flag(help: "Print one JSON object instead of text.") var json = false
+    @Option(help: ArgumentHelp("Time one 3×3 conv instead: CIN,COUT,H,W (input size), with ',up' for the fused 2× upsample.",
+                               valueName: "cin,cout,h,w[,up]"))
+    var layer: String?
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -29,10 +32,51 @@ struct BenchVAE: ParsableCommand {
             throw ValidationError("--size needs multiples of 8 (got \(size.width)x\(size.height))")
         }
         guard runs >= 1, runs <= 100 else { throw ValidationError("--runs must be 1…100 (got \(runs))") }
+        if let layer, layerShape(layer) == nil {
+            throw ValidationError("--layer takes CIN,COUT,H,W with positive sizes, optionally ',up' (got \(layer))")
+        }
+    }
+
+    func layerShape(_ text: String) -> (cin: Int, cout: Int, h: Int, w: Int, upsampled: Bool)? {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 4 || (parts.count == 5 && parts[4] == "up") else { return nil }
+        let n = parts.prefix(4).compactMap { Int($0) }
+        guard n.count == 4, n.allSatisfy({ $0 >= 1 && $0 <= 4096 }) else { return nil }
+        return (n[0], n[1], n[2], n[3], parts.count == 5)
+    }
+
+    /// One conv's forward, Winograd and im2col alternately (median milliseconds of each).
+    func runLayer(_ s: (cin: Int, cout: Int, h: Int, w: Int, upsampled: Bool)) {
+        let store = ParameterStore()
+        let conv = Conv2D(store, "conv", in: s.cin, out: s.cout, kernel: 3)
+        store.fill { _, shape in Noise.uniform(shape: shape, bound: 1 / Float(9 * s.cin).squareRoot(), seed: 42, stream: UInt64(shape.count)) }
+        let ctx = ForwardContext(store: store, precision: compute.precision)
+        let input = FloatBuffer(Noise.gaussian(shape: [s.cin, s.h, s.w], seed: 1))
+        let k = s.upsampled ? 2 : 1
+        let output = FloatBuffer(s.cout * s.h * s.w * k * k)
+        var ms: [ConvolutionAlgorithm: [Double]] = [:]
+        for _ in 0..<(runs + 1) {
+            for a in ConvolutionAlgorithm.allCases {
+                let t = measureSeconds {
+                    conv.forward(ctx, input: input.p, height: s.h, width: s.w, upsampled: s.upsampled, output: output.p, algorithm: a)
+                }
+                ms[a, default: []].append(t * 1000)
+            }
+        }
+        let median = { (a: ConvolutionAlgorithm) in Array(ms[a]!.dropFirst()).sorted()[runs / 2] }
+        let nominal = 2 * conv.multiplyAdds(height: s.h * k, width: s.w * k)
+        print("conv \(s.cin)→\(s.cout) at \(s.h)×\(s.w)\(s.upsampled ? " upsampled 2×" : ""), \(Parallel.threadCount) threads, load \(loadAverage())")
+        for a in ConvolutionAlgorithm.allCases {
+            let executed = 2 * conv.executedMultiplyAdds(height: s.h * k, width: s.w * k, upsampled: s.upsampled, algorithm: a)
+            print(String(format: "  %-8@ %8.2f ms median → %6.1f GFLOP/s effective, products %.1f GFLOP/s", a.rawValue as NSString,
+                         median(a), nominal / median(a) / 1e6, executed / median(a) / 1e6))
+        }
+        print(String(format: "  im2col / Winograd: %.2f×", median(.im2col) / median(.winograd)))
     }
 
     func run() throws {
         compute.apply()
+        if let layer, let shape = layerShape(layer) { return runLayer(shape) }
         let loadBefore = loadAverage()
         let decoder = try VAEDecoder(config: SD3Family.vaeConfig, precision: compute.precision)
         var stream: UInt64 = 0

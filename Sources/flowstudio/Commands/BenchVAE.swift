@@ -25,6 +25,7 @@ struct BenchVAE: ParsableCommand {
     @Option(help: ArgumentHelp("Time one 3×3 conv instead: CIN,COUT,H,W (input size), with ',up' for the fused 2× upsample.",
                                valueName: "cin,cout,h,w[,up]"))
     var layer: String?
+    @Option(help: "Time only this algorithm (winograd or im2col; for profiling).") var only: ConvolutionAlgorithm?
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -88,7 +89,7 @@ struct BenchVAE: ParsableCommand {
         }
         let (h, w) = (size.height / 8, size.width / 8)
         let latents = Noise.gaussian(shape: [1, decoder.config.latentChannels, h, w], seed: 1)
-        let algorithms: [ConvolutionAlgorithm] = [.winograd, .im2col]
+        let algorithms: [ConvolutionAlgorithm] = only.map { [$0] } ?? [.winograd, .im2col]
         var seconds: [ConvolutionAlgorithm: [Double]] = [:]
         var pictures: [ConvolutionAlgorithm: Tensor] = [:]
         for run in 0..<runs {
@@ -106,6 +107,11 @@ struct BenchVAE: ParsableCommand {
         let best = { (a: ConvolutionAlgorithm) in seconds[a]!.min()! }
         let median = { (a: ConvolutionAlgorithm) in seconds[a]!.sorted()[seconds[a]!.count / 2] }
         let executed = { (a: ConvolutionAlgorithm) in decoder.decodeFLOPs(latentHeight: h, latentWidth: w, executedBy: a) }
+        if only != nil {
+            let a = algorithms[0]
+            print(String(format: "%@: %.2f s median → %.1f GFLOP/s effective", a.rawValue, median(a), nominal / median(a) / 1e9))
+            return
+        }
         let ratio = median(.im2col) / median(.winograd)
         let (p, q) = (pictures[.winograd]!, pictures[.im2col]!)
         let difference = zip(p.scalars, q.scalars).map { abs($0 - $1) }.max() ?? 0
@@ -148,3 +154,5 @@ struct BenchVAE: ParsableCommand {
         return text.split(separator: " ").prefix(3).compactMap { Double($0) }
     }
 }
+
+extension ConvolutionAlgorithm: ExpressibleByArgument {}

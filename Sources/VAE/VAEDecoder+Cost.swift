@@ -37,7 +37,7 @@ extension VAEDecoder {
     /// `latentHeight × latentWidth` (batch items run one after the other): the largest set of maps
     /// alive at once — a resnet holds its input, the normalised input and two output-width maps;
     /// an upsample its input and the 4× output; the attention q, k, v and its output — plus each
-    /// thread's band (`Conv2D.bandBytes`: im2col columns, or Winograd's V and M) and Winograd's
+    /// thread's band (Winograd's V and M, 2·`Conv2D.bandBytes`; im2col's columns take half) and Winograd's
     /// transformed weights of the widest conv (16/9 of its weights, made at each call). SD3:
     /// ≈ 2.7 GB at 128×128 (1024²), 0.67 GB at 64×64.
     /// With tiling, the same at one tile (128×128 for SD3) bounds it at any size, plus the output.
@@ -60,6 +60,6 @@ extension VAEDecoder {
         }
         peak = max(peak, (config.blockOutChannels[0] + config.outChannels) * plane)
         let widest = config.blockOutChannels.max() ?? top
-        return 4 * peak + Parallel.threadCount * Conv2D.bandBytes + 4 * 16 * widest * widest
+        return 4 * peak + Parallel.threadCount * 2 * Conv2D.bandBytes + 4 * 16 * widest * widest
     }
 }

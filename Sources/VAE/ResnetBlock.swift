@@ -23,13 +23,14 @@ public struct ResnetBlock: Sendable {
     public var outChannels: Int { conv2.outChannels }
 
     /// `x` [Cin, H, W] → [Cout, H, W]. Holds at most x, one Cin map and two Cout maps at once.
-    public func forward(_ ctx: ForwardContext, _ x: FeatureMap) -> FeatureMap {
+    /// `algorithm` is the 3×3 convs'.
+    public func forward(_ ctx: ForwardContext, _ x: FeatureMap, algorithm: ConvolutionAlgorithm = .winograd) -> FeatureMap {
         let (h, w) = (x.height, x.width)
         let t = FeatureMap(uninitializedChannels: outChannels, height: h, width: w)  // [Cout, H, W]
         do {
             let a = FeatureMap(uninitializedChannels: inChannels, height: h, width: w)  // [Cin, H, W]
             norm1.forward(ctx, input: x.pointer, plane: x.plane, output: a.pointer, silu: true)
-            conv1.forward(ctx, input: a.pointer, height: h, width: w, output: t.pointer)
+            conv1.forward(ctx, input: a.pointer, height: h, width: w, output: t.pointer, algorithm: algorithm)
         }
         norm2.forward(ctx, input: t.pointer, plane: t.plane, output: t.pointer, silu: true)
         let out = FeatureMap(uninitializedChannels: outChannels, height: h, width: w)  // [Cout, H, W]
@@ -38,7 +39,8 @@ public struct ResnetBlock: Sendable {
         } else {
             out.pointer.update(from: x.pointer, count: x.buffer.count)
         }
-        conv2.forward(ctx, input: t.pointer, height: h, width: w, output: out.pointer, accumulate: true)
+        conv2.forward(ctx, input: t.pointer, height: h, width: w, output: out.pointer, accumulate: true,
+                      algorithm: algorithm)
         return out
     }
 

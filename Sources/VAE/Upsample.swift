@@ -1,8 +1,8 @@
 import FlowCore
 
 /// diffusers' `Upsample2D` with a conv (`upsamplers.0`; LDM `upsample`): nearest-neighbour 2×
-/// enlargement, then a 3×3 conv (`conv`). The enlargement is fused into the conv's im2col, so the
-/// 4× larger input map is never made.
+/// enlargement, then a 3×3 conv (`conv`). The enlargement is fused into the conv (its Winograd
+/// tiles or im2col read the input as if enlarged), so the 4× larger input map is never made.
 public struct Upsample: Sendable {
     public let conv: Conv2D
 
@@ -11,9 +11,10 @@ public struct Upsample: Sendable {
     }
 
     /// `x` [C, H, W] → [C, 2H, 2W].
-    public func forward(_ ctx: ForwardContext, _ x: FeatureMap) -> FeatureMap {
+    public func forward(_ ctx: ForwardContext, _ x: FeatureMap, algorithm: ConvolutionAlgorithm = .winograd) -> FeatureMap {
         let out = FeatureMap(uninitializedChannels: conv.outChannels, height: 2 * x.height, width: 2 * x.width)
-        conv.forward(ctx, input: x.pointer, height: x.height, width: x.width, upsampled: true, output: out.pointer)
+        conv.forward(ctx, input: x.pointer, height: x.height, width: x.width, upsampled: true, output: out.pointer,
+                     algorithm: algorithm)
         return out
     }
 }

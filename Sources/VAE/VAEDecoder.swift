@@ -25,6 +25,9 @@ public final class VAEDecoder: @unchecked Sendable {
     public let store: ParameterStore
     /// The arithmetic of the large products (float32 unless asked).
     public let precision: MatrixPrecision
+    /// How the 3×3 convs run: Winograd (the default) or im2col (its plain twin, for tests and
+    /// `flowstudio bench vae`). Set it between decodes, never during one.
+    public var convolution: ConvolutionAlgorithm = .winograd
     public let postQuantConv: Conv2D?
     public let convIn: Conv2D
     public let midResnets: [ResnetBlock]
@@ -89,7 +92,7 @@ public final class VAEDecoder: @unchecked Sendable {
     /// The decoder network (diffusers' `Decoder.forward`, after `post_quant_conv`) on one latent
     /// already in the VAE's space: `z` [Clatent, h, w] → [3, 8h, 8w].
     public func forward(_ z: FeatureMap) -> FeatureMap {
-        let ctx = context
+        let ctx = context, algorithm = convolution
         var x = z
         if let postQuantConv {
             let y = FeatureMap(uninitializedChannels: postQuantConv.outChannels, height: x.height, width: x.width)
@@ -98,19 +101,19 @@ public final class VAEDecoder: @unchecked Sendable {
         }
         do {
             let y = FeatureMap(uninitializedChannels: convIn.outChannels, height: x.height, width: x.width)
-            convIn.forward(ctx, input: x.pointer, height: x.height, width: x.width, output: y.pointer)
+            convIn.forward(ctx, input: x.pointer, height: x.height, width: x.width, output: y.pointer, algorithm: algorithm)
             x = y
         }
-        x = midResnets[0].forward(ctx, x)
+        x = midResnets[0].forward(ctx, x, algorithm: algorithm)
         if let midAttention { x = midAttention.forward(ctx, x) }
-        x = midResnets[1].forward(ctx, x)
+        x = midResnets[1].forward(ctx, x, algorithm: algorithm)
         for block in upBlocks {
-            for resnet in block.resnets { x = resnet.forward(ctx, x) }
-            if let upsample = block.upsample { x = upsample.forward(ctx, x) }
+            for resnet in block.resnets { x = resnet.forward(ctx, x, algorithm: algorithm) }
+            if let upsample = block.upsample { x = upsample.forward(ctx, x, algorithm: algorithm) }
         }
         normOut.forward(ctx, input: x.pointer, plane: x.plane, output: x.pointer, silu: true)
         let out = FeatureMap(uninitializedChannels: convOut.outChannels, height: x.height, width: x.width)
-        convOut.forward(ctx, input: x.pointer, height: x.height, width: x.width, output: out.pointer)
+        convOut.forward(ctx, input: x.pointer, height: x.height, width: x.width, output: out.pointer, algorithm: algorithm)
         return out
     }
 

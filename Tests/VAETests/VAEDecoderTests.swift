@@ -174,6 +174,9 @@ import Testing
         let decoder = try VAEDecoder(config: .sd3)
         let flops = decoder.decodeFLOPs(latentHeight: 64, latentWidth: 64)
         #expect(abs(flops / 1e12 - 2.52) < 0.01, "\(flops / 1e12) TFLOP")
+        // Winograd F(2×2, 3×3): 16/36 of the 3×3 convs' products, 9/36 for the fused upsamples.
+        let winograd = decoder.decodeFLOPs(latentHeight: 64, latentWidth: 64, executedBy: .winograd)
+        #expect(abs(winograd / 1e12 - 1.025) < 0.005, "\(winograd / 1e12) TFLOP")
         let bytes = Double(decoder.activationBytes(latentHeight: 128, latentWidth: 128))
         #expect(bytes > 2.5e9 && bytes < 3e9, "\(bytes / 1e9) GB")
     }

@@ -19,37 +19,40 @@ import Testing
         return (conv, ForwardContext(store: store), w, b)
     }
 
-    @Test(arguments: [3, 1]) func convMatchesPlainLoops(kernel: Int) {
+    @Test(arguments: [3, 1], ConvolutionAlgorithm.allCases) func convMatchesPlainLoops(kernel: Int, algorithm: ConvolutionAlgorithm) {
         var rng = SplitMix64(seed: 7)
         let (layer, ctx, w, b) = conv(5, 6, kernel: kernel, &rng)
         let x = random([2, 5, 7, 9], &rng)
         let reference = naiveConv2D(x, weight: w, bias: b)
-        // One band, and one output row per band (many bands taken by the threads in turn).
+        // One band, and one output row (im2col) or tile row (Winograd) per band (many bands taken
+        // by the threads in turn).
         for bandBytes in [Conv2D.bandBytes, 1] {
-            let closeness = compare(layer(ctx, x, bandBytes: bandBytes), reference, relative: 1e-5)
-            #expect(closeness.ok, "\(kernel)×\(kernel), band \(bandBytes): \(closeness)")
+            let closeness = compare(layer(ctx, x, algorithm: algorithm, bandBytes: bandBytes), reference, relative: 1e-5)
+            #expect(closeness.ok, "\(kernel)×\(kernel) \(algorithm), band \(bandBytes): \(closeness)")
         }
     }
 
-    @Test func fusedUpsampleMatchesUpsampleThenConv() {
+    @Test(arguments: ConvolutionAlgorithm.allCases) func fusedUpsampleMatchesUpsampleThenConv(algorithm: ConvolutionAlgorithm) {
         var rng = SplitMix64(seed: 8)
         let (layer, ctx, w, b) = conv(4, 3, kernel: 3, &rng)
         let x = random([1, 4, 5, 6], &rng)
         let reference = naiveConv2D(naiveUpsampleNearest2x(x), weight: w, bias: b)
-        for bandBytes in [Conv2D.bandBytes, 3 * 4 * 36 * 12] {  // whole map; bands of 3 rows
-            let closeness = compare(layer(ctx, x, upsampled: true, bandBytes: bandBytes), reference, relative: 1e-5)
-            #expect(closeness.ok, "band \(bandBytes): \(closeness)")
+        for bandBytes in [Conv2D.bandBytes, 3 * 4 * 36 * 12, 1] {  // whole map; bands of 3 rows; 1 row
+            let closeness = compare(layer(ctx, x, upsampled: true, algorithm: algorithm, bandBytes: bandBytes), reference,
+                                    relative: 1e-5)
+            #expect(closeness.ok, "\(algorithm), band \(bandBytes): \(closeness)")
         }
     }
 
-    @Test func convAccumulatesIntoTheOutput() {
+    @Test(arguments: ConvolutionAlgorithm.allCases) func convAccumulatesIntoTheOutput(algorithm: ConvolutionAlgorithm) {
         var rng = SplitMix64(seed: 9)
         let (layer, ctx, w, b) = conv(3, 2, kernel: 3, &rng)
         let x = random([1, 3, 4, 5], &rng), prior = random([1, 2, 4, 5], &rng)
         var out = prior
         x.scalars.withUnsafeBufferPointer { px in
             out.scalars.withUnsafeMutableBufferPointer { po in
-                layer.forward(ctx, input: px.baseAddress!, height: 4, width: 5, output: po.baseAddress!, accumulate: true)
+                layer.forward(ctx, input: px.baseAddress!, height: 4, width: 5, output: po.baseAddress!, accumulate: true,
+                              algorithm: algorithm)
             }
         }
         var reference = naiveConv2D(x, weight: w, bias: b)

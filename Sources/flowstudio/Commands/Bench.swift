@@ -10,7 +10,7 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (each prints its configuration, threads and a baseline from the same run).",
-        subcommands: [BenchForward.self, BenchSample.self, BenchTrain.self, BenchGenerate.self])
+        subcommands: [BenchForward.self, BenchSample.self, BenchTrain.self, BenchGenerate.self, BenchVAE.self])
 }
 
 /// The shape of a randomly initialised MM-DiT to benchmark.

@@ -6,7 +6,8 @@ import FlowCore
 public struct SD3ComponentWeights: @unchecked Sendable {
     /// Which component.
     public let component: SD3Component
-    /// The tensors, under canonical names, read as Float32 on demand.
+    /// The tensors, under canonical names, read on demand (as Float32, or as their 16-bit bits
+    /// for a store that keeps half-precision matrices).
     public let weights: TensorProvider
     /// The layout of `weights`' names.
     public let layout: SD3WeightLayout
@@ -30,5 +31,31 @@ public struct SD3ComponentWeights: @unchecked Sendable {
     /// The number of stored elements, from the headers (no data read).
     public var elementCount: Int {
         weights.tensorNames.reduce(0) { $0 + (weights.tensorShape($1)?.reduce(1, *) ?? 0) }
+    }
+
+    /// How the component's model is told to hold its matrices: the MM-DiT keeps its linear
+    /// weights in the file's 16-bit dtype; the encoders and the VAE are float32.
+    public static func matrixStorage(_ component: SD3Component) -> MatrixStorage {
+        component == .transformer ? .asStored : .float32
+    }
+
+    /// Whether some weight matrix (a `.weight` of rank ≥ 2, which the models read through
+    /// `Linear`) would be held in 16 bits (`matrixStorage`), from the headers.
+    public var hasHalfMatrices: Bool {
+        Self.matrixStorage(component) == .asStored && weights.tensorNames.contains { isHalfMatrix($0) }
+    }
+
+    /// The bytes the loaded model holds, from the headers (no data read): 2 per element of the
+    /// matrices kept in 16 bits (`matrixStorage`: every `.weight` of rank ≥ 2 the file stores in
+    /// BF16 / F16 / F8, which for the MM-DiT are exactly its `Linear` weights), 4 for the rest.
+    public var heldBytes: Int {
+        weights.tensorNames.reduce(0) { total, name in
+            let count = weights.tensorShape(name)?.reduce(1, *) ?? 0
+            return total + count * (Self.matrixStorage(component) == .asStored && isHalfMatrix(name) ? 2 : 4)
+        }
+    }
+
+    private func isHalfMatrix(_ name: String) -> Bool {
+        name.hasSuffix(".weight") && (weights.tensorShape(name)?.count ?? 0) >= 2 && weights.halfStorage(name) != nil
     }
 }

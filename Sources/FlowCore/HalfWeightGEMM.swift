@@ -5,16 +5,20 @@ import CBFloat16
 
 /// `C[M, N] = A[M, K]·Wᵀ + beta·C` where the weight `W` [N, K] is held in 16 bits (`storage`
 /// `.bfloat16` or `.float16`, rows contiguous): the product of `Linear.forward` over a matrix
-/// kept as its file stores it.
+/// kept as its file stores it. The widening is exact (a 16-bit shift for bfloat16, F16C
+/// `vcvtph2ps` for float16), so the result is the float32 product over the file's values.
 ///
-/// No float32 copy of W is ever made whole: W is walked in blocks of `halfWeightBlockRows` rows,
-/// each widened (exactly: a 16-bit shift for bfloat16, F16C `vcvtph2ps` for float16) into a
-/// per-thread float32 scratch of NB·K values, which one single-threaded product (OpenBLAS
-/// `sgemm`, or the bfloat16 kernel under `precision` `.bfloat16`) multiplies into the block's
-/// columns of C. The blocks are split over `Parallel.threadCount` threads in contiguous runs,
-/// one scratch per run, as `sgemm` splits its columns. The widening costs NB·K conversions per
-/// M·NB·K multiply-adds: nothing for the MM-DiT's thousands of rows, and for a few rows (the
-/// modulation, batch 1–2) it replaces reading twice as many bytes of float32 weights.
+/// Never more than one matrix is widened, and only for the duration of the call:
+/// - Many rows (M ≥ `halfWeightWholeMatrixRows`, the MM-DiT's token streams): W is widened
+///   whole into a float32 scratch (in parallel), then `sgemm` runs exactly as it does over
+///   float32 weights (same blocking, same threads, `precision` honoured). The widening reads
+///   N·K·2 bytes and writes N·K·4 once per M·N·K multiply-adds: about 1% of the product at
+///   M = 2048. (Widening per block of rows instead made OpenBLAS pack A once per block: 10–40%
+///   slower on these shapes, measured.)
+/// - Few rows (the modulation and embedding MLPs, batch 1–2, memory-bound): W is walked in
+///   blocks of `smallRowsBlock` rows split over the threads, each widened into a small
+///   per-thread scratch that stays in cache while one single-threaded product reads it, so
+///   the product reads half the bytes float32 weights would take.
 public func halfWeightGEMM(
     m: Int, n: Int, k: Int,
     a: UnsafePointer<Float>, lda: Int,
@@ -24,18 +28,31 @@ public func halfWeightGEMM(
 ) {
     precondition(storage.isHalf, "halfWeightGEMM needs a 16-bit weight")
     guard m > 0, n > 0 else { return }
+    let widen = storage == .bfloat16 ? fs_bf16_to_f32 : fs_f16_to_f32  // exact
     let inside = Parallel.isInsideParallelRegion
+    nonisolated(unsafe) let (a, w, c) = (a, w, c)
+    if m >= halfWeightWholeMatrixRows {
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n * k)         // [N, K]
+        defer { scratch.deallocate() }
+        nonisolated(unsafe) let wide = scratch
+        if inside {
+            widen(w, wide, n * k)
+        } else {
+            Parallel.forEachChunk(n, minChunk: max(1, Parallel.elementwiseGrain / max(k, 1))) { rows in
+                widen(w + rows.lowerBound * k, wide + rows.lowerBound * k, rows.count * k)
+            }
+        }
+        sgemm(m: m, n: n, k: k, a: a, lda: lda, b: scratch, ldb: k, transposeB: true, c: c, ldc: ldc,
+              beta: beta, precision: precision)
+        return
+    }
     let threads = inside ? 1 : Parallel.threadCount
     let work = Double(m) * Double(n) * Double(k)
     let mixed = precision == .bfloat16 && work >= MatrixPrecision.bfloat16MinimumWork
     let serial = mixed ? bfloat16GEMMSerial : sgemmSerial
-    // Few rows: OpenBLAS prefers narrow column blocks (see `sgemm`); many rows: wide ones,
-    // so that each packing of A serves many columns.
-    let nb = min(n, m < 256 ? smallRowsBlock : halfWeightBlockRows)
+    let nb = min(n, smallRowsBlock)
     let blocks = (n + nb - 1) / nb
     let parts = work < 2e6 ? 1 : min(threads, blocks)
-    let widen = storage == .bfloat16 ? fs_bf16_to_f32 : fs_f16_to_f32  // exact
-    nonisolated(unsafe) let (a, w, c) = (a, w, c)
     let run = { (part: Int) in
         let first = part * blocks / parts, last = (part + 1) * blocks / parts
         guard first < last else { return }
@@ -54,9 +71,9 @@ public func halfWeightGEMM(
     }
 }
 
-/// Rows of a 16-bit weight widened at a time when the activations have many rows (256·K floats:
-/// 1.5 MB at K = 1536, within the L2 + L3 share of a core).
-public let halfWeightBlockRows = 256
+/// Rows of activations from which `halfWeightGEMM` widens the whole weight before one `sgemm`
+/// (below it, blocks of rows into a per-thread scratch).
+public let halfWeightWholeMatrixRows = 256
 
 /// The plain-loop twin of `halfWeightGEMM` (test oracle): each weight widened by
 /// `Float16Conversion`, products summed in Double.

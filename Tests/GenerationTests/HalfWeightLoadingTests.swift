@@ -49,4 +49,25 @@ import MMDiT
         let closeness = compare(a, b, relative: 1e-5)
         #expect(closeness.ok, "\(closeness)")
     }
+
+    /// The text encoders of a diffusers folder (CLIP in BF16 / F16, T5 in BF16, sharded) keep
+    /// their linear weights in 16 bits and their tables in float32, holding what the estimate says.
+    @Test func theEncodersKeepTheirFileDType() throws {
+        let folder = try SD3TestFolder()
+        try SD3ModelFilesTests.makeDiffusersFolder(folder)
+        guard case .sd3(let files) = try SD3ModelFiles.locate(SD3ModelPaths(model: folder.url)), let t5Weights = files.t5 else {
+            Issue.record("not an SD3 folder with T5"); return
+        }
+        let clipG = try SD3TextStack.clip(files.clipG, role: .clipG, precision: .float32)
+        let t5 = try SD3TextStack.t5(t5Weights, precision: .float32)
+        for (store, component, matrix, table) in [
+            (clipG.store, files.clipG, "text_model.encoder.layers.0.mlp.fc1.weight", "text_model.embeddings.token_embedding.weight"),
+            (t5.store, t5Weights, "encoder.block.0.layer.1.DenseReluDense.wo.weight", "shared.weight"),
+        ] {
+            #expect(store.halfCount > 0)
+            #expect(store.entries[store.id(matrix)!].storage.isHalf, "\(matrix)")
+            #expect(store.entries[store.id(table)!].storage == .float32, "\(table)")
+            #expect(store.heldBytes == component.heldBytes, "\(component.component): the estimate counts what the model holds")
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import FlowCore
 import MMDiT
+import TextEncoders
 @testable import Generation
 
 /// SD3 MM-DiT weights stored in BF16 / F16 stay in 16 bits when loaded for inference: in both
@@ -58,7 +59,11 @@ import MMDiT
         guard case .sd3(let files) = try SD3ModelFiles.locate(SD3ModelPaths(model: folder.url)), let t5Weights = files.t5 else {
             Issue.record("not an SD3 folder with T5"); return
         }
-        let clipG = try SD3TextStack.clip(files.clipG, role: .clipG, precision: .float32)
+        // The test CLIP is too narrow for its head count to be detected: its config is given.
+        let clipConfig = CLIPTextConfig(vocabSize: 10, hiddenSize: 8, intermediateSize: 16, numAttentionHeads: 1, numHiddenLayers: 1,
+                                        maxPositionEmbeddings: 4, hiddenAct: "gelu", projectionDim: 8)
+        let clipG = try CLIPTextModel(config: clipConfig, weights: files.clipG.weights,
+                                      matrices: SD3ComponentWeights.matrixStorage(files.clipG.component))
         let t5 = try SD3TextStack.t5(t5Weights, precision: .float32)
         for (store, component, matrix, table) in [
             (clipG.store, files.clipG, "text_model.encoder.layers.0.mlp.fc1.weight", "text_model.embeddings.token_embedding.weight"),

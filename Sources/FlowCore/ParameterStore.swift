@@ -164,8 +164,11 @@ public final class ParameterStore: @unchecked Sendable {
         guard let halfStorage else { preconditionFailure("ParameterStore used before allocate()") }
         return halfStorage + entries[id].offset
     }
-    /// The gradient of tensor `id`.
-    public func grad(_ id: Int) -> UnsafeMutablePointer<Float> { grads + entries[id].offset }
+    /// The gradient of tensor `id` (float32 tensors only: training stores are float32).
+    public func grad(_ id: Int) -> UnsafeMutablePointer<Float> {
+        precondition(!entries[id].storage.isHalf, "\(entries[id].name) is held in \(entries[id].storage): no gradient (training needs float32 weights)")
+        return grads + entries[id].offset
+    }
 
     /// The named tensor as a `Tensor` (a copy; 16-bit values widened exactly).
     public func tensor(_ id: Int) -> Tensor {

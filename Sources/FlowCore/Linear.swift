@@ -1,5 +1,9 @@
 /// A fully connected layer `y = x·Wᵀ + b` over tensors of a `ParameterStore`, stored as PyTorch
 /// stores `nn.Linear` (weight [out, in], bias [out]). Forward and backward on raw row buffers.
+///
+/// The weight is declared as a matrix (`declareMatrix`): a store that keeps half-precision
+/// weights may hold it in 16 bits, and `forward` then multiplies it through `halfWeightGEMM`.
+/// Backward needs a float32 weight (training stores are float32).
 public struct Linear: Sendable {
     /// Id of the weight [out, in] (a convolution may store it as [out, C, p, p]).
     public let weight: Int
@@ -13,7 +17,7 @@ public struct Linear: Sendable {
     public init(_ store: ParameterStore, _ prefix: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true,
                 weightShape: [Int]? = nil) {
         precondition((weightShape ?? [outFeatures, inFeatures]).reduce(1, *) == outFeatures * inFeatures)
-        weight = store.declare(prefix + ".weight", weightShape ?? [outFeatures, inFeatures])
+        weight = store.declareMatrix(prefix + ".weight", weightShape ?? [outFeatures, inFeatures])
         self.bias = bias ? store.declare(prefix + ".bias", [outFeatures]) : nil
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
@@ -35,6 +39,12 @@ public struct Linear: Sendable {
         if let bias {
             let b = ctx.store.value(bias)
             for r in 0..<rows { (y + r * ldy).update(from: b, count: outFeatures) }
+        }
+        let storage = ctx.store.entries[weight].storage
+        if storage.isHalf {
+            halfWeightGEMM(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx, w: ctx.store.halfValue(weight),
+                           storage: storage, c: y, ldc: ldy, beta: bias == nil ? 0 : 1, precision: ctx.precision)
+            return
         }
         ctx.gemm(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx, b: ctx.store.value(weight), ldb: inFeatures,
                  transposeB: true, c: y, ldc: ldy, beta: bias == nil ? 0 : 1)

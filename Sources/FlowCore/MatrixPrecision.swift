@@ -27,8 +27,11 @@ public enum MatrixPrecision: String, Sendable, CaseIterable {
 public enum MatrixPrecisionError: Error, CustomStringConvertible {
     case bfloat16Unavailable
 
-    public var description: String {
-        "bfloat16 matrix products need a CPU with AVX512_BF16 (Intel Cooper Lake / Sapphire Rapids, AMD Zen 4 or later); this one has none. Use float32."
+    public var description: String { "\(reason). Use float32." }
+
+    /// Why, without the advice (for `PrecisionChoice.fallbackNote`).
+    public var reason: String {
+        "bfloat16 matrix products need a CPU with AVX512_BF16 (Intel Cooper Lake / Sapphire Rapids, AMD Zen 4 or later); this one has none"
     }
 }
 

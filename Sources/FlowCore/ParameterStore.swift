@@ -2,6 +2,12 @@
 /// values in one contiguous buffer, and gradients (same layout) only when training asks for them.
 /// The optimiser, EMA, gradient norm and checkpoints work on the flat buffers.
 ///
+/// A store made with `matrices: .asStored` (inference on real checkpoints) keeps the matrices
+/// that `Linear` declares (`declareMatrix`) in their file's 16-bit dtype, in a second buffer of
+/// 16-bit patterns: a bf16 SD3.5-large is held in 16 GB, not 32. Those matrices are read only
+/// through `Linear.forward` (`halfValue`); asking for their float32 `value` is a programming
+/// error. Training and the demo model use the default `.float32`, where every tensor is float32.
+///
 /// Life cycle: layers `declare` their tensors (by checkpoint key) and keep the returned ids;
 /// `allocate()` then makes the buffer once (no reallocation, so a large model is never held
 /// twice), and `load(from:)` fills it strictly, or `fill(_:)` from a generator.
@@ -16,35 +22,60 @@ public final class ParameterStore: @unchecked Sendable {
         public let shape: [Int]
         /// Where it starts in `values` (and `grads`); set by `allocate()`.
         public internal(set) var offset: Int
-        public let storage: ParameterStorage
+        /// How it is held; set by `allocate()` / `load(from:)` following the store's `matrices` policy.
+        public internal(set) var storage: ParameterStorage
         /// False for fixed tensors that ship with the model but are not learned (the positional table).
         public let trainable: Bool
+        /// True for a matrix read only through `Linear.forward`: it may be held in 16 bits.
+        public let isMatrix: Bool
         public var count: Int { shape.reduce(1, *) }
     }
 
     public private(set) var entries: [Entry] = []
     private var ids: [String: Int] = [:]
     private var groups: [[Int]] = []
-    /// Total float32 elements.
+    /// Total float32 elements (the length of `values` and `grads`); 16-bit tensors not included.
     public private(set) var count = 0
+    /// Total elements held in 16 bits (the length of the 16-bit buffer).
+    public private(set) var halfCount = 0
+    /// Which matrices may be held in 16 bits.
+    public let matrices: MatrixStorage
     private var valueStorage: UnsafeMutablePointer<Float>?
+    private var halfStorage: UnsafeMutablePointer<UInt16>?
     private var gradStorage: UnsafeMutablePointer<Float>?
 
-    public init() {}
+    /// An empty store; `matrices` says which matrices may be held in 16 bits (none by default).
+    public init(matrices: MatrixStorage = .float32) {
+        self.matrices = matrices
+    }
 
     deinit {
         valueStorage?.deallocate()
+        halfStorage?.deallocate()
         gradStorage?.deallocate()
     }
 
     /// Declares a tensor; returns its id. Names are unique; only before `allocate()`.
     @discardableResult
     public func declare(_ name: String, _ shape: [Int], trainable: Bool = true) -> Int {
+        declare(name, shape, trainable: trainable, isMatrix: false)
+    }
+
+    /// Declares a matrix that is read only through `Linear.forward` (never through `value`), so
+    /// that the store may hold it in 16 bits (see `matrices`). Otherwise as `declare`.
+    @discardableResult
+    public func declareMatrix(_ name: String, _ shape: [Int], trainable: Bool = true) -> Int {
+        declare(name, shape, trainable: trainable, isMatrix: true)
+    }
+
+    private func declare(_ name: String, _ shape: [Int], trainable: Bool, isMatrix: Bool) -> Int {
         precondition(valueStorage == nil, "parameter \(name) declared after allocation")
         precondition(ids[name] == nil, "parameter \(name) declared twice")
-        entries.append(Entry(name: name, shape: shape, offset: -1, storage: .float32, trainable: trainable))
+        var storage = ParameterStorage.float32
+        if isMatrix, case let .rounded(kind) = matrices { storage = kind }
+        entries.append(Entry(name: name, shape: shape, offset: -1, storage: storage, trainable: trainable, isMatrix: isMatrix))
         ids[name] = entries.count - 1
-        count += shape.reduce(1, *)
+        if storage.isHalf { halfCount += shape.reduce(1, *) } else { count += shape.reduce(1, *) }
         return entries.count - 1
     }
 
@@ -54,23 +85,46 @@ public final class ParameterStore: @unchecked Sendable {
         groups.append(group)
     }
 
-    /// Makes the value buffer (zeros) and gives every tensor its offset. Idempotent.
+    /// Makes the value buffers (zeros: float32, and 16-bit when some tensor is held so) and
+    /// gives every tensor its offset in its buffer. Idempotent.
     public func allocate() {
         guard valueStorage == nil else { return }
         var groupOf: [Int: Int] = [:]
         for (g, group) in groups.enumerated() { for id in group { groupOf[id] = g } }
-        var offset = 0
+        // A group is stored in one buffer: mixed kinds fall back to float32.
+        for group in groups where Set(group.map { entries[$0].storage }).count > 1 {
+            for id in group { entries[id].storage = .float32 }
+        }
+        var offset = 0, halfOffset = 0
         var placed = Set<Int>()
         for id in entries.indices where !placed.contains(id) {
             for member in groupOf[id].map({ groups[$0] }) ?? [id] where !placed.contains(member) {
-                entries[member].offset = offset
-                offset += entries[member].count
+                if entries[member].storage.isHalf {
+                    entries[member].offset = halfOffset
+                    halfOffset += entries[member].count
+                } else {
+                    entries[member].offset = offset
+                    offset += entries[member].count
+                }
                 placed.insert(member)
             }
         }
+        count = offset
+        halfCount = halfOffset
         let storage = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         storage.initialize(repeating: 0, count: max(count, 1))
         valueStorage = storage
+        if halfCount > 0 {
+            let half = UnsafeMutablePointer<UInt16>.allocate(capacity: halfCount)
+            half.initialize(repeating: 0, count: halfCount)
+            halfStorage = half
+        }
+    }
+
+    /// The bytes of the tensors as held (float32 and 16-bit buffers; gradients not counted).
+    /// Before allocation, what they would take with the storage decided so far.
+    public var heldBytes: Int {
+        entries.reduce(0) { $0 + $1.count * $1.storage.byteCount }
     }
 
     /// Makes the gradient buffer (zeros), for training. Idempotent.
@@ -98,21 +152,49 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     public func id(_ name: String) -> Int? { ids[name] }
-    /// The float32 values of tensor `id`.
-    public func value(_ id: Int) -> UnsafeMutablePointer<Float> { values + entries[id].offset }
-    /// The gradient of tensor `id`.
-    public func grad(_ id: Int) -> UnsafeMutablePointer<Float> { grads + entries[id].offset }
-
-    /// The named tensor as a `Tensor` (a copy).
-    public func tensor(_ id: Int) -> Tensor {
-        let e = entries[id]
-        return Tensor(shape: e.shape, scalars: Array(UnsafeBufferPointer(start: value(id), count: e.count)))
+    /// The float32 values of tensor `id`, which must be held in float32 (a 16-bit matrix is read
+    /// only through `Linear.forward`).
+    public func value(_ id: Int) -> UnsafeMutablePointer<Float> {
+        precondition(!entries[id].storage.isHalf, "\(entries[id].name) is held in \(entries[id].storage): read it through Linear.forward")
+        return values + entries[id].offset
+    }
+    /// The 16-bit patterns of tensor `id`, which must be held in 16 bits (`entries[id].storage`).
+    public func halfValue(_ id: Int) -> UnsafeMutablePointer<UInt16> {
+        precondition(entries[id].storage.isHalf, "\(entries[id].name) is held in float32")
+        guard let halfStorage else { preconditionFailure("ParameterStore used before allocate()") }
+        return halfStorage + entries[id].offset
+    }
+    /// The gradient of tensor `id` (float32 tensors only: training stores are float32).
+    public func grad(_ id: Int) -> UnsafeMutablePointer<Float> {
+        precondition(!entries[id].storage.isHalf, "\(entries[id].name) is held in \(entries[id].storage): no gradient (training needs float32 weights)")
+        return grads + entries[id].offset
     }
 
-    /// Copies `tensor` into tensor `id` (shapes must match).
+    /// The named tensor as a `Tensor` (a copy; 16-bit values widened exactly).
+    public func tensor(_ id: Int) -> Tensor {
+        let e = entries[id]
+        guard e.storage.isHalf else {
+            return Tensor(shape: e.shape, scalars: Array(UnsafeBufferPointer(start: value(id), count: e.count)))
+        }
+        return Tensor(shape: e.shape) { out in
+            let bits = UnsafeBufferPointer(start: UnsafePointer(halfValue(id)), count: e.count)
+            if e.storage == .bfloat16 { Float16Conversion.convert(bfloat16: bits, into: out) } else { Float16Conversion.convert(float16: bits, into: out) }
+        }
+    }
+
+    /// Copies `tensor` into tensor `id` (shapes must match); a 16-bit tensor takes the nearest
+    /// values (round to nearest even).
     public func set(_ id: Int, _ tensor: Tensor) {
         precondition(tensor.shape == entries[id].shape, "\(entries[id].name): \(tensor.shape) vs \(entries[id].shape)")
-        tensor.scalars.withUnsafeBufferPointer { if let base = $0.baseAddress { value(id).update(from: base, count: tensor.count) } }
+        let storage = entries[id].storage
+        tensor.scalars.withUnsafeBufferPointer { source in
+            guard let base = source.baseAddress else { return }
+            switch storage {
+            case .float32: value(id).update(from: base, count: tensor.count)
+            case .bfloat16: Float16Conversion.convert(source, intoBFloat16: UnsafeMutableBufferPointer(start: halfValue(id), count: tensor.count))
+            case .float16: Float16Conversion.convert(source, intoFloat16: UnsafeMutableBufferPointer(start: halfValue(id), count: tensor.count))
+            }
+        }
     }
 
     public func zeroGrads() { grads.update(repeating: 0, count: count) }
@@ -157,10 +239,22 @@ public final class ParameterStore: @unchecked Sendable {
             "unused key '\(key)' with shape \(describeShape(provider.tensorShape(key) ?? []))"
         }
         if !problems.isEmpty { throw ParameterStoreError(source: provider.sourceDescription, problems: problems) }
+        if valueStorage == nil, matrices == .asStored {
+            for (id, key) in matching where entries[id].isMatrix {
+                entries[id].storage = provider.halfStorage(key) ?? .float32
+            }
+        }
         allocate()
         for (id, key) in matching {
             do {
-                set(id, try provider.loadTensor(key))  // one tensor at a time: the model is never held twice
+                // One tensor at a time: the model is never held twice. A 16-bit tensor the
+                // provider stores in that kind is copied bit for bit.
+                let storage = entries[id].storage
+                if storage.isHalf && provider.halfStorage(key) == storage {
+                    try provider.loadHalfTensor(key, into: UnsafeMutableBufferPointer(start: halfValue(id), count: entries[id].count))
+                } else {
+                    set(id, try provider.loadTensor(key))
+                }
             } catch {
                 problems.append("cannot read '\(key)': \(error)")
             }

@@ -14,4 +14,8 @@ public struct PrefixedTensors: TensorProvider {
     public func tensorShape(_ name: String) -> [Int]? { source.tensorShape(prefix + name) }
     public func loadTensor(_ name: String) throws -> Tensor { try source.loadTensor(prefix + name) }
     public var sourceDescription: String { "\(source.sourceDescription) [\(prefix)*]" }
+    public func halfStorage(_ name: String) -> ParameterStorage? { source.halfStorage(prefix + name) }
+    public func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        try source.loadHalfTensor(prefix + name, into: destination)
+    }
 }

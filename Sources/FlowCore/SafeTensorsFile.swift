@@ -100,6 +100,45 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
     }
 
+    /// Writes one tensor's 16-bit patterns into `destination` (its element count), for a store
+    /// that keeps half-precision weights: BF16 and F16 bits as stored, float8 widened exactly to
+    /// bfloat16 (the kind `ParameterStorage(halfOf:)` names). The copied pages of the mapping are
+    /// then given back to the kernel (`MemoryMappedFile.releasePages`), so a model read this way
+    /// is resident once, in the store, not also as touched file pages. Throws
+    /// `SafeTensorsError` for an unknown name, `TensorProviderError.notHalf` for an F32 tensor.
+    public func halfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        guard let entry = entries[name] else {
+            throw SafeTensorsError(.tensorNotFound(name: name, available: similarNames(to: name),
+                                                   total: sortedNames.count), url: url)
+        }
+        let count = entry.elementCount
+        precondition(destination.count == count, "\(name): \(count) values into a buffer of \(destination.count)")
+        guard count > 0, let target = destination.baseAddress else { return }
+        let source = mapping.base + dataStart + entry.begin
+        switch entry.dtype {
+        case .f32:
+            throw TensorProviderError.notHalf(name: name, source: url.path)
+        case .f16, .bf16:
+            UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: count * 2)
+        case .f8E4M3, .f8E5M2:
+            // Widened a slice at a time through a small float32 buffer (both steps exact).
+            let slice = 1 << 16
+            var floats = [Float](repeating: 0, count: min(slice, count))
+            var start = 0
+            while start < count {
+                let n = min(slice, count - start)
+                floats.withUnsafeMutableBufferPointer { f in
+                    let bytes = UnsafeRawBufferPointer(start: source + start, count: n)
+                    let part = UnsafeMutableBufferPointer(rebasing: f[0..<n])
+                    if entry.dtype == .f8E4M3 { Float8Conversion.convert(e4m3fn: bytes, into: part) } else { Float8Conversion.convert(e5m2: bytes, into: part) }
+                    for i in 0..<n { target[start + i] = Float16Conversion.bfloat16Bits(part[i]) }
+                }
+                start += n
+            }
+        }
+        mapping.releasePages(from: dataStart + entry.begin, byteCount: count * entry.dtype.byteCount)
+    }
+
     /// Reads every tensor (see `tensor(_:)`).
     public func allTensors() throws -> [String: Tensor] {
         var result: [String: Tensor] = [:]

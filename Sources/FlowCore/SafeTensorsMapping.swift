@@ -33,6 +33,18 @@ final class MemoryMappedFile: @unchecked Sendable {
         munmap(UnsafeMutableRawPointer(mutating: base), byteCount)
     }
 
+    /// Tells the kernel that the whole pages inside `byteCount` bytes from `offset` are not needed
+    /// any more (`madvise(MADV_DONTNEED)`): they leave this process's resident set (the page cache
+    /// may keep them) and are read from the file again if touched. For data copied out once.
+    func releasePages(from offset: Int, byteCount: Int) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard page > 0, offset >= 0, byteCount > 0, offset + byteCount <= self.byteCount else { return }
+        let start = (Int(bitPattern: base) + offset + page - 1) / page * page
+        let end = (Int(bitPattern: base) + offset + byteCount) / page * page
+        guard end > start, let address = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(address, end - start, MADV_DONTNEED)
+    }
+
     /// The message for the current `errno`.
     static func systemMessage() -> String {
         String(cString: strerror(errno))

@@ -103,4 +103,11 @@ public final class ShardedSafeTensors: TensorProvider, @unchecked Sendable {
     }
 
     public var sourceDescription: String { indexURL.path }
+
+    public func halfStorage(_ name: String) -> ParameterStorage? { dtype(of: name).flatMap(ParameterStorage.init(halfOf:)) }
+
+    public func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        guard let shard = location[name] else { throw TensorProviderError.missing(name: name, source: sourceDescription) }
+        try shards[shard].halfTensor(name, into: destination)
+    }
 }

@@ -8,6 +8,20 @@ public protocol TensorProvider {
     func loadTensor(_ name: String) throws -> Tensor
     /// Where the tensors come from, for error messages (a file path, "random init", …).
     var sourceDescription: String { get }
+    /// The 16-bit kind (`.bfloat16` or `.float16`) in which `loadHalfTensor` hands the tensor out
+    /// exactly, or nil when it can only be read as Float32 (the default: an F32 tensor, a view
+    /// that computes its values, or a provider that does not know its dtypes).
+    func halfStorage(_ name: String) -> ParameterStorage?
+    /// Writes the tensor's 16-bit patterns, of kind `halfStorage(name)`, into `destination`
+    /// (its element count). Only for tensors whose `halfStorage` is not nil.
+    func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws
+}
+
+extension TensorProvider {
+    public func halfStorage(_ name: String) -> ParameterStorage? { nil }
+    public func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        throw TensorProviderError.notHalf(name: name, source: sourceDescription)
+    }
 }
 
 /// Tensors held in memory under their names.
@@ -31,10 +45,13 @@ public struct TensorDictionary: TensorProvider, Sendable {
 /// A tensor asked for by name is not there.
 public enum TensorProviderError: Error, CustomStringConvertible {
     case missing(name: String, source: String)
+    /// `loadHalfTensor` was asked for a tensor the provider holds only as Float32 (a programming slip).
+    case notHalf(name: String, source: String)
 
     public var description: String {
         switch self {
         case let .missing(name, source): "no tensor named '\(name)' in \(source)"
+        case let .notHalf(name, source): "'\(name)' in \(source) cannot be read in 16 bits; read it as Float32"
         }
     }
 }

@@ -14,30 +14,41 @@ public enum ModelLoader {
         public let warnings: [String]
     }
 
-    /// Loads the model at `paths`. `includeT5: false` leaves T5 out (zeros in its place, as
-    /// diffusers does without `text_encoder_3`). SD3 models are checked against the machine's
-    /// memory before anything large is read.
+    /// Loads the model at `paths` with exactly the arithmetic `precision` (see the
+    /// `PrecisionChoice` overload).
     public static func load(_ paths: SD3ModelPaths, precision: MatrixPrecision = .float32,
                             includeT5: Bool = true) throws -> Loaded {
+        try load(paths, choice: PrecisionChoice(precision), includeT5: includeT5)
+    }
+
+    /// Loads the model at `paths`. `includeT5: false` leaves T5 out (zeros in its place, as
+    /// diffusers does without `text_encoder_3`). SD3 models are checked against the machine's
+    /// memory before anything large is read, and their MM-DiT's linear weights stay in the
+    /// file's 16-bit dtype (BF16 / F16; F8 widened to BF16): `choice` picks the arithmetic of the
+    /// products over them (`PrecisionChoice.resolved`). The demo model is float32.
+    public static func load(_ paths: SD3ModelPaths, choice: PrecisionChoice, includeT5: Bool = true) throws -> Loaded {
         switch try SD3ModelFiles.locate(paths) {
         case let .demoModel(url, layout):
             guard layout == .file else {
                 throw SD3LoadError.demoExport(url.path)
             }
-            return Loaded(generator: try DemoPipeline(contentsOf: url, precision: precision), notes: [], warnings: [])
+            return Loaded(generator: try DemoPipeline(contentsOf: url, precision: choice.resolved(halfWeights: false)),
+                          notes: [], warnings: [])
         case let .sd3(files):
-            return try loadSD3(files, precision: precision, includeT5: includeT5)
+            return try loadSD3(files, choice: choice, includeT5: includeT5)
         }
     }
 
-    static func loadSD3(_ files: SD3ModelFiles, precision: MatrixPrecision, includeT5: Bool) throws -> Loaded {
+    static func loadSD3(_ files: SD3ModelFiles, choice: PrecisionChoice, includeT5: Bool) throws -> Loaded {
+        let halfWeights = files.transformer.hasHalfMatrices
+        let precision = choice.resolved(halfWeights: halfWeights)
         var notes = files.notes
         let warnings = files.warnings
         let t5 = includeT5 ? files.t5 : nil
         if !includeT5 && files.t5 != nil { notes.append("T5 left out (--no-t5): its 256 tokens are zeros, as diffusers does without text_encoder_3") }
         let size = defaultSize(files)
         let guidanceBatches = 2  // [uncond, cond]; skip-layer guidance adds a batch-1 pass after
-        let bytes = files.components.filter { $0.component != .t5 || t5 != nil }.map { ($0.component, $0.elementCount * 4) }
+        let bytes = files.components.filter { $0.component != .t5 || t5 != nil }.map { ($0.component, $0.heldBytes) }
         let estimate = SD3MemoryEstimate(componentBytes: bytes, transformer: files.transformerConfig, width: size, height: size,
                                          batch: guidanceBatches, availableBytes: SD3AvailableMemory.bytes())
         let plan = MemoryPlan(estimate)
@@ -47,7 +58,8 @@ public enum ModelLoader {
         let transformerWeights = files.transformer
         let loadTransformer = {
             do {
-                return try MMDiT(config: files.transformerConfig, weights: transformerWeights.weights, precision: precision)
+                return try MMDiT(config: files.transformerConfig, weights: transformerWeights.weights, precision: precision,
+                                 matrices: SD3ComponentWeights.matrixStorage(transformerWeights.component))
             } catch {
                 throw SD3LoadError.component(.transformer, transformerWeights.source, "\(error)")
             }
@@ -55,6 +67,9 @@ public enum ModelLoader {
         // Load the MM-DiT now (its errors show at once), unless it must make room for the encoders first.
         let transformer = plan == .releaseTransformerToEncode ? LoadedOnDemand(load: loadTransformer)
                                                               : LoadedOnDemand(try loadTransformer(), reload: loadTransformer)
+        if halfWeights {
+            notes.append("weights: the MM-DiT's linear weights stay in the file's 16-bit dtype; products in \(precision)")
+        }
         let text = try SD3TextStack(files: files, t5: t5, precision: precision, keepLoaded: plan == .keepEverything)
         var decoder: VAEDecoder?
         if let vae = files.vae {

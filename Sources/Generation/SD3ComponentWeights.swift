@@ -6,7 +6,8 @@ import FlowCore
 public struct SD3ComponentWeights: @unchecked Sendable {
     /// Which component.
     public let component: SD3Component
-    /// The tensors, under canonical names, read as Float32 on demand.
+    /// The tensors, under canonical names, read on demand (as Float32, or as their 16-bit bits
+    /// for a store that keeps half-precision matrices).
     public let weights: TensorProvider
     /// The layout of `weights`' names.
     public let layout: SD3WeightLayout
@@ -30,5 +31,37 @@ public struct SD3ComponentWeights: @unchecked Sendable {
     /// The number of stored elements, from the headers (no data read).
     public var elementCount: Int {
         weights.tensorNames.reduce(0) { $0 + (weights.tensorShape($1)?.reduce(1, *) ?? 0) }
+    }
+
+    /// How the component's model is told to hold its matrices: the MM-DiT and the text encoders
+    /// keep their linear weights in the file's 16-bit dtype; the VAE (convolutions) is float32.
+    public static func matrixStorage(_ component: SD3Component) -> MatrixStorage {
+        component == .vae ? .float32 : .asStored
+    }
+
+    /// Tables read by index, not through `Linear` (the encoders' token, position and relative
+    /// position tables), which stay float32 whatever the file's dtype.
+    static let tableSuffixes = ["embeddings.token_embedding.weight", "embeddings.position_embedding.weight",
+                                "shared.weight", "embed_tokens.weight", "relative_attention_bias.weight"]
+
+    /// Whether some weight matrix (a `.weight` of rank ≥ 2 that is not a table, which the models
+    /// read through `Linear`) would be held in 16 bits (`matrixStorage`), from the headers.
+    public var hasHalfMatrices: Bool {
+        Self.matrixStorage(component) == .asStored && weights.tensorNames.contains { isHalfMatrix($0) }
+    }
+
+    /// The bytes the loaded model holds, from the headers (no data read): 2 per element of the
+    /// matrices kept in 16 bits (`matrixStorage`: every `.weight` of rank ≥ 2 but the tables that
+    /// the file stores in BF16 / F16 / F8: exactly the models' `Linear` weights), 4 for the rest.
+    public var heldBytes: Int {
+        weights.tensorNames.reduce(0) { total, name in
+            let count = weights.tensorShape(name)?.reduce(1, *) ?? 0
+            return total + count * (Self.matrixStorage(component) == .asStored && isHalfMatrix(name) ? 2 : 4)
+        }
+    }
+
+    private func isHalfMatrix(_ name: String) -> Bool {
+        name.hasSuffix(".weight") && !Self.tableSuffixes.contains(where: { name.hasSuffix($0) })
+            && (weights.tensorShape(name)?.count ?? 0) >= 2 && weights.halfStorage(name) != nil
     }
 }

@@ -213,6 +213,24 @@ struct SD3RenamedTensors: TensorProvider {
         return transposed.contains(name) && shape.count == 2 ? [shape[1], shape[0]] : shape
     }
 
+    /// 16 bits only for tensors that are renamed or cut in thirds (scaled, transposed and made
+    /// identity tensors are computed in Float32).
+    func halfStorage(_ name: String) -> ParameterStorage? {
+        guard identities[name] == nil, scales[name] == nil, !transposed.contains(name), let stored = mapping[name] else { return nil }
+        return source.halfStorage(stored)
+    }
+
+    func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        guard halfStorage(name) != nil, let stored = mapping[name], let shape = source.tensorShape(stored) else {
+            throw TensorProviderError.notHalf(name: name, source: sourceDescription)
+        }
+        guard let third = thirds[name], !shape.isEmpty else { return try source.loadHalfTensor(stored, into: destination) }
+        var all = [UInt16](repeating: 0, count: shape.reduce(1, *))
+        try all.withUnsafeMutableBufferPointer { try source.loadHalfTensor(stored, into: $0) }
+        let part = all.count / 3
+        _ = destination.update(fromContentsOf: all[third * part..<(third + 1) * part])
+    }
+
     func loadTensor(_ name: String) throws -> Tensor {
         if let n = identities[name] {
             var scalars = [Float](repeating: 0, count: n * n)

@@ -4,9 +4,10 @@ import MMDiT
 // Dimension letters: B batch (CFG doubles it), T tokens = N image + 333 text, D MM-DiT width,
 // H W image size in pixels.
 
-/// How much memory an SD3 model needs before it is loaded, from its tensors' element counts (the
-/// headers; no data read) × 4 bytes (FlowStudio holds weights as Float32 today), against what the
-/// machine has.
+/// How much memory an SD3 model needs before it is loaded, from its tensors' element counts and
+/// dtypes (the headers; no data read) as the loaded models hold them (`SD3ComponentWeights.heldBytes`:
+/// the MM-DiT's BF16 / F16 linear weights 2 bytes an element, everything else Float32), against
+/// what the machine has.
 ///
 /// The pipeline runs the encoders one after another and releases them before the MM-DiT, so
 ///
@@ -14,7 +15,7 @@ import MMDiT
 ///
 /// with an activation allowance (documented at `activationBytes`) for the image size and batch.
 public struct SD3MemoryEstimate: Sendable, CustomStringConvertible {
-    /// Bytes of each component's weights as Float32.
+    /// Bytes of each component's weights as held.
     public let componentBytes: [(component: SD3Component, bytes: Int)]
     /// The activation allowance included in `peakBytes`.
     public let activationBytes: Int
@@ -27,7 +28,7 @@ public struct SD3MemoryEstimate: Sendable, CustomStringConvertible {
     /// is the number of MM-DiT passes batched per step (2 with CFG, 3 with skip-layer guidance, 1 without).
     public init(files: SD3ModelFiles, width: Int, height: Int, batch: Int = 1, guidanceBatches: Int = 2,
                 availableBytes: Int? = SD3AvailableMemory.bytes()) {
-        let components = files.components.map { ($0.component, $0.elementCount * 4) }
+        let components = files.components.map { ($0.component, $0.heldBytes) }
         self.init(componentBytes: components, transformer: files.transformerConfig, width: width, height: height,
                   batch: batch * max(1, guidanceBatches), availableBytes: availableBytes)
     }

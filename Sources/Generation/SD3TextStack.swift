@@ -73,9 +73,11 @@ public final class SD3TextStack: SD3TextEncoding, @unchecked Sendable {
     static func clip(_ component: SD3ComponentWeights, role: CLIPTextConfig.Role, precision: MatrixPrecision) throws -> CLIPTextModel {
         do {
             if let configURL = component.configURL {
-                return try CLIPTextModel(config: CLIPTextConfig(contentsOf: configURL), weights: component.weights, precision: precision)
+                return try CLIPTextModel(config: CLIPTextConfig(contentsOf: configURL), weights: component.weights, precision: precision,
+                                         matrices: SD3ComponentWeights.matrixStorage(component.component))
             }
-            return try CLIPTextModel(weights: component.weights, role: role, precision: precision)
+            return try CLIPTextModel(weights: component.weights, role: role, precision: precision,
+                                     matrices: SD3ComponentWeights.matrixStorage(component.component))
         } catch {
             throw SD3LoadError.component(component.component, component.source, "\(error)")
         }
@@ -84,9 +86,11 @@ public final class SD3TextStack: SD3TextEncoding, @unchecked Sendable {
     static func t5(_ component: SD3ComponentWeights, precision: MatrixPrecision) throws -> T5Encoder {
         do {
             if let configURL = component.configURL {
-                return try T5Encoder(config: T5EncoderConfig(contentsOf: configURL), weights: component.weights, precision: precision)
+                return try T5Encoder(config: T5EncoderConfig(contentsOf: configURL), weights: component.weights, precision: precision,
+                                     matrices: SD3ComponentWeights.matrixStorage(component.component))
             }
-            return try T5Encoder(weights: component.weights, precision: precision)
+            return try T5Encoder(weights: component.weights, precision: precision,
+                                 matrices: SD3ComponentWeights.matrixStorage(component.component))
         } catch {
             throw SD3LoadError.component(component.component, component.source, "\(error)")
         }

@@ -145,6 +145,35 @@ public struct StabilityCheckpoint: TensorProvider {
     }
 }
 
+extension StabilityCheckpoint {
+    public func halfStorage(_ name: String) -> ParameterStorage? {
+        mapping[name].flatMap { source.halfStorage($0.key) }
+    }
+
+    /// The 16-bit patterns, with the same transforms as `loadTensor` (a third or swapped halves
+    /// along axis 0 are whole rows, so they move as bits).
+    public func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        guard let (key, transform) = mapping[name], let shape = source.tensorShape(key), !shape.isEmpty else {
+            throw TensorProviderError.missing(name: name, source: sourceDescription)
+        }
+        let total = shape.reduce(1, *), rows = shape[0]
+        if transform == .identity { return try source.loadHalfTensor(key, into: destination) }
+        var all = [UInt16](repeating: 0, count: total)
+        try all.withUnsafeMutableBufferPointer { try source.loadHalfTensor(key, into: $0) }
+        let rowSize = total / max(rows, 1)
+        switch transform {
+        case .identity:
+            break
+        case let .third(index):
+            let start = index * (rows / 3) * rowSize
+            _ = destination.update(fromContentsOf: all[start..<(start + rows / 3 * rowSize)])
+        case .swapHalves:
+            let half = rows / 2 * rowSize
+            _ = destination.update(fromContentsOf: all[half...] + all[..<half])
+        }
+    }
+}
+
 /// Opens MM-DiT weights in either layout: diffusers keys as they are, Stability keys through
 /// `StabilityCheckpoint`.
 public func diffusersView(of provider: TensorProvider) -> TensorProvider {

@@ -29,8 +29,10 @@ public struct MMDiT: @unchecked Sendable {
 
     /// Builds the model from weights in diffusers layout (see `CheckpointKeyMap` for the
     /// original Stability layout). Strict: missing, unused or mis-shaped keys throw, all listed.
-    public init(config: MMDiTConfig, weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
-        let store = ParameterStore()
+    /// `matrices: .asStored` keeps the linear weights in the file's 16-bit dtype (inference).
+    public init(config: MMDiTConfig, weights: TensorProvider, precision: MatrixPrecision = .float32,
+                matrices: MatrixStorage = .float32) throws {
+        let store = ParameterStore(matrices: matrices)
         try self.init(config: config, declaringIn: store)
         do {
             try store.load(from: weights)
@@ -41,13 +43,14 @@ public struct MMDiT: @unchecked Sendable {
     }
 
     /// Builds the model with the config read from the weights themselves.
-    public init(weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
-        try self.init(config: MMDiTConfig.detect(from: weights), weights: weights, precision: precision)
+    public init(weights: TensorProvider, precision: MatrixPrecision = .float32, matrices: MatrixStorage = .float32) throws {
+        try self.init(config: MMDiTConfig.detect(from: weights), weights: weights, precision: precision, matrices: matrices)
     }
 
-    /// Builds the model with every tensor made by `generate(key, shape)`: random init for benchmarks.
-    public init(config: MMDiTConfig, generate: (String, [Int]) -> Tensor) throws {
-        let store = ParameterStore()
+    /// Builds the model with every tensor made by `generate(key, shape)`: random init for
+    /// benchmarks (`matrices: .rounded(.bfloat16)` holds the linear weights in bfloat16).
+    public init(config: MMDiTConfig, matrices: MatrixStorage = .float32, generate: (String, [Int]) -> Tensor) throws {
+        let store = ParameterStore(matrices: matrices)
         try self.init(config: config, declaringIn: store)
         store.fill(generate)
     }
@@ -66,6 +69,12 @@ public struct MMDiT: @unchecked Sendable {
         outputLayer = OutputLayer(store, config, prefix: prefix)
         weightShapes = Dictionary(uniqueKeysWithValues: store.entries[first...].map { (String($0.name.dropFirst(prefix.count)), $0.shape) })
     }
+
+    /// The bytes of the weights as held (16-bit matrices count 2 bytes an element).
+    public var heldWeightBytes: Int { store.heldBytes }
+
+    /// Whether some of the weights are held in 16 bits.
+    public var hasHalfWeights: Bool { store.halfCount > 0 }
 
     /// The number of parameters (as stored in checkpoints).
     public var parameterCount: Int { weightShapes.values.reduce(0) { $0 + $1.reduce(1, *) } }

@@ -64,7 +64,9 @@ public struct CLIPTextModel: @unchecked Sendable {
     /// Builds the model from `weights` (transformers layout), strictly: a missing, unused or
     /// mis-shaped key throws one `TextModelError.weightsDoNotMatch` listing them all.
     /// `text_projection.weight` may be absent (identity, see the type's notes).
-    public init(config: CLIPTextConfig, weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
+    /// `matrices: .asStored` keeps the linear weights in the file's 16-bit dtype (inference).
+    public init(config: CLIPTextConfig, weights: TensorProvider, precision: MatrixPrecision = .float32,
+                matrices: MatrixStorage = .float32) throws {
         try config.validate()
         let hasProjection = weights.tensorShape("text_projection.weight") != nil
         if !hasProjection && config.projectionDim != config.hiddenSize {
@@ -72,7 +74,7 @@ public struct CLIPTextModel: @unchecked Sendable {
                 "missing key 'text_projection.weight' (expected shape \(describeShape([config.projectionDim, config.hiddenSize]))); without it the projection is the identity, which needs projection_dim (\(config.projectionDim)) = hidden_size (\(config.hiddenSize))",
             ])
         }
-        let store = ParameterStore()
+        let store = ParameterStore(matrices: matrices)
         self.init(config: config, declaringIn: store, projection: hasProjection)
         do {
             try store.load(from: weights, ignoring: { $0 == "text_model.embeddings.position_ids" })
@@ -83,8 +85,9 @@ public struct CLIPTextModel: @unchecked Sendable {
     }
 
     /// Builds the model with the config read from the weights (`CLIPTextConfig.detect`).
-    public init(weights: TensorProvider, role: CLIPTextConfig.Role, precision: MatrixPrecision = .float32) throws {
-        try self.init(config: CLIPTextConfig.detect(from: weights, role: role), weights: weights, precision: precision)
+    public init(weights: TensorProvider, role: CLIPTextConfig.Role, precision: MatrixPrecision = .float32,
+                matrices: MatrixStorage = .float32) throws {
+        try self.init(config: CLIPTextConfig.detect(from: weights, role: role), weights: weights, precision: precision, matrices: matrices)
     }
 
     /// Builds the model with every tensor made by `generate(key, shape)` (random weights for benchmarks).

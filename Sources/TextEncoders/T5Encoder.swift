@@ -46,11 +46,13 @@ public struct T5Encoder: @unchecked Sendable {
     /// Builds the encoder from `weights` (transformers layout), strictly: a missing, unused or
     /// mis-shaped key throws one `TextModelError.weightsDoNotMatch` listing them all. A file with
     /// both embedding keys must hold the same table under both.
-    public init(config: T5EncoderConfig, weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
+    /// `matrices: .asStored` keeps the linear weights in the file's 16-bit dtype (inference).
+    public init(config: T5EncoderConfig, weights: TensorProvider, precision: MatrixPrecision = .float32,
+                matrices: MatrixStorage = .float32) throws {
         try config.validate()
         let hasShared = weights.tensorShape(Self.sharedKey) != nil
         let hasEmbedTokens = weights.tensorShape(Self.embedTokensKey) != nil
-        let store = ParameterStore()
+        let store = ParameterStore(matrices: matrices)
         self.init(config: config, declaringIn: store, embeddingKey: hasShared || !hasEmbedTokens ? Self.sharedKey : Self.embedTokensKey)
         let both = hasShared && hasEmbedTokens
         do {
@@ -79,8 +81,8 @@ public struct T5Encoder: @unchecked Sendable {
     }
 
     /// Builds the encoder with the config read from the weights (`T5EncoderConfig.detect`).
-    public init(weights: TensorProvider, precision: MatrixPrecision = .float32) throws {
-        try self.init(config: T5EncoderConfig.detect(from: weights), weights: weights, precision: precision)
+    public init(weights: TensorProvider, precision: MatrixPrecision = .float32, matrices: MatrixStorage = .float32) throws {
+        try self.init(config: T5EncoderConfig.detect(from: weights), weights: weights, precision: precision, matrices: matrices)
     }
 
     /// Builds the encoder with every tensor made by `generate(key, shape)` (random weights for benchmarks).

@@ -12,26 +12,34 @@ struct FlowStudioCommand: ParsableCommand {
 }
 
 extension MatrixPrecision: ExpressibleByArgument {}
+extension PrecisionChoice: ExpressibleByArgument {}
 
 /// Options every compute command shares.
 struct ComputeOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Threads for OpenBLAS and FlowStudio's own loops (default: all cores).")
     var threads: Int = ProcessInfoCPU.count
-    @Option(help: "Arithmetic of large matrix products: float32 (OpenBLAS), or bfloat16 (operands rounded to bfloat16, float32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16; faster training).")
-    var precision: MatrixPrecision = .float32
+    @Option(name: .customLong("precision"),
+            help: "Arithmetic of large matrix products: auto (bfloat16 where the CPU has AVX512_BF16 and the model's weights are BF16/F16, else float32), float32 (OpenBLAS), or bfloat16 (operands rounded to bfloat16, float32 accumulation, as PyTorch's bf16 autocast; needs AVX512_BF16, else float32 with a note; faster training). Half-precision weights stay as the file stores them either way.")
+    var precisionChoice: PrecisionChoice = .auto
+
+    /// The arithmetic for float32 weights (training, the demo model, random benchmark weights):
+    /// auto is float32 there; bfloat16 falls back to float32 on a CPU without AVX512_BF16.
+    var precision: MatrixPrecision { precisionChoice.resolved(halfWeights: false) }
+
+    /// The arithmetic for a model whose weights are (`halfWeights`) or are not held in 16 bits.
+    func precision(halfWeights: Bool) -> MatrixPrecision { precisionChoice.resolved(halfWeights: halfWeights) }
 
     func validate() throws {
         guard threads >= 1 && threads <= 1024 else {
             throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
         }
-        if precision == .bfloat16 && !MatrixPrecision.bfloat16Available {
-            throw ValidationError("--precision bfloat16: \(MatrixPrecisionError.bfloat16Unavailable)")
-        }
     }
 
+    /// Sets the threads and the allocator, and says (stderr) when the precision asked for falls back.
     func apply() {
         Parallel.setThreadCount(threads)
         keepFreedMemoryForReuse()
+        if let note = precisionChoice.fallbackNote() { printError("note: \(note)") }
     }
 }
 

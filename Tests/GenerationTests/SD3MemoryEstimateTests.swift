@@ -12,17 +12,30 @@ import MMDiT
         try SD3ModelFilesTests.makeDiffusersFolder(folder)
         guard case .sd3(let files) = try SD3ModelFiles.locate(SD3ModelPaths(model: folder.url)) else { Issue.record("not SD3"); return }
         func elements(_ shapes: [String: [Int]]) -> Int { shapes.values.reduce(0) { $0 + $1.reduce(1, *) } }
-        let mmdit = elements(try SD3TestKeys.diffusersMMDiT(.sd3Medium))
+        // The MM-DiT and the encoders (written in BF16 / F16) keep their linear weights (the
+        // `.weight`s of rank ≥ 2 but the embedding tables) in 16 bits; biases, norms, tables,
+        // CLIP-L's made-up identity projection and the VAE are float32.
+        func held(_ shapes: [String: [Int]], float32: Set<String> = []) -> Int {
+            shapes.reduce(0) { total, entry in
+                let table = SD3ComponentWeights.tableSuffixes.contains { entry.key.hasSuffix($0) }
+                let half = entry.key.hasSuffix(".weight") && entry.value.count >= 2 && !table && !float32.contains(entry.key)
+                return total + entry.value.reduce(1, *) * (half ? 2 : 4)
+            }
+        }
+        let mmditHeld = held(try SD3TestKeys.diffusersMMDiT(.sd3Medium))
+        let clipLHeld = held(SD3TestKeys.canonicalCLIP(), float32: ["text_projection.weight"]), clipGHeld = held(SD3TestKeys.canonicalCLIP())
+        let t5Held = held(SD3TestKeys.canonicalT5())
         let clip = elements(SD3TestKeys.canonicalCLIP())  // CLIP-L's identity projection counts too
         let t5 = elements(SD3TestKeys.canonicalT5()), vae = elements(SD3TestKeys.vae(ldm: false))
+        #expect(clipGHeld < 4 * clip && t5Held < 4 * t5)
         let estimate = SD3MemoryEstimate(files: files, width: 64, height: 64, batch: 1, guidanceBatches: 2, availableBytes: 1 << 40)
         #expect(estimate.componentBytes.map(\.component) == [.clipL, .clipG, .t5, .transformer, .vae])
-        #expect(estimate.componentBytes.map(\.bytes) == [4 * clip, 4 * clip, 4 * t5, 4 * mmdit, 4 * vae])
+        #expect(estimate.componentBytes.map(\.bytes) == [clipLHeld, clipGHeld, t5Held, mmditHeld, 4 * vae])
         // 64×64 pixels: T = 4·4 + 333 = 349 tokens, D = 64, batch 2 (CFG).
         let threads = ProcessInfo.processInfo.activeProcessorCount
         let activations = 4 * max(2 * 349 * 24 * 64 + threads * 349 * 349, 3 * 128 * 64 * 64)
         #expect(estimate.activationBytes == activations)
-        #expect(estimate.peakBytes == max(4 * t5, 4 * mmdit + 4 * vae) + activations)
+        #expect(estimate.peakBytes == max(t5Held, mmditHeld + 4 * vae) + activations)
         #expect(estimate.fits)
         #expect(!SD3MemoryEstimate(files: files, width: 64, height: 64, availableBytes: 1000).fits)
     }

@@ -5,22 +5,30 @@
         --context-dim 256 --pooled-dim 256 --threads 2
     venv/bin/python Tests/Reference/bench_pytorch.py --depth 24 --latent 64 64 --context 333 --runs 2
     venv/bin/python Tests/Reference/bench_pytorch.py ... --compare .build/release/flowstudio
+    venv/bin/python Tests/Reference/bench_pytorch.py --depth 24 --latent 64 64 --context 333 \
+        --dtype bfloat16 --compare .build/release/flowstudio
 
 The model has random weights, hidden 64*depth, depth heads of 64, patch 2,
-16 latent channels, no qk-norm (the SD3-medium shape at depth 24), and
-pos_embed_max_size = max(192, what the latent needs). The forward runs in
-float32, eval mode, under torch.no_grad(), batch --batch. Memory: about
-4 bytes * 36 * (64*depth)^2 * depth, i.e. ~8.2 GB at depth 24.
+16 latent channels, no qk-norm unless --qk-norm (the SD3-medium shape at depth
+24), and pos_embed_max_size = max(192, what the latent needs). The forward runs
+in --dtype (float32, or bfloat16: weights and activations `.to(torch.bfloat16)`,
+as a bf16 checkpoint runs), eval mode, under torch.no_grad(), batch --batch.
+Memory: about 4 bytes (2 in bfloat16) * 36 * (64*depth)^2 * depth, i.e. ~8.2 GB
+at depth 24 in float32.
 
---compare PATH runs `PATH bench forward` with the same shape and thread count,
-expects one JSON object with `ms_median` on its stdout, and prints the ratio
-pytorch_ms / flowstudio_ms (above 1 means FlowStudio is faster).
+--compare PATH runs `PATH bench forward` with the same shape, batch and thread
+count (and, for --dtype bfloat16, `--weights bfloat16 --precision auto`: bfloat16
+weights, bfloat16 products where the CPU has AVX512_BF16, else float32 products
+over the bfloat16 weights), expects one JSON object with `ms_median` on its
+stdout, and prints the ratio pytorch_ms / flowstudio_ms (above 1 means
+FlowStudio is faster) and both peak resident sets.
 """
 
 import argparse
 import gc
 import json
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,6 +46,9 @@ def parse_args():
     ap.add_argument("--context-dim", type=int, default=4096, help="width of the text tokens")
     ap.add_argument("--pooled-dim", type=int, default=2048, help="width of the pooled text vector")
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--qk-norm", action="store_true", help="per-head RMSNorm on q and k (SD3.5)")
+    ap.add_argument("--dtype", choices=("float32", "bfloat16"), default="float32",
+                    help="weights and activations in this dtype (bfloat16: as PyTorch runs a bf16 checkpoint)")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--runs", type=int, default=5)
@@ -69,9 +80,14 @@ def run_flowstudio(path, args):
         "--context", str(args.context),
         "--context-dim", str(args.context_dim),
         "--pooled-dim", str(args.pooled_dim),
+        "--batch", str(args.batch),
         "--threads", str(args.threads),
         "--json",
     ]
+    if args.qk_norm:
+        cmd.append("--qk-norm")
+    if args.dtype == "bfloat16":
+        cmd += ["--weights", "bfloat16", "--precision", "auto"]
     return run_json(cmd, "ms_median"), cmd
 
 
@@ -97,19 +113,22 @@ def main():
         caption_projection_dim=D,
         pooled_projection_dim=args.pooled_dim,
         pos_embed_max_size=max(192, needed),
-        qk_norm=None,
+        qk_norm="rms_norm" if args.qk_norm else None,
     )
+    dtype = torch.bfloat16 if args.dtype == "bfloat16" else torch.float32
     model = SD3Transformer2DModel(**config).eval()
     with torch.no_grad():
         for p in model.parameters():  # diffusers zero-inits AdaLN and proj_out; make them all random
             p.normal_(0.0, 0.02)
+    model = model.to(dtype)
     params = sum(p.numel() for p in model.parameters())
+    weight_mb = sum(p.numel() * p.element_size() for p in model.parameters()) / 1e6
 
     B = args.batch
-    x = torch.randn(B, 16, H, W)
-    ctx = torch.randn(B, args.context, args.context_dim)
-    pooled = torch.randn(B, args.pooled_dim)
-    t = torch.full((B,), 500.0)
+    x = torch.randn(B, 16, H, W).to(dtype)
+    ctx = torch.randn(B, args.context, args.context_dim).to(dtype)
+    pooled = torch.randn(B, args.pooled_dim).to(dtype)
+    t = torch.full((B,), 500.0).to(dtype)
 
     times = []
     with torch.no_grad():
@@ -123,13 +142,18 @@ def main():
     assert out.shape == x.shape and torch.isfinite(out).all()
     ms = statistics.median(times)
 
-    result = {"ms_median": round(ms, 3), "threads": args.threads, "params": params, "depth": args.depth}
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3  # kB on Linux
+    result = {"ms_median": round(ms, 3), "threads": args.threads, "params": params, "depth": args.depth,
+              "dtype": args.dtype, "batch": B, "weight_mb": round(weight_mb, 1), "peak_rss_mb": round(peak_mb, 1)}
     if args.compare:
         del model, out  # free ~8 GB at depth 24 before the other process builds its own copy
         gc.collect()
         fs, cmd = run_flowstudio(args.compare, args)
         result["flowstudio_ms_median"] = fs["ms_median"]
         result["ratio_pytorch_over_flowstudio"] = round(ms / fs["ms_median"], 4)
+        for key in ("peak_rss_mb", "weight_mb", "precision", "weights"):
+            if key in fs:
+                result["flowstudio_" + key] = fs[key]
 
     if args.json:
         print(json.dumps(result))
@@ -137,12 +161,14 @@ def main():
     print(f"torch {torch.__version__}; {blas_summary(torch)}")
     print(f"config: depth {args.depth}, hidden {D}, heads {args.depth}x64, latent {H}x{W}x16 "
           f"({(H // 2) * (W // 2)} image tokens), context {args.context}x{args.context_dim}, "
-          f"pooled {args.pooled_dim}, batch {B}, params {params:,}")
+          f"pooled {args.pooled_dim}, batch {B}, params {params:,}, {args.dtype} "
+          f"({weight_mb:.0f} MB of weights), qk-norm {args.qk_norm}")
     print(f"threads {torch.get_num_threads()}, warmup {args.warmup}, runs {args.runs}: "
           + ", ".join(f"{v:.1f}" for v in times) + " ms")
-    print(f"pytorch median: {ms:.2f} ms")
+    print(f"pytorch median: {ms:.2f} ms, peak RSS {peak_mb:.0f} MB")
     if args.compare:
-        print(f"flowstudio median: {fs['ms_median']:.2f} ms  ({' '.join(cmd)})")
+        print(f"flowstudio median: {fs['ms_median']:.2f} ms, peak RSS {fs.get('peak_rss_mb', 0):.0f} MB, "
+              f"weights {fs.get('weight_mb', 0):.0f} MB  ({' '.join(cmd)})")
         print(f"ratio pytorch_ms / flowstudio_ms: {ms / fs['ms_median']:.3f}")
 
 

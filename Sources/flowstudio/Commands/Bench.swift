@@ -10,7 +10,21 @@ import Training
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (each prints its configuration, threads and a baseline from the same run).",
-        subcommands: [BenchForward.self, BenchSample.self, BenchTrain.self, BenchGenerate.self, BenchVAE.self])
+        subcommands: [BenchForward.self, BenchSample.self, BenchTrain.self, BenchGenerate.self, BenchVAE.self, BenchHalfGEMM.self])
+}
+
+/// How a benchmark holds its random linear weights (`--weights`).
+enum BenchWeights: String, ExpressibleByArgument, CaseIterable {
+    case float32, bfloat16, float16
+
+    /// The store policy: float32, or every `Linear` weight rounded into 16 bits.
+    var matrices: MatrixStorage {
+        switch self {
+        case .float32: .float32
+        case .bfloat16: .rounded(.bfloat16)
+        case .float16: .rounded(.float16)
+        }
+    }
 }
 
 /// The shape of a randomly initialised MM-DiT to benchmark.
@@ -29,6 +43,8 @@ struct BenchModelOptions: ParsableArguments {
     var batch: Int = 1
     @Flag(help: "Per-head RMSNorm on q and k (SD3.5).")
     var qkNorm = false
+    @Option(help: "How the random linear weights are held: float32, bfloat16 or float16 (16-bit weights are multiplied through halfWeightGEMM, or in bfloat16 under --precision bfloat16/auto on an AVX512_BF16 CPU).")
+    var weights: BenchWeights = .float32
 
     func validate() throws {
         guard latent.count == 2, latent.allSatisfy({ $0 >= 2 && $0 % 2 == 0 }) else {
@@ -45,10 +61,11 @@ struct BenchModelOptions: ParsableArguments {
                     posEmbedMaxSize: max(192, latent.max()! / 2), qkNorm: qkNorm)
     }
 
-    /// A model of this shape with uniform random weights scaled like PyTorch's default init.
-    func randomModel(precision: MatrixPrecision) throws -> MMDiT {
+    /// A model of this shape with uniform random weights scaled like PyTorch's default init,
+    /// its linear weights held as `--weights` says, its products in what `choice` resolves to.
+    func randomModel(choice: PrecisionChoice) throws -> MMDiT {
         var stream: UInt64 = 0
-        var model = try MMDiT(config: config) { key, shape in
+        var model = try MMDiT(config: config, matrices: weights.matrices) { key, shape in
             stream += 1
             let fanIn = shape.count >= 2 ? shape.dropFirst().reduce(1, *) : shape.last!
             let bound = key.contains("norm") && shape.count == 1 ? 1 : 1 / Float(fanIn).squareRoot()
@@ -56,7 +73,7 @@ struct BenchModelOptions: ParsableArguments {
             if bound == 1 && key.contains("norm") { t = Tensor(repeating: 1, shape: shape) }
             return t
         }
-        model.precision = precision
+        model.precision = choice.resolved(halfWeights: weights != .float32)
         return model
     }
 }
@@ -84,7 +101,7 @@ struct BenchForward: ParsableCommand {
     func run() throws {
         compute.apply()
         let config = model.config
-        let network = try model.randomModel(precision: compute.precision)
+        let network = try model.randomModel(choice: compute.precisionChoice)
         let (h, w) = (model.latent[0], model.latent[1])
         let latents = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
         let context = Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2)
@@ -98,9 +115,10 @@ struct BenchForward: ParsableCommand {
         let median = times.sorted()[times.count / 2]
         let flops = config.forwardFLOPs(batch: model.batch, latentHeight: h, latentWidth: w, contextTokens: model.context)
         let tokens = model.batch * (h / config.patchSize) * (w / config.patchSize)
-        let sgemmRate = measureSgemmGFLOPs(m: tokens, n: config.mlpHiddenSize, k: config.hiddenSize, precision: compute.precision)
+        let sgemmRate = measureSgemmGFLOPs(m: tokens, n: config.mlpHiddenSize, k: config.hiddenSize, precision: network.precision)
         let gflops = flops / median / 1e9
         let weightBytes = Double(network.parameterCount) * 4
+        let heldBytes = Double(network.heldWeightBytes)
         let peak = peakResidentBytes()
 
         if json {
@@ -110,20 +128,21 @@ struct BenchForward: ParsableCommand {
                 "threads": Parallel.threadCount, "params": network.parameterCount,
                 "ms_median": median * 1000, "ms_all": times.map { $0 * 1000 }, "gflops": gflops,
                 "sgemm_gflops": sgemmRate, "fraction_of_sgemm": gflops / sgemmRate,
-                "peak_rss_mb": peak / 1e6, "fp32_weight_mb": weightBytes / 1e6,
+                "peak_rss_mb": peak / 1e6, "fp32_weight_mb": weightBytes / 1e6, "weight_mb": heldBytes / 1e6,
+                "weights": model.weights.rawValue, "precision": "\(network.precision)",
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("MM-DiT forward: \(config)")
             print("  batch \(model.batch), latent \(h)×\(w) (\(tokens / model.batch) image tokens), \(model.context) text tokens, \(Parallel.threadCount) threads")
-            print("  params \(network.parameterCount) (\(String(format: "%.1f", weightBytes / 1e6)) MB fp32)")
+            print("  params \(network.parameterCount): weights held in \(model.weights) (\(String(format: "%.1f", heldBytes / 1e6)) MB; \(String(format: "%.1f", weightBytes / 1e6)) MB in fp32), products in \(network.precision)")
             print(String(format: "  forward: %.2f ms median of %d (min %.2f, max %.2f)", median * 1000, times.count,
                          times.min()! * 1000, times.max()! * 1000))
             print(String(format: "  %.1f GFLOP per forward → %.1f GFLOP/s", flops / 1e9, gflops))
             print(String(format: "  sgemm baseline [%d×%d]·[%d×%d]ᵀ: %.1f GFLOP/s → forward runs at %.0f%% of it",
                          tokens, config.hiddenSize, config.mlpHiddenSize, config.hiddenSize, sgemmRate, 100 * gflops / sgemmRate))
-            print(String(format: "  peak RSS %.0f MB = %.2f× the fp32 weights", peak / 1e6, peak / weightBytes))
+            print(String(format: "  peak RSS %.0f MB = %.2f× the weights as held (%.0f MB)", peak / 1e6, peak / heldBytes, heldBytes / 1e6))
         }
     }
 }
@@ -145,7 +164,7 @@ struct BenchSample: ParsableCommand {
     func run() throws {
         compute.apply()
         let config = model.config
-        let network = try model.randomModel(precision: compute.precision)
+        let network = try model.randomModel(choice: compute.precisionChoice)
         let (h, w) = (model.latent[0], model.latent[1])
         let noise = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
         let positive = TextConditioning(context: Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2),
@@ -300,4 +319,86 @@ func peakResidentBytes() -> Double {
           // "VmHWM:\t  8599 kB", or "VmHWM:\t10123456 kB" with no space once it passes 10 GB.
           let kb = Double(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") else { return 0 }
     return kb * 1024
+}
+
+/// `flowstudio bench gemm`: the product over 16-bit weights (`halfWeightGEMM`) against OpenBLAS
+/// sgemm over the same weights in float32, on the MM-DiT's linear shapes, alternated in one run.
+struct BenchHalfGEMM: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "Time products over bfloat16 / float16 weights against float32 sgemm on the MM-DiT's shapes (same run).",
+        discussion: """
+        For each linear layer shape of an MM-DiT of --depth (hidden 64·depth) with --tokens rows \
+        (default: batch 2 with CFG of a 512² image and 333 text tokens, image and text streams \
+        separately), times y = x·Wᵀ with W in float32 (sgemm), bfloat16 and float16 (halfWeightGEMM), \
+        alternating them --rounds times, and prints the median time of each and the ratio to float32.
+        """)
+
+    @Option(help: "Blocks of the MM-DiT whose shapes are measured (hidden 64·depth).")
+    var depth: Int = 24
+    @Option(parsing: .upToNextOption, help: "Row counts (tokens over the batch) to measure.")
+    var tokens: [Int] = [2048, 666]
+    @Option(help: "Alternated rounds (the median is reported).")
+    var rounds: Int = 5
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+    @OptionGroup var compute: ComputeOptions
+
+    func validate() throws {
+        guard depth >= 1, depth <= 64, rounds >= 1, !tokens.isEmpty, tokens.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("--depth 1…64, --rounds ≥ 1 and positive --tokens")
+        }
+    }
+
+    func run() throws {
+        compute.apply()
+        let d = 64 * depth
+        // (name, out, in): q|k|v, attention output, MLP up and down, the block's AdaLN (rows = batch).
+        let layers = [("qkv", 3 * d, d), ("out", d, d), ("mlp.up", 4 * d, d), ("mlp.down", d, 4 * d)]
+        var rows: [[String: Any]] = []
+        if !json { print("products over 16-bit weights vs float32 sgemm, \(Parallel.threadCount) threads, median of \(rounds) alternated rounds") }
+        for m in tokens + [2] {
+            for (name, n, k) in (m == 2 ? [("adaLN", 6 * d, d)] : layers) {
+                let x = Noise.uniform(shape: [m, k], bound: 1, seed: 1)
+                let w = Noise.uniform(shape: [n, k], bound: 0.05, seed: 2)
+                let bf = Float16Conversion.bfloat16Bits(w.scalars), f16 = Float16Conversion.float16Bits(w.scalars)
+                let xs = FloatBuffer(x), y = FloatBuffer(m * n)
+                func time(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+                    func once() { body(xs.p, y.p) }
+                    let repeats = max(1, Int(0.1 / max(measureSeconds(once), 1e-6)))
+                    return measureSeconds { for _ in 0..<repeats { once() } } / Double(repeats)
+                }
+                var times: [[Double]] = [[], [], []]
+                for _ in 0..<rounds {
+                    times[0].append(time { a, c in
+                        w.scalars.withUnsafeBufferPointer { pw in
+                            sgemm(m: m, n: n, k: k, a: a, lda: k, b: pw.baseAddress!, ldb: k, transposeB: true, c: c, ldc: n)
+                        }
+                    })
+                    for (i, (bits, storage)) in [(bf, ParameterStorage.bfloat16), (f16, .float16)].enumerated() {
+                        times[i + 1].append(time { a, c in
+                            bits.withUnsafeBufferPointer { pw in
+                                halfWeightGEMM(m: m, n: n, k: k, a: a, lda: k, w: pw.baseAddress!, storage: storage, c: c, ldc: n)
+                            }
+                        })
+                    }
+                }
+                let medians = times.map { $0.sorted()[$0.count / 2] }
+                let gflops = 2 * Double(m) * Double(n) * Double(k) / medians[0] / 1e9
+                rows.append(["layer": name, "m": m, "n": n, "k": k, "float32_ms": medians[0] * 1000,
+                             "bfloat16_ms": medians[1] * 1000, "float16_ms": medians[2] * 1000,
+                             "bfloat16_over_float32": medians[1] / medians[0], "float16_over_float32": medians[2] / medians[0],
+                             "float32_gflops": gflops])
+                if !json {
+                    print(String(format: "  %-9@ [%5d×%5d]·[%5d×%5d]ᵀ  float32 %8.2f ms (%5.1f GFLOP/s)   bf16 weights %8.2f ms (%.3f×)   f16 weights %8.2f ms (%.3f×)",
+                                 name as NSString, m, k, n, k, medians[0] * 1000, gflops, medians[1] * 1000, medians[1] / medians[0],
+                                 medians[2] * 1000, medians[2] / medians[0]))
+                }
+            }
+        }
+        if json {
+            let object: [String: Any] = ["threads": Parallel.threadCount, "depth": depth, "rounds": rounds, "shapes": rows]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
 }

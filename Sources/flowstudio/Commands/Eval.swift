@@ -39,7 +39,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let generator = try modelOptions.loadGenerator(precision: compute.precision)
+        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice)
         let list: [EvalPrompt]
         if let prompts {
             list = try ShapesEvaluation.prompts(contentsOf: fileURL(prompts, option: "--prompts"))

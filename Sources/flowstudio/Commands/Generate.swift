@@ -32,7 +32,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let generator = try modelOptions.loadGenerator(precision: compute.precision)
+        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice)
         if let ignored = generator.ignoredWords(in: prompt).message { printError("warning: \(ignored)") }
         if let ignored = generator.ignoredWords(in: negative).message { printError("warning: negative prompt: \(ignored)") }
         if prompt.trimmingCharacters(in: .whitespaces).isEmpty { printError("empty prompt: generating unconditionally") }

@@ -33,7 +33,12 @@ struct SD3ComponentOptions: ParsableArguments {
 
     /// Loads `model` (a demo-model file or any SD3 layout) with these component files.
     func load(model: URL, precision: MatrixPrecision) throws -> ModelLoader.Loaded {
-        try ModelLoader.load(try paths(model: model), precision: precision, includeT5: !noT5)
+        try load(model: model, choice: PrecisionChoice(precision))
+    }
+
+    /// Loads `model` with the arithmetic `choice` resolves to for its weights (`--precision`).
+    func load(model: URL, choice: PrecisionChoice) throws -> ModelLoader.Loaded {
+        try ModelLoader.load(try paths(model: model), choice: choice, includeT5: !noT5)
     }
 }
 
@@ -44,17 +49,18 @@ struct ModelOptions: ParsableArguments {
     var model: String?
     @OptionGroup var components: SD3ComponentOptions
 
-    /// Loads the model with its products in `precision`, printing what the user should know (no
-    /// T5, no VAE, the memory plan) to stderr; or throws one error that says what is wrong.
-    func loadGenerator(precision: MatrixPrecision = .float32) throws -> any ImageGenerator {
+    /// Loads the model with its products in the arithmetic `precision` resolves to (`--precision`;
+    /// SD3 weights stay in their file's dtype), printing what the user should know (no T5, no
+    /// VAE, the memory plan, half-precision weights) to stderr; or throws one error that says what is wrong.
+    func loadGenerator(precision: PrecisionChoice = .float32) throws -> any ImageGenerator {
         guard let path = model else {
             if components.given { throw CLIError("--clip-l, --clip-g, --t5xxl, --vae, --tokenizers and --no-t5 go with --model (an SD3 model)") }
             guard let url = DemoPipeline.bundledModelURL else {
                 throw CLIError("this build has no bundled model; pass --model (a model made by `flowstudio train`, or an SD3 model)")
             }
-            return try DemoPipeline(contentsOf: url, precision: precision)
+            return try DemoPipeline(contentsOf: url, precision: precision.resolved(halfWeights: false))
         }
-        let loaded = try components.load(model: try fileURL(path, option: "--model"), precision: precision)
+        let loaded = try components.load(model: try fileURL(path, option: "--model"), choice: precision)
         for note in loaded.notes { printError("note: \(note)") }
         for warning in loaded.warnings { printError("warning: \(warning)") }
         if loaded.generator is SD3Pipeline { printError("model: \(loaded.generator.modelName) (\(loaded.generator.modelSummary))") }

@@ -109,7 +109,7 @@ if [[ $RUN_FS == 1 ]]; then
 fi
 
 python3 - "$LOGS" "$STEPS" "${RUNS[@]}" <<'PYTHON'
-import json, re, sys
+import json, re, statistics, sys
 
 logs, steps, runs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 
@@ -128,9 +128,43 @@ def load(text):
     return [float(x) for x in re.findall(r"load average: ([\d.]+)", text)]
 
 
-def last(pattern, text):
-    found = re.findall(pattern, text)
-    return float(found[-1]) if found else None
+def sdcpp_numbers(text):
+    """Phases of an sd-cli -v log. sd.cpp loads each model's weights lazily, on its first use, so
+    the loading ("loading tensors completed, taking S") is taken out of the phase it falls in."""
+    phase, loads = "condition", {"condition": 0.0, "sampling": 0.0, "decode": 0.0}
+    graphs, each, r = [], [], {}
+    for line in text.replace("\r", "\n").splitlines():
+        if "generating image:" in line:
+            phase = "sampling"
+        elif "sampling completed" in line:
+            phase = "decode"
+            r["sampling_s"] = float(re.search(r"taking ([\d.]+)s", line).group(1))
+        if m := re.search(r"loading tensors completed, taking ([\d.]+)s", line):
+            loads[phase] += float(m.group(1))
+        if m := re.search(r"computing condition graph completed, taking (\d+) ms", line):
+            graphs.append(int(m.group(1)) / 1000)
+        if m := re.search(r"(\d+)/(\d+) - ([\d.]+)(s/it|it/s)", line):
+            value = float(m.group(3))
+            each.append(value if m.group(4) == "s/it" else 1 / value)
+        if m := re.search(r"get_learned_condition completed, taking ([\d.]+)s", line):
+            r["condition_s"] = float(m.group(1))
+        if m := re.search(r"decode_first_stage completed, taking ([\d.]+)s", line):
+            r["decode_with_load_s"] = float(m.group(1))
+        if m := re.search(r"generate_image completed in ([\d.]+)s", line):
+            r["total_s"] = float(m.group(1))
+    if "sampling_s" not in r:
+        return None
+    r["load_s"] = loads
+    r["step_s_each"] = each
+    # Step 1 includes the MM-DiT's lazy load (and sd.cpp prints it as 0 s/it when it has no start
+    # time); the steps after it are clean.
+    clean = [t for t in each[1:] if t > 0]
+    r["step_s"] = statistics.median(clean) if clean else (r["sampling_s"] - loads["sampling"]) / len(each or [1])
+    # The last condition graph is the negative prompt's: both CLIPs, weights already resident.
+    r["clips_one_prompt_s"] = graphs[-1] if graphs else None
+    if "decode_with_load_s" in r:
+        r["decode_s"] = r["decode_with_load_s"] - loads["decode"]
+    return r
 
 
 results = {}
@@ -138,20 +172,10 @@ for name in runs:
     text = read(name, "log")
     r = {"peak_rss_mb": peak_rss_mb(text), "load_1min_before_after": load(read(name, "uptime"))}
     if name.startswith("sdcpp"):
-        sampling = last(r"sampling completed, taking ([\d.]+)s", text)
-        # progress lines are separated by \r: "|====| 2/2 - 84.00s/it"
-        each = [float(s) for s in re.findall(r"\d+/\d+ - ([\d.]+)s/it", text)]
-        each += [1 / float(s) for s in re.findall(r"\d+/\d+ - ([\d.]+)it/s", text)]
-        r.update(
-            step_s=sampling / steps if sampling is not None else None,
-            step_s_each=each[-steps:] if each else None,
-            condition_s=last(r"get_learned_condition completed, taking ([\d.]+)s", text),
-            decode_s=last(r"decode_first_stage completed, taking ([\d.]+)s", text),
-            load_s=last(r"loading tensors completed, taking ([\d.]+)s", text),
-            total_s=last(r"generate_image completed in ([\d.]+)s", text),
-        )
-        if r["step_s"] is None:
+        numbers = sdcpp_numbers(text)
+        if numbers is None:
             sys.exit(f"bench_sdcpp.sh: no 'sampling completed' line in {logs}/{name}.log: did sd.cpp run?")
+        r.update(numbers)
     else:
         obj = next((json.loads(l) for l in reversed(text.splitlines()) if l.startswith("{") and "ms_step_median" in l), None)
         if obj is None:
@@ -159,32 +183,35 @@ for name in runs:
         clip_l, clip_g = obj.get("ms CLIP-L encode (77 tokens)"), obj.get("ms CLIP-G encode (77 tokens)")
         r.update(
             step_s=obj["ms_step_median"] / 1000, step_s_each=[ms / 1000 for ms in obj["ms_steps"]],
-            clip_l_s=clip_l / 1000, clip_g_s=clip_g / 1000,
-            # prompt + negative prompt, as sd.cpp's get_learned_condition does with CFG
-            condition_s=2 * (clip_l + clip_g) / 1000,
+            clip_l_s=clip_l / 1000, clip_g_s=clip_g / 1000, clips_one_prompt_s=(clip_l + clip_g) / 1000,
             decode_s=obj["ms_decode"] / 1000, precision=obj.get("precision"), threads=obj.get("threads"),
         )
     results[name] = r
 
 fmt = lambda v: "-" if v is None else f"{v:.2f}"
-print(f"\nSD3.5-medium, 512x512, Euler, CFG 4.5, no T5, {steps} steps; seconds (load average before -> after)")
-print(f"{'run':16} {'s/step':>8} {'CLIPs x2':>9} {'VAE dec':>8} {'peak MB':>8}  load")
+print(f"\nSD3.5-medium, 512x512, Euler, CFG 4.5, no T5, {steps} steps; seconds, weights loading excluded")
+print(f"{'run':16} {'s/step':>8} {'CLIP L+G':>9} {'VAE dec':>8} {'peak MB':>8}  load average before -> after")
 for name, r in results.items():
     la = r["load_1min_before_after"]
-    print(f"{name:16} {fmt(r['step_s']):>8} {fmt(r['condition_s']):>9} {fmt(r['decode_s']):>8} "
+    print(f"{name:16} {fmt(r['step_s']):>8} {fmt(r['clips_one_prompt_s']):>9} {fmt(r.get('decode_s')):>8} "
           f"{fmt(r['peak_rss_mb']):>8}  {' -> '.join(f'{x:.2f}' for x in la)}")
+for name, r in results.items():
+    if name.startswith("sdcpp"):
+        print(f"  {name}: steps {', '.join(fmt(t) for t in r['step_s_each'])} s/it (step 1 holds the lazy load of "
+              f"{r['load_s']['sampling']:.1f} s); conditioning with CFG (prompt + negative, incl. {r['load_s']['condition']:.1f} s "
+              f"loading) {fmt(r.get('condition_s'))} s; whole run {fmt(r.get('total_s'))} s")
 fs = results.get("flowstudio")
 if fs:
+    print(f"  flowstudio: steps {', '.join(fmt(t) for t in fs['step_s_each'])} s; CLIP-L {fs['clip_l_s']:.2f} s + CLIP-G "
+          f"{fs['clip_g_s']:.2f} s ({fs['precision']}, {fs['threads']} threads)")
     print("\nsd.cpp seconds / FlowStudio seconds (> 1: FlowStudio is faster):")
     for name, r in results.items():
         if name == "flowstudio":
             continue
-        ratios = {k: r[k] / fs[k] for k in ("step_s", "condition_s", "decode_s") if r.get(k) and fs.get(k)}
-        print(f"  {name:14} step {fmt(ratios.get('step_s'))}   CLIPs {fmt(ratios.get('condition_s'))}   "
+        ratios = {k: r[k] / fs[k] for k in ("step_s", "clips_one_prompt_s", "decode_s") if r.get(k) and fs.get(k)}
+        print(f"  {name:14} step {fmt(ratios.get('step_s'))}   CLIP-L + CLIP-G {fmt(ratios.get('clips_one_prompt_s'))}   "
               f"VAE decode {fmt(ratios.get('decode_s'))}")
         r["ratio_vs_flowstudio"] = ratios
-    print(f"  (FlowStudio's CLIPs x2 = 2 x ({fs['clip_l_s']:.2f} s CLIP-L + {fs['clip_g_s']:.2f} s CLIP-G): "
-          "prompt and negative prompt, as sd.cpp's conditioning time counts both)")
 with open(f"{logs}/summary.json", "w") as f:
     json.dump({"steps": steps, "runs": results}, f, indent=1, sort_keys=True)
 print(f"\nlogs and summary.json in {logs}")

@@ -5,15 +5,18 @@
 #   512x512, Euler, CFG 4.5, T5 absent, `--steps` sampling steps (2), `--threads` threads (2).
 #
 # sd.cpp runs `sd-cli` on the files Tests/Reference/make_random_sd3_files.py writes (f16 weights,
-# then each extra --type, e.g. q8_0, which sd.cpp quantizes while loading) and its -v log is
-# parsed for: seconds per sampling step ("sampling completed, taking S" / steps, and each step's
-# "S s/it"), the conditioning ("get_learned_condition completed": CLIP-L and CLIP-G on the prompt
-# AND on the empty negative prompt, since CFG needs both), and the VAE decode
-# ("decode_first_stage completed"). FlowStudio runs `flowstudio bench generate --family
-# sd3.5-medium --size 512x512 --no-t5 --json` (its own random weights of the same shapes; one
-# encode of each CLIP, so its CLIP figure is doubled for the comparison). Peak RSS of each run
-# comes from /usr/bin/time -v. `uptime` is recorded before and after every run: the numbers mean
-# something only on an otherwise idle machine (the ratio is the figure to quote).
+# then each extra --type, e.g. q8_0, which sd.cpp quantizes while loading) and its -v log is read
+# phase by phase. sd.cpp loads each model's weights lazily, on first use, so the loading is taken
+# out: a step is the median of the steps after the first ("N/N - S s/it"; step 1 holds the
+# MM-DiT's load, so use --steps 3 or more for two clean steps); CLIP-L + CLIP-G is the last
+# "computing condition graph completed" (the empty negative prompt's: both CLIPs, weights already
+# resident; with CFG sd.cpp encodes prompt and negative prompt, as FlowStudio does); the VAE decode
+# is "decode_first_stage completed" less the VAE's load. FlowStudio runs `flowstudio bench
+# generate --family sd3.5-medium --size 512x512 --no-t5 --json` (its own random weights of the same
+# shapes, generated in memory: no loading in its figures; CLIP-L + CLIP-G = one encode of each).
+# Peak RSS of each run comes from /usr/bin/time -v. `uptime` is recorded before and after every
+# run: the numbers mean something only on an otherwise idle machine (the ratio is the figure to
+# quote, and only when both ran at the same load).
 #
 # Usage:
 #   Tests/Reference/bench_sdcpp.sh SD_CLI [--big DIR] [--flowstudio BIN] [--steps N]

@@ -5,7 +5,7 @@ import TextEncoders
 
 /// Timing of CLIP-L- and bigG-shaped encodes of 77 tokens with random weights (a measurement, not a
 /// test: it asserts nothing about time). Runs only when FLOWSTUDIO_BENCH_TEXT_ENCODERS is set; use a
-/// release build and compare with `Tests/Reference/bench_text_encoders_pytorch.py` on the same machine:
+/// release build and compare with `Tests/Reference/bench_pytorch_encoders.py` on the same machine:
 ///
 ///     swift build -c release --build-tests
 ///     FLOWSTUDIO_BENCH_TEXT_ENCODERS=1 FLOWSTUDIO_THREADS=2 swift test -c release --skip-build --filter TextEncoderBenchmark

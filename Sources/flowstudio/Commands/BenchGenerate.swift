@@ -17,7 +17,7 @@ struct BenchGenerate: ParsableCommand {
         The encoders run one after another and each is released before the next, as FlowStudio runs \
         them when memory is tight; then the MM-DiT samples --steps steps with CFG (batch 2; with \
         --slg a third, batch-1 forward), then the VAE decodes. T5-XXL alone holds 19 GB in float32; \
-        --no-t5 leaves it out. Compare the encoders with PyTorch: Tests/Reference/bench_text_encoders_pytorch.py; \
+        --no-t5 leaves it out. Compare the encoders with PyTorch: Tests/Reference/bench_pytorch_encoders.py; \
         the VAE: Tests/Reference/bench_vae_pytorch.py; the MM-DiT: Tests/Reference/bench_pytorch.py.
         """)
 

@@ -20,6 +20,7 @@ fi
 command -v tmux >/dev/null || { echo "studio_tmux: tmux is not installed" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "studio_tmux: python3 is needed to read the PNG chunk" >&2; exit 2; }
 BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+HERE="$(cd "$(dirname "$0")" && pwd)"  # png_text.py
 
 WORK="$(mktemp -d)"
 SOCKET="flowstudio-e2e-$$"
@@ -92,8 +93,9 @@ pass "preview: $BLOCKS half blocks with 24-bit colours, $COLOURS distinct foregr
 wait_for "saved favorite" 20
 FAV="$XDG_DATA_HOME/flowstudio/favorites.json"
 [[ -f "$FAV" ]] || fail "no $FAV"
-python3 - "$FAV" "$PROMPT" "$XDG_DATA_HOME/flowstudio" <<'PY' || fail "favorites.json / PNG check"
-import json, struct, sys, zlib, os
+PYTHONPATH="$HERE" python3 - "$FAV" "$PROMPT" "$XDG_DATA_HOME/flowstudio" <<'PY' || fail "favorites.json / PNG check"
+import json, sys, os
+from png_text import png_text
 fav, prompt, root = sys.argv[1], sys.argv[2], sys.argv[3]
 doc = json.load(open(fav))
 entries = doc["favorites"]
@@ -105,19 +107,7 @@ for key in ("steps", "cfgScale", "seed", "shift", "sampler", "width", "height", 
     assert key in s, f"setting {key} missing"
 for key in ("modelName", "modelHash", "created", "imagePath"):
     assert e.get(key), f"{key} missing"
-png = open(os.path.join(root, e["imagePath"]), "rb").read()
-assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-i, text = 8, {}
-while i < len(png):
-    n, kind = struct.unpack(">I4s", png[i:i + 8])
-    body = png[i + 8:i + 8 + n]
-    if kind == b"tEXt":
-        k, v = body.split(b"\0", 1); text[k.decode("latin-1")] = v.decode("latin-1")
-    elif kind == b"iTXt":
-        k, rest = body.split(b"\0", 1); flag = rest[0]; rest = rest[2:]
-        _, rest = rest.split(b"\0", 1); _, v = rest.split(b"\0", 1)
-        text[k.decode("latin-1")] = (zlib.decompress(v) if flag else v).decode("utf-8")
-    i += 12 + n
+text = png_text(os.path.join(root, e["imagePath"]))
 p = text.get("parameters")
 assert p, f"no parameters chunk; chunks: {list(text)}"
 lines = p.split("\n")
@@ -210,24 +200,14 @@ wait_for "done in" 120
 wait_for "decoded in" 60
 "${T[@]}" send-keys -t studio C-s
 wait_for "saved favorite (step" 20
-python3 - "$XDG_DATA_HOME/flowstudio" <<'PY' || fail "decoded step favorite check"
-import json, os, struct, sys, zlib
+PYTHONPATH="$HERE" python3 - "$XDG_DATA_HOME/flowstudio" <<'PY' || fail "decoded step favorite check"
+import json, os, sys
+from png_text import png_text
 root = sys.argv[1]
 entry = json.load(open(os.path.join(root, "favorites.json")))["favorites"][-1]
 steps, step = entry["settings"]["steps"], entry.get("decodedStep")
 assert step == steps - 1, f"favorites.json: decodedStep {step}, expected {steps - 1} (one step back from the last of {steps})"
-png = open(os.path.join(root, entry["imagePath"]), "rb").read()
-i, text = 8, {}
-while i < len(png):
-    n, kind = struct.unpack(">I4s", png[i:i + 8])
-    body = png[i + 8:i + 8 + n]
-    if kind == b"tEXt":
-        k, v = body.split(b"\0", 1); text[k.decode("latin-1")] = v.decode("latin-1")
-    elif kind == b"iTXt":
-        k, rest = body.split(b"\0", 1); flag = rest[0]; rest = rest[2:]
-        _, rest = rest.split(b"\0", 1); _, v = rest.split(b"\0", 1)
-        text[k.decode("latin-1")] = (zlib.decompress(v) if flag else v).decode("utf-8")
-    i += 12 + n
+text = png_text(os.path.join(root, entry["imagePath"]))
 last = text["parameters"].split("\n")[-1]
 assert f"Step: {step}/{steps}, " in last and f"Steps: {steps}, " in last, f"the PNG's parameters should say the step: {last}"
 print(f"ok: Ctrl-S on a decoded step saved step {step} of {steps} (favorites.json decodedStep, PNG 'Step: {step}/{steps}')")

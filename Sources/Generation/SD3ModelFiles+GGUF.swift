@@ -23,7 +23,7 @@ extension SD3ModelFiles {
         do {
             return SD3GGUFWeights(try GGUFFile(contentsOf: url))
         } catch let error as GGUFError {
-            throw SD3ModelFilesError.unreadable(path: url.path, reason: error.description)
+            throw SD3ModelFilesError.unreadableGGUF(error)
         }
     }
 }

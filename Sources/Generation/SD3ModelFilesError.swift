@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 
 /// Why an SD3-family model could not be found or opened. Each message names the file or folder,
@@ -7,6 +8,8 @@ public enum SD3ModelFilesError: Error, Equatable, Sendable, CustomStringConverti
     case notFound(path: String, option: String)
     /// A file could not be read: a FIFO, a device, unreadable, not safetensors… (the reader's message).
     case unreadable(path: String, reason: String)
+    /// A GGUF file that could not be read (its error names the file).
+    case unreadableGGUF(GGUFError)
     /// A diffusers folder of a pipeline class FlowStudio does not run.
     case unsupportedPipeline(path: String, className: String)
     /// Weights of a known non-SD3 family (SD1.x/SD2, SDXL, Flux…).
@@ -36,6 +39,8 @@ public enum SD3ModelFilesError: Error, Equatable, Sendable, CustomStringConverti
             return "\(option) \(path): no such file or folder."
         case .unreadable(let path, let reason):
             return "\(path): \(reason)"
+        case .unreadableGGUF(let error):
+            return error.description
         case .unsupportedPipeline(let path, let className):
             return "\(path) is a diffusers \(className) folder, which FlowStudio does not run; it runs StableDiffusion3Pipeline folders "
                 + "(SD3-medium, SD3.5-medium, SD3.5-large, SD3.5-large-turbo) and their transformer/ (SD3Transformer2DModel) folders."

@@ -444,7 +444,7 @@ import TextEncoders
         let gguf = folder.path("sd3.5_large-Q4_0.gguf")
         try folder.write("GGUF", to: gguf.lastPathComponent)
         // A GGUF file is read (SD3GGUFTests); a damaged one says so.
-        #expect(Self.error(SD3ModelPaths(model: gguf))?.description == "\(gguf.path): GGUF file \(gguf.path): the version at byte 4 needs 4 bytes, but the file ends at byte 4. The file is damaged or truncated (download it again).")
+        #expect(Self.error(SD3ModelPaths(model: gguf))?.description == "GGUF file \(gguf.path): the version at byte 4 needs 4 bytes, but the file ends at byte 4. The file is damaged or truncated (download it again).")
     }
 
     @Test func theDemoModelIsRecognised() throws {

@@ -18,10 +18,15 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:symbolize=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressions=0}"
 
 build() {
+    local status
+    set +e
     nice swift build --package-path "$HERE" --scratch-path "$SCRATCH" -c release \
         -Xswiftc -sanitize=fuzzer,address -Xswiftc -g -Xcc -fsanitize=fuzzer-no-link,address 2>&1 |
-        grep -vE "ld.gold: warning: Cannot export local symbol|^\[[0-9]+/[0-9]+\]" || true
-    [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "fuzz: the build failed" >&2; exit 2; }
+        grep -vE "ld.gold: warning: Cannot export local symbol|^\[[0-9]+/[0-9]+\]"
+    status=${PIPESTATUS[0]}
+    set -e
+    # A failed build must stop here: the binaries left in .build-fuzz would be stale.
+    [[ $status -eq 0 ]] || { echo "fuzz: the build failed (exit $status)" >&2; exit 2; }
 }
 
 if [[ "${1:-}" == --build ]]; then build; exit 0; fi

@@ -26,6 +26,11 @@ public struct StudioState: Sendable {
     public var library: LibraryState
     public var models: ModelListState
     public var overlay = OverlayState()
+    /// The step runs continue from while branching (Ctrl-N), else nil.
+    public var branchPoint: BranchPoint?
+    /// The sweep editor's fields, and the newest X/Y grid.
+    public var sweep = SweepState()
+    public var grid: GridRun?
 
     // MARK: Screen
     public var message: StatusMessage?
@@ -132,6 +137,7 @@ public struct StudioState: Sendable {
             return backToMain()
         case .saveFavorite, .export:
             let save = action == .saveFavorite
+            if overlay.mode == .grid { return saveFromGrid(favorite: save) }
             // A step decoded with the VAE on screen is what is saved (a cancelled run's, too).
             if let step = displayedDecodedStep { return [.saveDecodedStep(run: run.id, step: step, favorite: save)] }
             if let why = run.nothingToSave(save ? "save" : "export") {
@@ -159,6 +165,28 @@ public struct StudioState: Sendable {
         case let .edit(editorAction) where overlay.mode == .models:
             models.editPath(editorAction, key: key, status: &message)
             return []
+        case let .edit(editorAction) where overlay.mode == .sweep:
+            sweep.edit(editorAction, key: key)
+            return []
+        case .branchFromStep:
+            return toggleBranch()
+        case .openGrid:
+            return openGrid()
+        case .editSweep:
+            return editSweep()
+        case .startGrid:
+            return startGrid()
+        case .closeSweep:
+            overlay.mode = grid == nil ? .main : .grid
+            return [.repaint]
+        case let .moveCell(dx, dy):
+            moveCell(dx: dx, dy: dy)
+            return []
+        case .toggleCell:
+            toggleCell()
+            return []
+        case .closeGrid:
+            return closeGrid()
         case let .edit(editorAction):
             let effects = editor.reduce(editorAction, key: key, now: now, after: sign, isRunning: run.isRunning, status: &message)
             if let warning = editor.warningToPin {
@@ -225,15 +253,22 @@ public struct StudioState: Sendable {
 
     /// Starts a run with the current settings (after applying the seed mode).
     mutating func startRun() -> [StudioEffect] {
-        let settings = editor.settingsForNextRun()
+        var settings = editor.settingsForNextRun()
         var notes: [String] = []
+        var priorFrames: [GenerationProgress] = []
+        if let point = branchPoint {
+            settings = point.settings(settings)
+            priorFrames = point.frames
+            notes.append("branched from \(point.name)")
+        }
+        stopGridForOtherRun()
         if settings.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             notes.append("empty prompt: generated unconditionally")
         }
         if let ignored = editor.ignoredWords.message { notes.append(ignored) }
         let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
         message = note.map { .warning($0) }
-        return [run.start(settings, note: note)]
+        return [run.start(settings, note: note, priorFrames: priorFrames, parentNumber: branchPoint?.parentNumber)]
     }
 
     /// Fires the pending live re-generation when its time has come (not while a model loads:
@@ -344,12 +379,14 @@ public struct StudioState: Sendable {
             guard report.run == run.id else { return [] }  // a cancelled, superseded run
             var liveNote: String?
             if case let .finished(result) = report.kind {
-                library.record(result)
+                library.record(result, parent: run.parentNumber)
+                run.historyNumber = library.history.last?.number
                 if editor.runFinished(result) {
                     liveNote = "live re-generation is off for a model this slow (Ctrl-G turns it on)"
                 }
             }
             run.reduce(report.kind, quiet: editor.liveDeadline != nil, liveNote: liveNote, status: &message)
+            if let g = grid, g.runID == report.run { return gridReport(report.kind) }
         case let .library(libraryEvent):
             library.reduce(libraryEvent, status: &message)
             switch libraryEvent {

@@ -1,0 +1,28 @@
+import FlowCore
+import Generation
+
+/// The step a branch continues from (Ctrl-N on a step of the last run): the run's settings, the
+/// step, the sampler's state after it and the steps before it. While it is set, Enter (and the
+/// live re-generation) continue from that state with the prompt, negative prompt, CFG and
+/// sampler as they stand; the seed, steps, shift and size stay the parent's.
+public struct BranchPoint: Sendable {
+    /// The settings of the run branched from.
+    public var parent: GenerationSettings
+    /// Steps done at the branch point (1…steps − 1): "from step K".
+    public var step: Int
+    /// The sampler's state x after `step` steps, [1, C, h, w].
+    public var state: Tensor
+    /// The parent's steps up to the branch point (a branch's run shows them before its own).
+    public var frames: [GenerationProgress]
+    /// The parent's number in the history (nil: it did not finish).
+    public var parentNumber: Int?
+
+    /// The settings a branch with `edited` (the editor's settings) runs: the parent's, continued
+    /// from `step` with `edited`'s prompt, negative prompt, CFG and sampler.
+    public func settings(_ edited: GenerationSettings) -> GenerationSettings {
+        edited.branching(from: parent, atStep: step)
+    }
+
+    /// How the status line and the preview title name it: "step 12 of #3".
+    public var name: String { "step \(step) of " + (parentNumber.map { "#\($0)" } ?? "the last run") }
+}

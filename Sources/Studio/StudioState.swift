@@ -90,6 +90,7 @@ public struct StudioState: Sendable {
     @discardableResult
     public mutating func restore(_ s: GenerationSettings) -> [String] {
         let problems = editor.restore(s)
+        branchPoint = BranchPoint(restoring: s)  // a branched image: Enter makes it again, branch and all
         if !problems.isEmpty { message = .warning(problems.joined(separator: "; ")) }
         return problems
     }
@@ -324,6 +325,7 @@ public struct StudioState: Sendable {
         let what = isHistory ? "generation #\(library.history[index].number)"
                              : "favorite '\(DisplayWidth.truncate(settings.prompt, to: 30))'"
         let problems = editor.restore(settings)
+        branchPoint = BranchPoint(restoring: settings)
         let text = "restored \(what); seed mode set to fixed so Enter makes it again"
         message = problems.isEmpty ? .info(text) : .warning(([text] + problems).joined(separator: "; "))
         editor.seedMode = .fixed

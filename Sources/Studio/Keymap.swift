@@ -25,15 +25,13 @@ public enum Keymap {
         KeyBinding([.control("e")], .export, in: [.main], footer: "export", "export the current image as PNG"),
         KeyBinding([.control("t")], .cycleTheme, in: [.main], footer: "theme", "cycle themes"),
         KeyBinding([.control("g")], .edit(.toggleLive), in: [.main], "live re-generation on / off"),
-        KeyBinding([.control("l")], .redraw, in: [.main], "redraw the screen"),
+        KeyBinding([.control("l")], .redraw, in: [.main], inHelp: false, "redraw the screen"),
         KeyBinding([.control("d")], .decodeStep, in: [.main],
                    "decode the step shown with the VAE (slow)"),
         KeyBinding(pairs: [(.shiftLeft, .scrubBack), (.shiftRight, .scrubForward)], in: [.main],
                    "scrub the last run's steps, from anywhere"),
-        KeyBinding([.control("n")], .branchFromStep, in: [.main], footer: "branch",
-                   "branch from the step shown: Enter continues it with the prompt, CFG and sampler as edited (again: stop)"),
-        KeyBinding([.control("x")], .openGrid, in: [.main], footer: "grid",
-                   "X/Y grid: the sweep editor (seed, cfg, steps, shift, sampler, word), or the last grid"),
+        KeyBinding(pairs: [(.control("n"), .branchFromStep), (.control("x"), .openGrid)], in: [.main], footer: "branch",
+                   "branch from the step shown / X/Y grid"),
 
         // A settings field.
         KeyBinding(pairs: [(.character("+"), .edit(.stepUp)), (.character("-"), .edit(.stepDown)), (.up, .edit(.stepUp)),

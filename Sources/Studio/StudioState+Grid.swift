@@ -54,13 +54,12 @@ extension StudioState {
     /// A worker report about the grid's running cell (already folded into `run`).
     mutating func gridReport(_ kind: WorkerEvent.Kind) -> [StudioEffect] {
         guard var g = grid, g.phase == .running else { return [] }
-        defer { grid = g }
         switch kind {
         case let .step(progress):
             g.step(progress.image(editor.previewSource))
         case let .finished(result):
             if let next = g.finished(result.image, seconds: result.seconds) {
-                message = .info("grid: cell \(next) of \(g.cells.count) done (\(g.selectionLabel) selected)…")
+                message = .info("grid: \(next) of \(g.cells.count) cells done…")
                 grid = g
                 return runGridCell(next)
             }
@@ -75,6 +74,7 @@ extension StudioState {
                 message = .info("grid stopped after \(done) of \(g.cells.count) cells")
             }
         }
+        grid = g
         return []
     }
 

@@ -360,6 +360,9 @@ public struct StudioState: Sendable {
                               date: Date) -> [StudioEffect] {
         guard models.loaded(id: id, path: path, generator: generator, date: date) else { return [] }  // abandoned or superseded
         editor.adopt(generator.defaultSettings, sizes: generator.supportedSizes)
+        // The branch point's stored state was the old model's: the new one samples the parent again.
+        branchPoint?.state = nil
+        branchPoint?.frames = []
         let loaded = "loaded \(modelName) in \(String(format: "%.1f", seconds))s: \(modelSummary)"
         message = .info(loaded)
         models.announcement = loaded

@@ -17,6 +17,8 @@ public struct BranchPoint: Sendable {
     public var frames: [GenerationProgress]
     /// The parent's number in the history (nil: it did not finish).
     public var parentNumber: Int?
+    /// The studio's id of the parent's run (nil: restored, not a run of this session).
+    public var runID: Int?
 
     /// The settings a branch with `edited` (the editor's settings) runs: the parent's, continued
     /// from `step` with `edited`'s prompt, negative prompt, CFG and sampler.
@@ -32,7 +34,9 @@ public struct BranchPoint: Sendable {
         self.init(parent: parent, step: settings.branchStep, state: nil, frames: [], parentNumber: nil)
     }
 
-    public init(parent: GenerationSettings, step: Int, state: Tensor?, frames: [GenerationProgress], parentNumber: Int?) {
+    public init(parent: GenerationSettings, step: Int, state: Tensor?, frames: [GenerationProgress], parentNumber: Int?,
+                runID: Int? = nil) {
+        self.runID = runID
         self.parent = parent
         self.step = step
         self.state = state

@@ -2,9 +2,16 @@ import Generation
 
 /// Branching from a step: Ctrl-N on a step of the last run pins it; runs then continue from it.
 extension StudioState {
-    /// Ctrl-N: pins the step shown as the branch point, or unpins it.
+    /// Ctrl-N: pins the step shown as the branch point, or unpins it. While branching, a step
+    /// scrubbed to in another run (a branch's own steps) becomes the new branch point; otherwise
+    /// Ctrl-N stops branching.
     mutating func toggleBranch() -> [StudioEffect] {
         if let point = branchPoint {
+            let samePlace = point.runID == run.id && run.shownStep.map { $0 + 1 } == point.step
+            if run.scrubIndex != nil && !samePlace && !run.isRunning {
+                branchPoint = nil
+                return toggleBranch()
+            }
             branchPoint = nil
             message = .info("stopped branching from \(point.name): Enter generates from the start again")
             return [.repaint]
@@ -27,7 +34,7 @@ extension StudioState {
             return []
         }
         let point = BranchPoint(parent: settings, step: step, state: state, frames: Array(run.frames[0..<step]),
-                                parentNumber: run.phase == .finished ? run.historyNumber : nil)
+                                parentNumber: run.phase == .finished ? run.historyNumber : nil, runID: run.id)
         branchPoint = point
         message = .info("branching from \(point.name): edit the prompt, CFG or sampler and press Enter (Ctrl-N again stops)")
         return [.repaint]

@@ -97,7 +97,9 @@ import Testing
         #expect(second.branch == [BranchSegment(settings, untilStep: 2)])
         let third = again.branching(from: first, atStep: 5)
         #expect(third.branch == [BranchSegment(settings, untilStep: 4), BranchSegment(edited, untilStep: 5)])
-        for (child, state, from) in [(second, try #require(state2), 2), (third, nil as Tensor?, 5)] {
+        let afterTwo = state2
+        #expect(afterTwo?.shape == [1, 3, 64, 64])
+        for (child, state, from) in [(second, afterTwo, 2), (third, nil as Tensor?, 5)] {
             var resume = state
             if resume == nil {
                 _ = try p.generate(first, resumingFrom: state4, interrupt: { false }) { progress in

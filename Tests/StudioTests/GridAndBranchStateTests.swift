@@ -226,7 +226,9 @@ import Testing
         #expect(effects == [.generate(expected, run: 2)])
         // The branch's run starts with its parent's first two steps.
         #expect(s.run.frames.count == 2)
-        for i in 2..<4 { _ = step(i, of: expected, run: 2, &s) }
+        for i in 2..<4 {
+            _ = step(i, of: expected, run: 2, latents: Tensor(shape: [1, 3, 16, 16], scalars: [Float](repeating: Float(10 + i), count: 768)), &s)
+        }
         _ = finish(expected, run: 2, value: 20, &s)
         #expect(s.run.frames.count == 4)
         let entry = try #require(s.library.history.last)
@@ -236,7 +238,13 @@ import Testing
         let (canvas, _) = StudioView.render(s, layout: Layout(rows: 40, columns: 120), preview: nil)
         #expect(canvas.text.contains("#2 ↳#1@2"))
         _ = press([.escape], &s)
-        // Ctrl-N again stops branching: Enter starts from the beginning.
+        // Scrubbed to a step of the branch, Ctrl-N branches from there (a branch of the branch).
+        _ = press([.shiftLeft], &s)
+        _ = press([.control("n")], &s)
+        #expect(s.branchPoint?.step == 3 && s.branchPoint?.parentNumber == 2)
+        #expect(s.branchPoint?.parent == expected)
+        #expect(s.branchPoint?.state?.scalars.first == 12)
+        // Ctrl-N again, on the same step, stops branching: Enter starts from the beginning.
         _ = press([.control("n")], &s)
         #expect(s.branchPoint == nil)
         let plain = press([.enter], &s)

@@ -4,7 +4,7 @@
 # sheet saved with Ctrl-E (its PNG's parameters hold the sweep), a cell opened and saved as a
 # favorite (its own settings); then a run, Shift-← to an earlier step, Ctrl-N, a new prompt,
 # Enter: the branch, its history line (↳#parent@step) and its PNG's `Branch` field; last,
-# `--from` that PNG and Enter make the same pixels again.
+# `--from` that PNG and Enter make the same pixels again. Then `flowstudio grid` on the command line.
 #
 # Usage: bash Tests/EndToEnd/studio_grid_branch.sh [path/to/flowstudio]
 set -euo pipefail
@@ -159,6 +159,23 @@ def pixels(path):
 a, b = pixels(sys.argv[1]), pixels(sys.argv[2])
 assert a == b, "the replayed branch differs from the branch"
 print(f"ok: --from the branched PNG makes the same {len(a)} bytes of pixels")
+PY
+
+# 5. `flowstudio grid` on the command line: the same sheet and sweep field, and every cell's PNG.
+"$BIN" grid "a red|blue circle" --x seed=1,2,3 --y word --steps 4 --out "$WORK/cli-sheet.png" --cells "$WORK/cells" 2>/dev/null \
+    || fail "flowstudio grid failed"
+PYTHONPATH="$HERE" python3 - "$WORK/cli-sheet.png" "$WORK/cells" <<'PY' || fail "flowstudio grid check"
+import os, struct, sys
+from png_text import png_text
+sheet, cells = sys.argv[1], sys.argv[2]
+last = png_text(sheet)["parameters"].split("\n")[-1]
+assert 'Grid: "X: seed=1,2,3; Y: word=red,blue"' in last and "Steps: 4," in last, last
+names = sorted(os.listdir(cells))
+assert names == [f"cell-0{i}.png" for i in range(1, 7)], names
+five = png_text(os.path.join(cells, "cell-05.png"))["parameters"].split("\n")
+assert five[0] == "a blue circle" and "Seed: 2," in five[-1], five
+w, h = struct.unpack(">II", open(sheet, "rb").read()[16:24])
+print(f"ok: flowstudio grid wrote a {w}×{h} sheet with the sweep and 6 cells (cell 5: seed 2, 'a blue circle')")
 PY
 
 END=$(date +%s.%N)

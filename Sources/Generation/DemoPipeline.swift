@@ -59,19 +59,27 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
 
     public func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                          onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+        try generate(settings, resumingFrom: nil, interrupt: interrupt, onStep: onStep)
+    }
+
+    public func generate(_ settings: GenerationSettings, resumingFrom state: Tensor?, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         let r = description.resolution
         guard settings.width == r, settings.height == r else {
             throw DemoPipelineError.unsupportedSize(settings.width, settings.height, r)
         }
-        let encoded = textEncoder.encode(prompts: [settings.prompt, settings.negativePrompt])
         let e = description.textEncoder.width, l = description.textEncoder.length
-        func item(_ i: Int) -> TextConditioning {
-            TextConditioning(context: Tensor(shape: [1, l, e], scalars: Array(encoded.context.scalars[(i * l * e)..<((i + 1) * l * e)])),
-                             pooled: Tensor(shape: [1, e], scalars: Array(encoded.pooled.scalars[(i * e)..<((i + 1) * e)])))
+        func conditioning(_ part: GenerationSettings) -> (positive: TextConditioning, negative: TextConditioning) {
+            let encoded = textEncoder.encode(prompts: [part.prompt, part.negativePrompt])
+            func item(_ i: Int) -> TextConditioning {
+                TextConditioning(context: Tensor(shape: [1, l, e], scalars: Array(encoded.context.scalars[(i * l * e)..<((i + 1) * l * e)])),
+                                 pooled: Tensor(shape: [1, e], scalars: Array(encoded.pooled.scalars[(i * e)..<((i + 1) * e)])))
+            }
+            return (item(0), item(1))
         }
         return try withoutActuallyEscaping(interrupt) { interrupt in
             try PixelSpaceSampling.generate(model: InterruptibleMMDiT(network: network, interrupt: interrupt), settings: settings,
-                                            positive: item(0), negative: item(1), onStep: onStep)
+                                            resume: settings.isBranch ? state : nil, conditioning: conditioning, onStep: onStep)
         }
     }
 

@@ -21,10 +21,13 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
     public var noise: NoiseSource
     /// Skip-layer guidance (SD3.5-medium), off unless asked for.
     public var skipLayerGuidance: SkipLayerGuidance?
+    /// A branched run: the parts that ran before the branch point(s), oldest first (see
+    /// `BranchSegment`); empty for an ordinary run.
+    public var branch: [BranchSegment] = []
 
     public init(prompt: String, negativePrompt: String = "", steps: Int, cfgScale: Float, seed: UInt64,
                 shift: Double, sampler: SamplerKind = .euler, width: Int, height: Int, noise: NoiseSource = .default,
-                skipLayerGuidance: SkipLayerGuidance? = nil) {
+                skipLayerGuidance: SkipLayerGuidance? = nil, branch: [BranchSegment] = []) {
         self.prompt = prompt
         self.negativePrompt = negativePrompt
         self.steps = steps
@@ -36,13 +39,14 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         self.height = height
         self.noise = noise
         self.skipLayerGuidance = skipLayerGuidance
+        self.branch = branch
     }
 
     private enum CodingKeys: String, CodingKey {
-        case prompt, negativePrompt, steps, cfgScale, seed, shift, sampler, width, height, noise, skipLayerGuidance
+        case prompt, negativePrompt, steps, cfgScale, seed, shift, sampler, width, height, noise, skipLayerGuidance, branch
     }
 
-    /// `noise` and `skipLayerGuidance` may be absent (settings saved before they existed): then they are the defaults.
+    /// `noise`, `skipLayerGuidance` and `branch` may be absent (settings saved before they existed): then they are the defaults.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         prompt = try c.decode(String.self, forKey: .prompt)
@@ -56,6 +60,7 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         height = try c.decode(Int.self, forKey: .height)
         noise = try c.decodeIfPresent(NoiseSource.self, forKey: .noise) ?? .default
         skipLayerGuidance = try c.decodeIfPresent(SkipLayerGuidance.self, forKey: .skipLayerGuidance)
+        branch = try c.decodeIfPresent([BranchSegment].self, forKey: .branch) ?? []
     }
 
     /// `noise` is written only when it is not the default, so saved Philox settings read as before.
@@ -72,5 +77,6 @@ public struct GenerationSettings: Codable, Equatable, Sendable {
         try c.encode(height, forKey: .height)
         if noise != .default { try c.encode(noise, forKey: .noise) }
         try c.encodeIfPresent(skipLayerGuidance, forKey: .skipLayerGuidance)
+        if !branch.isEmpty { try c.encode(branch, forKey: .branch) }
     }
 }

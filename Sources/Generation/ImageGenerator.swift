@@ -25,9 +25,13 @@ public struct GenerationProgress: Sendable {
     /// `ImageGenerator.decodeLatents` (an SD3 model: [1, 16, H/8, W/8]); nil for a model that
     /// samples pixels (the demo model).
     public let predictedLatents: Tensor?
+    /// The sampler's state x after this step, [1, C, h, w] (latents, or pixels for the demo
+    /// model): what a branch from this step continues from (`generate(_:resumingFrom:…)`); nil
+    /// when the model does not report it.
+    public let latents: Tensor?
 
     public init(step: Int, stepCount: Int, sigma: Float, elapsed: Double, predicted: RGBImage, noisy: RGBImage,
-                predictedLatents: Tensor? = nil) {
+                predictedLatents: Tensor? = nil, latents: Tensor? = nil) {
         self.step = step
         self.stepCount = stepCount
         self.sigma = sigma
@@ -35,6 +39,7 @@ public struct GenerationProgress: Sendable {
         self.predicted = predicted
         self.noisy = noisy
         self.predictedLatents = predictedLatents
+        self.latents = latents
     }
 
     public func image(_ source: PreviewSource) -> RGBImage { source == .predicted ? predicted : noisy }
@@ -72,6 +77,12 @@ public protocol ImageGenerator: Sendable {
     /// soon as it can and returns nil. Throws on invalid settings or numerical failure.
     func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                   onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?
+    /// `generate` for a branch (`settings.branch` not empty) that continues from `state`, the
+    /// parent's x after `settings.branchStep` steps (`GenerationProgress.latents` of that step):
+    /// only the steps after it run, and the result is bit for bit what `generate` gives by
+    /// sampling the parent's steps again. A model that cannot resume samples everything.
+    func generate(_ settings: GenerationSettings, resumingFrom state: Tensor?, interrupt: () -> Bool,
+                  onStep: (GenerationProgress) -> Bool) throws -> GenerationResult?
     /// Decodes a step's `predictedLatents` to the picture the final image is made with (an SD3
     /// model: its VAE, slow); nil when this model cannot (no VAE, or it samples pixels). Safe
     /// to call from another thread while a generation runs.
@@ -79,6 +90,12 @@ public protocol ImageGenerator: Sendable {
 }
 
 extension ImageGenerator {
+    /// Cannot resume: samples every step.
+    public func generate(_ settings: GenerationSettings, resumingFrom state: Tensor?, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+        try generate(settings, interrupt: interrupt, onStep: onStep)
+    }
+
     /// No decoder: the model samples pixels, or has no VAE.
     public func decodeLatents(_ latents: Tensor) throws -> RGBImage? { nil }
 

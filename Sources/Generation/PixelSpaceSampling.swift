@@ -9,21 +9,23 @@ import VAE
 /// the predicted clean image and the noisy state.
 enum PixelSpaceSampling {
     /// Samples a `settings.width × settings.height` RGB image; nil when `onStep` stopped the run.
-    static func generate(model: VelocityModel, settings: GenerationSettings, positive: TextConditioning,
-                         negative: TextConditioning, onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+    /// `conditioning` encodes one part's prompts (a branch has several parts); `resume` is the
+    /// parent's state to continue a branch from (see `BranchedSampling`).
+    static func generate(model: VelocityModel, settings: GenerationSettings, resume: Tensor? = nil,
+                         conditioning: (GenerationSettings) throws -> (positive: TextConditioning, negative: TextConditioning),
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let sampler = try FlowSampler(schedule: SigmaSchedule(steps: settings.steps, shift: settings.shift),
-                                      guidanceScale: settings.cfgScale, kind: settings.sampler,
-                                      skipLayerGuidance: settings.skipLayerGuidance)
         let noise = settings.noise.gaussian(shape: [1, 3, settings.height, settings.width], seed: settings.seed)  // [1, 3, H, W]
         let imageShape = [3, settings.height, settings.width]
         let outcome: SamplingOutcome
         do {
-            outcome = try sampler.sample(model: model, noise: noise, positive: positive, negative: negative) { step in
+            outcome = try BranchedSampling.sample(settings, model: model, noise: noise, resume: resume,
+                                                  conditioning: conditioning) { step in
                 onStep(GenerationProgress(step: step.index, stepCount: step.count, sigma: step.sigma, elapsed: elapsed(),
                                           predicted: LatentPreview.pixelSpace(step.predictedClean.reshaped(imageShape)),
-                                          noisy: LatentPreview.pixelSpace(step.latents.reshaped(imageShape))))
+                                          noisy: LatentPreview.pixelSpace(step.latents.reshaped(imageShape)),
+                                          latents: step.latents))  // [1, 3, H, W]
             }
         } catch is ForwardInterrupted {
             return nil

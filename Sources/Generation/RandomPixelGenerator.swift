@@ -65,12 +65,17 @@ public final class RandomPixelGenerator: ImageGenerator, @unchecked Sendable {
 
     public func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                          onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+        try generate(settings, resumingFrom: nil, interrupt: interrupt, onStep: onStep)
+    }
+
+    public func generate(_ settings: GenerationSettings, resumingFrom state: Tensor?, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         guard supportedSizes.contains(where: { $0.width == settings.width && $0.height == settings.height }) else {
             throw RandomPixelGeneratorError.unsupportedSize(width: settings.width, height: settings.height,
                                                   supported: supportedSizes.map { "\($0.width)x\($0.height)" })
         }
-        return try PixelSpaceSampling.generate(model: network, settings: settings, positive: encode(settings.prompt),
-                                               negative: encode(settings.negativePrompt), onStep: onStep)
+        return try PixelSpaceSampling.generate(model: network, settings: settings, resume: settings.isBranch ? state : nil,
+                                               conditioning: { (encode($0.prompt), encode($0.negativePrompt)) }, onStep: onStep)
     }
 }
 

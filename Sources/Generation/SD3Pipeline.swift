@@ -78,8 +78,13 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
 
     public func generate(_ settings: GenerationSettings, interrupt: () -> Bool,
                          onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
+        try generate(settings, resumingFrom: nil, interrupt: interrupt, onStep: onStep)
+    }
+
+    public func generate(_ settings: GenerationSettings, resumingFrom state: Tensor?, interrupt: () -> Bool,
+                         onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         let start = DispatchTime.now().uptimeNanoseconds
-        guard let final = try sampleLatents(settings, interrupt: interrupt, onStep: onStep) else { return nil }
+        guard let final = try sampleLatents(settings, resumingFrom: state, interrupt: interrupt, onStep: onStep) else { return nil }
         let image = try decoder?.decode(final) ?? LatentPreview.sd3(final.reshaped(Array(final.shape.dropFirst())))
         return GenerationResult(image: image, settings: settings,
                                 seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -92,38 +97,45 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
 
     /// The final latents of a run [1, 16, h, w] (the sampler's space, before the VAE), or nil when
     /// stopped. `onStep` gets each step's previews; `elapsed` counts from the first step, so a
-    /// slow encode does not distort the per-step speed.
-    public func sampleLatents(_ settings: GenerationSettings, interrupt: () -> Bool = { false },
+    /// slow encode does not distort the per-step speed. A branch continues from `state` (the
+    /// parent's latents after `settings.branchStep` steps) when given.
+    public func sampleLatents(_ settings: GenerationSettings, resumingFrom state: Tensor? = nil, interrupt: () -> Bool = { false },
                               onStep: (GenerationProgress) -> Bool = { _ in true }) throws -> Tensor? {
         if let problem = sizeProblem(width: settings.width, height: settings.height) { throw SD3PipelineError.size(problem) }
         if let slg = settings.skipLayerGuidance, let bad = slg.layers.first(where: { !(0..<config.depth).contains($0) }) {
             throw SD3PipelineError.skipLayer(bad, depth: config.depth)
         }
-        let guided = settings.cfgScale > 1
-        if releaseTransformerToEncode && (!cache.contains(settings.prompt) || guided && !cache.contains(settings.negativePrompt)) {
+        let resume = settings.isBranch ? state : nil
+        let parts = BranchedSampling.partsToRun(settings, resuming: resume != nil).map(\.settings)
+        if releaseTransformerToEncode && parts.contains(where: { part in
+            !cache.contains(part.prompt) || part.cfgScale > 1 && !cache.contains(part.negativePrompt)
+        }) {
             transformer.release()
         }
-        let positive = try cache.conditioning(for: settings.prompt) { try text.encode($0) }
-        let negative = guided ? try cache.conditioning(for: settings.negativePrompt) { try text.encode($0) } : positive.zeros
+        // Every part's prompts are encoded before the MM-DiT is loaded (the cache keeps them).
+        func conditioning(_ part: GenerationSettings) throws -> (positive: TextConditioning, negative: TextConditioning) {
+            let positive = try cache.conditioning(for: part.prompt) { try text.encode($0) }
+            let negative = part.cfgScale > 1 ? try cache.conditioning(for: part.negativePrompt) { try text.encode($0) } : positive.zeros
+            return (positive, negative)
+        }
+        for part in parts { _ = try conditioning(part) }
         if interrupt() { return nil }
         let network = try transformer.get()
 
         let (h, w) = (settings.height / Self.latentScale, settings.width / Self.latentScale)
         let latentShape = [Self.latentChannels, h, w]
         let noise = settings.noise.gaussian(shape: [1] + latentShape, seed: settings.seed)  // [1, 16, h, w]
-        let sampler = try FlowSampler(schedule: SigmaSchedule(steps: settings.steps, shift: settings.shift),
-                                      guidanceScale: settings.cfgScale, kind: settings.sampler,
-                                      skipLayerGuidance: settings.skipLayerGuidance)
         let samplingStart = DispatchTime.now().uptimeNanoseconds
         do {
             return try withoutActuallyEscaping(interrupt) { interrupt in
-                try sampler.sample(model: InterruptibleMMDiT(network: network, interrupt: interrupt), noise: noise,
-                                   positive: positive, negative: negative) { step in
+                try BranchedSampling.sample(settings, model: InterruptibleMMDiT(network: network, interrupt: interrupt), noise: noise,
+                                            resume: resume, conditioning: conditioning) { step in
                     onStep(GenerationProgress(step: step.index, stepCount: step.count, sigma: step.sigma,
                                               elapsed: Double(DispatchTime.now().uptimeNanoseconds - samplingStart) / 1e9,
                                               predicted: LatentPreview.sd3(step.predictedClean.reshaped(latentShape)),
                                               noisy: LatentPreview.sd3(step.latents.reshaped(latentShape)),
-                                              predictedLatents: step.predictedClean))  // [1, 16, h, w]
+                                              predictedLatents: step.predictedClean,  // [1, 16, h, w]
+                                              latents: step.latents))  // [1, 16, h, w]
                 }
             }.latents
         } catch is ForwardInterrupted {

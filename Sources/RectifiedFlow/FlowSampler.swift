@@ -95,7 +95,13 @@ public struct FlowSampler {
     /// Integrates from `noise` [B, C, H, W] at σ = 1 to σ = 0. `negative` is the unconditional
     /// conditioning (the encoded empty prompt for SD3); it is only used when `usesGuidance`.
     /// `onStep` is called after every step and returns false to stop.
+    ///
+    /// `steps` runs only those steps of the schedule (a branched run: one part of the steps with
+    /// one prompt, the rest with another): `noise` is then x at σ = `sigmas[steps.lowerBound]`,
+    /// and the outcome's latents are x at σ = `sigmas[steps.upperBound]`. Running 0..<k and then
+    /// k..<N from its latents gives bit for bit what 0..<N gives.
     public func sample(model: VelocityModel, noise: Tensor, positive: TextConditioning, negative: TextConditioning,
+                       steps: Range<Int>? = nil,
                        onStep: (SamplingStep) -> Bool = { _ in true }) throws -> SamplingOutcome {
         let batch = noise.shape[0]
         guard positive.context.shape.first == batch, positive.pooled.shape.first == batch else {
@@ -130,9 +136,13 @@ public struct FlowSampler {
             return guided
         }
 
+        let range = steps ?? 0..<count
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw SamplingError.shapeMismatch("steps \(range.lowerBound)..<\(range.upperBound) are outside the schedule's 0..<\(count)")
+        }
         let sigmas = schedule.sigmas
         var x = noise
-        for i in 0..<count {
+        for i in range {
             let (sigma, next) = (sigmas[i], sigmas[i + 1])
             let v = try guidedVelocity(x, i, schedule.timesteps[i])
             let dt = next - sigma

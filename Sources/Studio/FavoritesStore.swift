@@ -149,7 +149,8 @@ public final class FavoritesStore: @unchecked Sendable {
     /// 1) marks a step of the run decoded with the VAE: the chunk then says `Step: N/STEPS`
     /// (see `parameters(settings:modelName:modelHash:decodedStep:)`).
     public func writeImage(_ image: RGBImage, settings: GenerationSettings, modelName: String, modelHash: String,
-                           folder: String, decodedStep: Int? = nil, now: Date = Date()) throws -> String {
+                           folder: String, decodedStep: Int? = nil, extraFields: [A1111Parameters.Field] = [],
+                           now: Date = Date()) throws -> String {
         let dir = directory.appendingPathComponent(folder)
         try makeDirectory(dir)
         // The name is reserved by creating the file exclusively, so two studios saving the same
@@ -169,7 +170,9 @@ public final class FavoritesStore: @unchecked Sendable {
             n += 1
         }
         let url = dir.appendingPathComponent(name + ".png")
-        let parameters = Self.parameters(settings: settings, modelName: modelName, modelHash: modelHash, decodedStep: decodedStep)
+        var parameters = Self.parameters(settings: settings, modelName: modelName, modelHash: modelHash, decodedStep: decodedStep)
+        // Fields of its own (a grid's sweep) go before `Version`.
+        parameters.fields.insert(contentsOf: extraFields, at: parameters.fields.firstIndex { $0.key == "Version" } ?? parameters.fields.count)
         do {
             try PNG.write(image, to: url, text: [("parameters", parameters.encoded)])
         } catch {

@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 
@@ -17,6 +18,8 @@ final class GenerationWorker: Sendable {
         let settings: GenerationSettings
         let run: Int
         let generator: any ImageGenerator
+        /// A branch's parent state after `settings.branchStep` steps (nil: sample every step).
+        let resume: Tensor?
     }
 
     init(mailbox: Mailbox) {
@@ -29,8 +32,9 @@ final class GenerationWorker: Sendable {
     func launch() { thread.launch() }
 
     /// Runs `settings` with `generator` as run `run` as soon as the current run has stopped.
-    func start(_ settings: GenerationSettings, run: Int, generator: any ImageGenerator) {
-        thread.submit(Job(settings: settings, run: run, generator: generator))
+    /// A branch continues from `resume` (its parent's state at the branch point) when given.
+    func start(_ settings: GenerationSettings, run: Int, generator: any ImageGenerator, resume: Tensor? = nil) {
+        thread.submit(Job(settings: settings, run: run, generator: generator, resume: resume))
     }
 
     /// Cancels the running run and drops any pending one.
@@ -51,7 +55,7 @@ final class GenerationWorker: Sendable {
         var stepsDone = 0
         let event: WorkerEvent.Kind
         do {
-            let result = try job.generator.generate(job.settings, interrupt: shouldStop) { progress in
+            let result = try job.generator.generate(job.settings, resumingFrom: job.resume, interrupt: shouldStop) { progress in
                 stepsDone = progress.step + 1
                 mailbox.post(WorkerEvent(run: job.run, kind: .step(progress)))
                 return !shouldStop()

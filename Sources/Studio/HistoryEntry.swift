@@ -10,4 +10,6 @@ public struct HistoryEntry: Equatable, Sendable {
     public var image: FlowCore.RGBImage
     public var seconds: Double
     public var created: Date
+    /// A branch: the number of the generation it continues (its step is `settings.branchStep`).
+    public var parent: Int? = nil
 }

@@ -20,6 +20,10 @@ public enum KeyContext: String, CaseIterable, Sendable {
     case removeQuestion
     /// "Quit?" (some favorites are only in this session).
     case quitQuestion
+    /// The sweep editor (Ctrl-X).
+    case sweep
+    /// The X/Y grid's sheet or one of its cells.
+    case grid
 
     /// How the keys table names it.
     public var title: String {
@@ -34,6 +38,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .help: "help"
         case .removeQuestion: "“Remove favorite?”"
         case .quitQuestion: "“Quit?”"
+        case .sweep: "sweep editor"
+        case .grid: "X/Y grid"
         }
     }
 }

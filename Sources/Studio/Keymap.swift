@@ -13,7 +13,7 @@ public enum Keymap {
         KeyBinding(pairs: [(.tab, .edit(.nextField)), (.backTab, .edit(.previousField))], in: [.main], footer: "next field",
                    "next / previous field"),
         KeyBinding([.function(1)], .showHelp, in: [.main], footer: "help", inHelp: false, "help: the main screen's keys"),
-        KeyBinding([.control("q"), .function(10), .control("c")], .quit, in: [.main, .lists, .modelPath, .help], footer: "quit",
+        KeyBinding([.control("q"), .function(10), .control("c")], .quit, in: [.main, .lists, .modelPath, .help, .sweep, .grid], footer: "quit",
                    "quit (asks if a favorite was not saved)"),
         KeyBinding([.control("s")], .saveFavorite, in: [.main], footer: "save", "save the current image as a favorite"),
         KeyBinding([.control("f"), .function(3)], .toggleFavorites, in: [.main, .lists], footer: "favorites",
@@ -25,11 +25,13 @@ public enum Keymap {
         KeyBinding([.control("e")], .export, in: [.main], footer: "export", "export the current image as PNG"),
         KeyBinding([.control("t")], .cycleTheme, in: [.main], footer: "theme", "cycle themes"),
         KeyBinding([.control("g")], .edit(.toggleLive), in: [.main], "live re-generation on / off"),
-        KeyBinding([.control("l")], .redraw, in: [.main], "redraw the screen"),
+        KeyBinding([.control("l")], .redraw, in: [.main], inHelp: false, "redraw the screen"),
         KeyBinding([.control("d")], .decodeStep, in: [.main],
                    "decode the step shown with the VAE (slow)"),
         KeyBinding(pairs: [(.shiftLeft, .scrubBack), (.shiftRight, .scrubForward)], in: [.main],
                    "scrub the last run's steps, from anywhere"),
+        KeyBinding(pairs: [(.control("n"), .branchFromStep), (.control("x"), .openGrid)], in: [.main], footer: "branch",
+                   "branch from the step shown / X/Y grid"),
 
         // A settings field.
         KeyBinding(pairs: [(.character("+"), .edit(.stepUp)), (.character("-"), .edit(.stepDown)), (.up, .edit(.stepUp)),
@@ -76,6 +78,21 @@ public enum Keymap {
                    "restore the entry's settings (seed mode fixed, so Enter makes it again)"),
         KeyBinding([.delete, .backspace], .removeSelected, in: [.favorites], footer: "remove", "remove the favorite (asks first)"),
         KeyBinding([.escape, .character("q"), .function(1)], .closeList, in: [.lists], footer: "close", "close the list"),
+
+        // The sweep editor (the prompt editors' keys edit its fields).
+        KeyBinding([.enter], .startGrid, in: [.sweep], footer: "make the grid", "make the grid"),
+        KeyBinding(pairs: [(.tab, .edit(.nextField)), (.backTab, .edit(.previousField)), (.up, .edit(.lineUp)),
+                           (.down, .edit(.lineDown))], in: [.sweep], footer: "other axis", "the X / Y axis"),
+        KeyBinding([.escape], .closeSweep, in: [.sweep], footer: "close", "close the sweep editor"),
+
+        // The X/Y grid.
+        KeyBinding(pairs: [(.left, .moveCell(dx: -1, dy: 0)), (.right, .moveCell(dx: 1, dy: 0)), (.up, .moveCell(dx: 0, dy: -1)),
+                           (.down, .moveCell(dx: 0, dy: 1))], in: [.grid], footer: "select", "select a cell"),
+        KeyBinding([.enter], .toggleCell, in: [.grid], footer: "open", "the selected cell full size / the sheet"),
+        KeyBinding([.control("s")], .saveFavorite, in: [.grid], footer: "favorite", "save the selected cell as a favorite"),
+        KeyBinding([.control("e")], .export, in: [.grid], footer: "save sheet", "save the sheet as one PNG (the sweep in its parameters)"),
+        KeyBinding([.control("x")], .editSweep, in: [.grid], footer: "sweep", "edit the sweep"),
+        KeyBinding([.escape, .character("q")], .closeGrid, in: [.grid], footer: "close", "cancel the running grid, else close it"),
 
         // Overlays.
         KeyBinding(.anyKey, .closeHelp, in: [.help], "close the help"),

@@ -37,10 +37,10 @@ public struct LibraryState: Sendable {
         self.favorites = favorites
     }
 
-    /// Adds a finished run to the history.
-    mutating func record(_ result: GenerationResult) {
+    /// Adds a finished run to the history (`parent`: the number of the run a branch continues).
+    mutating func record(_ result: GenerationResult, parent: Int? = nil) {
         history.append(HistoryEntry(number: (history.last?.number ?? 0) + 1, settings: result.settings,
-                                    image: result.image, seconds: result.seconds, created: Date()))
+                                    image: result.image, seconds: result.seconds, created: Date(), parent: parent))
     }
 
     /// Folds in what came of writing or reading the favorites.

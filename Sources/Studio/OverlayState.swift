@@ -14,6 +14,10 @@ public struct OverlayState: Sendable {
         case confirmDelete(Int)
         /// Asking whether to quit although some favorites exist only in this session.
         case confirmQuit
+        /// The sweep editor (`SweepState`).
+        case sweep
+        /// The X/Y grid (`GridRun`): its sheet, or a cell full size.
+        case grid
     }
 
     public var mode: Mode = .main
@@ -33,6 +37,8 @@ public struct OverlayState: Sendable {
         case .models: textFocused ? [.modelPath, .text] : [.models, .lists]
         case .confirmDelete: [.removeQuestion]
         case .confirmQuit: [.quitQuestion]
+        case .sweep: [.sweep, .text]
+        case .grid: [.grid]
         }
     }
 

@@ -32,17 +32,27 @@ public struct RunState: Sendable {
     public var decodedFrames: [Int: RGBImage] = [:]
     /// The step being decoded (or waiting to be), by index into `frames`.
     public var decodingStep: Int?
+    /// A branch: the history number of the run it continues (nil: not a branch, or its parent
+    /// did not finish).
+    public var parentNumber: Int?
+    /// The number this run has in the history once it has finished.
+    public var historyNumber: Int?
 
     public init() {}
 
     public var isRunning: Bool { phase == .running }
 
-    /// Starts the next run with `settings`; returns the effect that asks the worker for it.
-    mutating func start(_ settings: GenerationSettings, note: String?) -> StudioEffect {
+    /// Starts the next run with `settings`; returns the effect that asks the worker for it. A
+    /// branch starts with its parent's steps up to the branch point (`priorFrames`), so that its
+    /// frames are indexed by step as any run's.
+    mutating func start(_ settings: GenerationSettings, note: String?, priorFrames: [GenerationProgress] = [],
+                        parentNumber: Int? = nil) -> StudioEffect {
         id += 1
         self.settings = settings
         phase = .running
-        frames = []
+        frames = priorFrames
+        self.parentNumber = parentNumber
+        historyNumber = nil
         scrubIndex = nil
         decodedFrames = [:]
         decodingStep = nil

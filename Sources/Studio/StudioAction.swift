@@ -24,6 +24,25 @@ public enum StudioAction: Equatable, Sendable {
     case decodeStep
     /// Editing the prompts and the settings: `EditorState` reduces these.
     case edit(EditorAction)
+    /// Branch from the step shown: continue its state with the prompt, CFG and sampler as they
+    /// stand (pressed again: stop branching).
+    case branchFromStep
+    /// Open the sweep editor, or the last grid when there is one.
+    case openGrid
+
+    // MARK: The sweep editor and the grid
+    /// Make the grid the sweep editor describes.
+    case startGrid
+    /// Close the sweep editor.
+    case closeSweep
+    /// Edit the sweep instead of showing the grid.
+    case editSweep
+    /// Move the grid's selection by columns and rows.
+    case moveCell(dx: Int, dy: Int)
+    /// Show the selected cell full size, or the sheet again.
+    case toggleCell
+    /// Cancel the running grid, else back to the main screen.
+    case closeGrid
 
     // MARK: The favorites and history lists
     case selectPrevious, selectNext, selectFirst, selectLast

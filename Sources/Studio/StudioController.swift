@@ -1,3 +1,4 @@
+import FlowCore
 import Foundation
 import Generation
 import Imaging
@@ -201,7 +202,14 @@ public final class StudioController {
     func outcome(of effect: StudioEffect) -> StudioEvent? {
         switch effect {
         case let .generate(settings, run):
-            worker.start(settings, run: run, generator: generator)
+            // A branch continues from the stored state of its branch point (the same numbers a
+            // replay computes again); any other branch (one restored from the history) replays.
+            var resume: Tensor?
+            if let point = state.branchPoint, settings.isBranch, settings.branchStep == point.step,
+               settings.branchParent.map({ $0.seed == point.parent.seed && $0.steps == point.parent.steps }) == true {
+                resume = point.state
+            }
+            worker.start(settings, run: run, generator: generator, resume: resume)
             newestRun = (run, generator)
             stepDecoder.cancel()  // a waiting decode of the previous run would be dropped anyway
         case let .decodeStep(run, step):
@@ -246,6 +254,19 @@ public final class StudioController {
             terminal.setTheme(theme)
             needsFullRepaint = true
             return .themeChanged(name: theme.name, warning: warning)
+        case let .saveGridCell(index):
+            guard let grid = state.grid, grid.cells.indices.contains(index), let image = grid.images[index] else { return nil }
+            return saveFavorite(GenerationResult(image: image, settings: grid.cells[index], seconds: 0))
+        case .saveGridSheet:
+            guard let grid = state.grid else { return nil }
+            do {
+                let path = try store.writeImage(grid.makeSheet(highlight: false), settings: grid.base, modelName: generator.modelName,
+                                                modelHash: generator.modelHash, folder: "outputs",
+                                                extraFields: [.init(Sweep.fieldKey, grid.sweep.fieldValue)])
+                return .exported(file: store.directory.appendingPathComponent(path).path)
+            } catch {
+                return .exportFailed(reason: "\(error)")
+            }
         case .repaint:
             needsFullRepaint = true
         case .quit:

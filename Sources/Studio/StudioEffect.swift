@@ -33,6 +33,11 @@ public enum StudioEffect: Equatable, Sendable {
     /// Decode step `step` (an index into the run's frames) of run `run` with the model that made
     /// it, off the UI thread (→ `.stepDecoded`); replaces a decode still waiting.
     case decodeStep(run: Int, step: Int)
+    /// Save the grid's cell `index` as a favorite (→ the events of `.saveFavorite`).
+    case saveGridCell(Int)
+    /// Write the grid's sheet to the outputs folder, the sweep in its parameters (→ `.exported`
+    /// or `.exportFailed`).
+    case saveGridSheet
     /// Clear and redraw the whole screen (and re-send the image).
     case repaint
     case quit

@@ -7,7 +7,9 @@ extension StudioState {
     /// shows one: what Ctrl-S and Ctrl-E then save.
     public var displayedDecodedStep: Int? {
         switch overlay.mode {
-        case .main, .help, .confirmQuit, .models:
+        case .grid:
+            return nil
+        case .main, .help, .confirmQuit, .models, .sweep:
             if let i = run.scrubIndex, run.frames.indices.contains(i) { return run.decodedFrames[i] != nil ? i : nil }
             if run.phase == .finished, let result = run.result, result.settings == run.settings { return nil }
             let last = run.frames.count - 1
@@ -28,7 +30,9 @@ extension StudioState {
             guard library.favorites.indices.contains(selection),
                   let image = library.favoriteImages[library.favorites[selection].id] else { return nil }
             return ("favorite-\(library.favorites[selection].id)", image)
-        case .main, .help, .confirmQuit, .models:
+        case .grid:
+            return grid?.displayed
+        case .main, .help, .confirmQuit, .models, .sweep:
             let source = editor.previewSource
             if let i = run.scrubIndex, run.frames.indices.contains(i) {
                 if let decoded = run.decodedFrames[i] { return ("run\(run.id)-step\(i)-vae", decoded) }

@@ -26,6 +26,11 @@ public struct StudioState: Sendable {
     public var library: LibraryState
     public var models: ModelListState
     public var overlay = OverlayState()
+    /// The step runs continue from while branching (Ctrl-N), else nil.
+    public var branchPoint: BranchPoint?
+    /// The sweep editor's fields, and the newest X/Y grid.
+    public var sweep = SweepState()
+    public var grid: GridRun?
 
     // MARK: Screen
     public var message: StatusMessage?
@@ -85,6 +90,7 @@ public struct StudioState: Sendable {
     @discardableResult
     public mutating func restore(_ s: GenerationSettings) -> [String] {
         let problems = editor.restore(s)
+        branchPoint = BranchPoint(restoring: s)  // a branched image: Enter makes it again, branch and all
         if !problems.isEmpty { message = .warning(problems.joined(separator: "; ")) }
         return problems
     }
@@ -132,6 +138,7 @@ public struct StudioState: Sendable {
             return backToMain()
         case .saveFavorite, .export:
             let save = action == .saveFavorite
+            if overlay.mode == .grid { return saveFromGrid(favorite: save) }
             // A step decoded with the VAE on screen is what is saved (a cancelled run's, too).
             if let step = displayedDecodedStep { return [.saveDecodedStep(run: run.id, step: step, favorite: save)] }
             if let why = run.nothingToSave(save ? "save" : "export") {
@@ -159,6 +166,28 @@ public struct StudioState: Sendable {
         case let .edit(editorAction) where overlay.mode == .models:
             models.editPath(editorAction, key: key, status: &message)
             return []
+        case let .edit(editorAction) where overlay.mode == .sweep:
+            sweep.edit(editorAction, key: key)
+            return []
+        case .branchFromStep:
+            return toggleBranch()
+        case .openGrid:
+            return openGrid()
+        case .editSweep:
+            return editSweep()
+        case .startGrid:
+            return startGrid()
+        case .closeSweep:
+            overlay.mode = grid == nil ? .main : .grid
+            return [.repaint]
+        case let .moveCell(dx, dy):
+            moveCell(dx: dx, dy: dy)
+            return []
+        case .toggleCell:
+            toggleCell()
+            return []
+        case .closeGrid:
+            return closeGrid()
         case let .edit(editorAction):
             let effects = editor.reduce(editorAction, key: key, now: now, after: sign, isRunning: run.isRunning, status: &message)
             if let warning = editor.warningToPin {
@@ -225,15 +254,22 @@ public struct StudioState: Sendable {
 
     /// Starts a run with the current settings (after applying the seed mode).
     mutating func startRun() -> [StudioEffect] {
-        let settings = editor.settingsForNextRun()
+        var settings = editor.settingsForNextRun()
         var notes: [String] = []
+        var priorFrames: [GenerationProgress] = []
+        if let point = branchPoint {
+            settings = point.settings(settings)
+            priorFrames = point.frames
+            notes.append("branched from \(point.name)")
+        }
+        stopGridForOtherRun()
         if settings.prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             notes.append("empty prompt: generated unconditionally")
         }
         if let ignored = editor.ignoredWords.message { notes.append(ignored) }
         let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
         message = note.map { .warning($0) }
-        return [run.start(settings, note: note)]
+        return [run.start(settings, note: note, priorFrames: priorFrames, parentNumber: branchPoint?.parentNumber)]
     }
 
     /// Fires the pending live re-generation when its time has come (not while a model loads:
@@ -289,6 +325,7 @@ public struct StudioState: Sendable {
         let what = isHistory ? "generation #\(library.history[index].number)"
                              : "favorite '\(DisplayWidth.truncate(settings.prompt, to: 30))'"
         let problems = editor.restore(settings)
+        branchPoint = BranchPoint(restoring: settings)
         let text = "restored \(what); seed mode set to fixed so Enter makes it again"
         message = problems.isEmpty ? .info(text) : .warning(([text] + problems).joined(separator: "; "))
         editor.seedMode = .fixed
@@ -323,6 +360,9 @@ public struct StudioState: Sendable {
                               date: Date) -> [StudioEffect] {
         guard models.loaded(id: id, path: path, generator: generator, date: date) else { return [] }  // abandoned or superseded
         editor.adopt(generator.defaultSettings, sizes: generator.supportedSizes)
+        // The branch point's stored state was the old model's: the new one samples the parent again.
+        branchPoint?.state = nil
+        branchPoint?.frames = []
         let loaded = "loaded \(modelName) in \(String(format: "%.1f", seconds))s: \(modelSummary)"
         message = .info(loaded)
         models.announcement = loaded
@@ -344,12 +384,14 @@ public struct StudioState: Sendable {
             guard report.run == run.id else { return [] }  // a cancelled, superseded run
             var liveNote: String?
             if case let .finished(result) = report.kind {
-                library.record(result)
+                library.record(result, parent: run.parentNumber)
+                run.historyNumber = library.history.last?.number
                 if editor.runFinished(result) {
                     liveNote = "live re-generation is off for a model this slow (Ctrl-G turns it on)"
                 }
             }
             run.reduce(report.kind, quiet: editor.liveDeadline != nil, liveNote: liveNote, status: &message)
+            if let g = grid, g.runID == report.run { return gridReport(report.kind) }
         case let .library(libraryEvent):
             library.reduce(libraryEvent, status: &message)
             switch libraryEvent {

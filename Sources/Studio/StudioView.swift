@@ -31,6 +31,8 @@ public enum StudioView {
             drawList(&canvas, state, layout)
         case .models:
             drawModelList(&canvas, state, layout)
+        case .sweep, .grid:
+            drawGridPanel(&canvas, state, layout)
         }
         let overlay = drawPreview(&canvas, state, layout, preview: preview)
         drawFooter(&canvas, state, layout)
@@ -165,7 +167,8 @@ public enum StudioView {
             let line: String
             if isHistory {
                 let e = state.library.history[index]
-                line = "#\(e.number)  \(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 20))  seed \(e.settings.seed)  \(e.settings.steps) st  " + String(format: "%.2fs", e.seconds)
+                let branch = e.settings.isBranch ? "↳" + (e.parent.map { "#\($0)" } ?? "") + "@\(e.settings.branchStep) " : ""
+                line = "#\(e.number) \(branch) \(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 20))  seed \(e.settings.seed)  \(e.settings.steps) st  " + String(format: "%.2fs", e.seconds)
             } else {
                 let e = state.library.favorites[index]
                 line = "\(DisplayWidth.truncate(oneLine(e.settings.prompt, empty: "(empty)"), to: 22))  seed \(e.settings.seed)  \(e.settings.steps) st"
@@ -203,7 +206,9 @@ public enum StudioView {
             title = state.library.history.indices.contains(state.overlay.listSelection) ? "History #\(state.library.history[state.overlay.listSelection].number)" : "History"
         case .favorites, .confirmDelete:
             title = "Favorite"
-        case .main, .help, .confirmQuit, .models:
+        case .grid:
+            title = gridPreviewTitle(state)
+        case .main, .help, .confirmQuit, .models, .sweep:
             let source = state.editor.previewSource == .predicted ? "predicted x̂0" : "noisy x_t"
             if let i = state.run.scrubIndex { title = "Preview · step \(i + 1) of \(state.run.frames.count) · \(source) · ←/→" } else if state.run.phase == .finished {
                 title = "Result" + (state.run.frames.isEmpty ? "" : " · ←/→ scrubs the steps")
@@ -211,7 +216,7 @@ public enum StudioView {
                 title = "Preview · \(source)"
             }
         }
-        canvas.box(layout.previewBox, title: title)
+        canvas.box(layout.previewBox, title: title + branchingNote(state))
         drawProgress(&canvas, state, layout)
         let area = layout.image
         guard let preview, !area.isEmpty else {

@@ -262,5 +262,22 @@ expect "GGUF data past the end" "past the end of the 200000-byte file" -- genera
   printf '\x0b\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00'; head -c 5 /dev/zero; head -c 110 /dev/zero; } > "$WORK/q3k.gguf"
 expect "GGUF unsupported block type" "Q3_K .* not supported; re-quantize to Q8_0 or Q4_0" -- generate "a cat" --model "$WORK/q3k.gguf" --out "$WORK/x.png"
 
+# X/Y grids (`grid`): axes it cannot sweep are refused before the model loads; a PNG whose
+# `Branch` field is damaged is refused by `studio --from` naming the field.
+expect_fast "grid: unknown axis" "'colour=1,2' is not an axis.*seed, cfg, steps, shift, sampler, word" -- grid "a red circle" --x colour=1,2
+expect_fast "grid: word without A|B|C" "word axis sweeps a word of the prompt written as A\|B\|C" -- grid "a red circle" --x word
+expect_fast "grid: bad value" "'lots' is not a cfg value" -- grid "a red circle" --x cfg=3,lots
+expect_fast "grid: both axes the same" "both axes sweep seed" -- grid "a red circle" --x seed=1,2 --y seed=3,4
+expect_fast "grid: too many values" "13 values; a grid takes at most 12" -- grid "a red circle" --x seed=1,2,3,4,5,6,7,8,9,10,11,12,13
+python3 - "$WORK/bad-branch.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, body): return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+text = b'parameters\0a blue square\nSteps: 20, Sampler: Euler, CFG scale: 5, Seed: 1, Size: 64x64, Branch: "[{\\"from step\\":40}]"'
+raw = b"".join(b"\0" + b"\0\0\0" * 64 for _ in range(64))
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 64, 64, 8, 2, 0, 0, 0)) + chunk(b"tEXt", text)
+open(sys.argv[1], "wb").write(png + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+expect_fast "studio --from a damaged Branch field" "the 'Branch' setting .* is not valid" -- studio --from "$WORK/bad-branch.png"
+
 echo "$passed passed, $failed failed"
 (( failed == 0 ))

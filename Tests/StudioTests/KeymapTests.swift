@@ -18,6 +18,8 @@ import Testing
         case .help: [[.help]]
         case .removeQuestion: [[.removeQuestion]]
         case .quitQuestion: [[.quitQuestion]]
+        case .sweep: [[.sweep, .text]]
+        case .grid: [[.grid]]
         }
     }
 
@@ -52,7 +54,7 @@ import Testing
     @Test func footerAndHelpComeFromTheKeymap() {
         #expect(StudioView.footerKeys.map { "\($0.key) \($0.label)" } == [
             "Enter generate", "Esc cancel", "Tab next field", "F1 help", "^Q quit", "^S save", "^F favorites",
-            "^P history", "^O model", "^R seed", "^E export", "^T theme",
+            "^P history", "^O model", "^R seed", "^E export", "^T theme", "^N branch",
         ])
         #expect(Keymap.footer(for: [.favorites, .lists]).map { "\($0.key) \($0.label)" }
             == ["↑↓ select", "Enter restore", "Del remove", "Esc close"])

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# kitty graphics in a real kitty (Debian's kitty 0.26, Mesa's software renderer) under Xvfb:
+# the studio detects kitty's graphics protocol (status line: "kitty"), a prompt typed through
+# kitty's remote control (`kitty @ send-text`), Enter, a screenshot (`import -window root`), and:
+#   1. the preview area holds the picture at pixel resolution: the changed region of the
+#      screenshot is compared with the favorite's PNG (Ctrl-S), scaled to it;
+#   2. a second run (another prompt) replaces the picture (the area now matches the second PNG,
+#      not the first), and F1 (the help, which hides the picture) leaves no picture behind;
+#   3. quitting (Ctrl-Q) leaves no picture on the screen.
+# Optionally writes the screenshot of the first run (for the README) to the second argument.
+#
+# Usage: bash Tests/EndToEnd/studio_kitty.sh [path/to/flowstudio] [screenshot.png]
+# Skipped (exit 0) when kitty, Xvfb, xdotool or ImageMagick are missing
+# (`.ci/install-deps --with-test-tools` installs them where Debian has them).
+set -euo pipefail
+
+BIN="${1:-}"
+if [[ -z "$BIN" ]]; then
+    if [[ -x .build/release/flowstudio ]]; then BIN=.build/release/flowstudio; else BIN=.build/debug/flowstudio; fi
+fi
+SHOT="${2:-}"
+for tool in kitty Xvfb xdotool import convert compare; do
+    command -v "$tool" >/dev/null || { echo "SKIP studio_kitty: $tool is not installed"; exit 0; }
+done
+[[ -x "$BIN" ]] || { echo "studio_kitty: no executable at $BIN (build first, or pass its path)" >&2; exit 2; }
+BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
+
+WORK="$(mktemp -d)"
+source "$(dirname "$0")/xterm_lib.sh"  # start_xvfb, stop_x
+KITTY_PID=""
+cleanup() {
+    [[ -n "$KITTY_PID" ]] && kill "$KITTY_PID" 2>/dev/null || true
+    stop_x
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+    echo "FAIL: $*" >&2
+    [[ -s "$WORK/kitty.log" ]] && tail -5 "$WORK/kitty.log" >&2
+    screen_text >&2 || true
+    exit 1
+}
+pass() { echo "ok: $*"; }
+
+start_xvfb 1300x860
+SOCK="unix:$WORK/kitty.sock"
+export XDG_DATA_HOME="$WORK/data"
+# The studio runs inside a shell that stays after it, so the screen after quitting can be seen.
+LIBGL_ALWAYS_SOFTWARE=1 kitty --config NONE -o font_size=9 -o remember_window_size=no \
+    -o initial_window_width=120c -o initial_window_height=40c -o background=#000000 -o foreground=#d9d9d9 \
+    -o allow_remote_control=yes --listen-on "$SOCK" \
+    sh -c "env TERM=xterm-kitty COLORTERM=truecolor '$BIN' --no-live; echo studio exited \$?; exec sleep 600" \
+    >"$WORK/kitty.log" 2>&1 &
+KITTY_PID=$!
+
+screen_text() { kitty @ --to "$SOCK" get-text 2>/dev/null; }
+send() { kitty @ --to "$SOCK" send-text -- "$1" >/dev/null; }
+# Waits until the screen shows $1 (a fixed string), at most $2 seconds.
+wait_for() {
+    local text="$1" limit="${2:-60}" waited=0
+    until screen_text | grep -qF -- "$text"; do
+        sleep 0.2
+        waited=$((waited + 1))
+        (( waited < limit * 5 )) || fail "waited ${limit}s for '$text'"
+        kill -0 "$KITTY_PID" 2>/dev/null || fail "kitty exited"
+    done
+}
+# The kitty window's area on the root window (no window manager: it sits at the top left).
+shoot() { sleep 1; import -window root "$1"; }
+
+wait_for "kitty ·" 60
+pass "the studio chose kitty graphics (status line: $(screen_text | grep -o '[^ ]* · kitty · live [a-z]*' | head -1))"
+shoot "$WORK/blank.png"
+
+# The preview pane's area in pixels: the bounding box of what a run changed there.
+changed_box() {  # before.png after.png → WxH+X+Y
+    convert "$1" "$2" -compose difference -composite -colorspace gray -threshold 3% -trim -format '%wx%h%X%Y' info:
+}
+# Compares the region $2 (WxH+X+Y) of screenshot $1 with PNG $3 scaled to that size (nearest
+# neighbour): prints the RMSE in 0–1.
+region_rmse() {
+    local size="${2%%+*}"
+    convert "$1" -crop "$2" +repage "$WORK/region.png"
+    convert "$3" -filter point -resize "${size}!" "$WORK/expected.png"
+    compare -metric RMSE "$WORK/region.png" "$WORK/expected.png" null: 2>&1 | sed -E 's/.*\(([0-9.e-]+)\).*/\1/'
+}
+newest_favorite() { ls -t "$XDG_DATA_HOME"/flowstudio/favorites/*.png 2>/dev/null | head -1; }
+
+# 1. A run, its picture at pixel resolution.
+send "a red circle above a blue square"
+send $'\r'
+wait_for "done in" 120
+shoot "$WORK/first.png"
+[[ -n "$SHOT" ]] && cp "$WORK/first.png" "$SHOT" && echo "screenshot: $SHOT"
+send $'\x13'  # Ctrl-S: the favorite's PNG is the picture shown
+for _ in $(seq 50); do [[ -n "$(newest_favorite)" ]] && break; sleep 0.1; done
+FIRST_PNG=$(newest_favorite)
+[[ -n "$FIRST_PNG" ]] || fail "Ctrl-S wrote no favorite PNG"
+BOX=$(changed_box "$WORK/blank.png" "$WORK/first.png")
+read -r PW PH < <(identify -format '%w %h' "$FIRST_PNG")
+BW=${BOX%%x*}; BH=${BOX#*x}; BH=${BH%%+*}
+echo "picture ${PW}×${PH} px; changed region of the screen: $BOX"
+(( BW >= 3 * PW && BH >= 3 * PH )) || fail "the changed region $BOX is not the picture enlarged (half blocks would be 1×2 pixels per cell)"
+RMSE1=$(region_rmse "$WORK/first.png" "$BOX" "$FIRST_PNG")
+echo "RMSE of the screen region against the first PNG: $RMSE1"
+awk -v e="$RMSE1" 'BEGIN { exit !(e < 0.06) }' || fail "the preview does not hold the first picture (RMSE $RMSE1)"
+pass "the preview holds the picture at pixel resolution (RMSE $RMSE1 against the PNG scaled to $BOX)"
+
+# 2. A second run replaces it.
+send $'\x15'  # Ctrl-U: clear the prompt
+send "a green triangle at the bottom right"
+send $'\r'
+sleep 1
+wait_for "done in" 120
+shoot "$WORK/second.png"
+send $'\x13'
+for _ in $(seq 50); do [[ "$(newest_favorite)" != "$FIRST_PNG" ]] && break; sleep 0.1; done
+SECOND_PNG=$(newest_favorite)
+[[ "$SECOND_PNG" != "$FIRST_PNG" ]] || fail "Ctrl-S wrote no second favorite"
+RMSE2=$(region_rmse "$WORK/second.png" "$BOX" "$SECOND_PNG")
+RMSE21=$(region_rmse "$WORK/second.png" "$BOX" "$FIRST_PNG")
+echo "RMSE of the region after the second run: $RMSE2 against the second PNG, $RMSE21 against the first"
+awk -v a="$RMSE2" -v b="$RMSE21" 'BEGIN { exit !(a < 0.06 && b > 2 * a) }' || fail "the second picture did not replace the first"
+pass "the second run's picture replaced the first (RMSE $RMSE2 vs $RMSE21)"
+
+# The help hides the picture: nothing of it may stay over the help text.
+send $'\x1bOP'  # F1
+sleep 1
+shoot "$WORK/help.png"
+RMSEH=$(region_rmse "$WORK/help.png" "$BOX" "$SECOND_PNG")
+echo "RMSE of the region under the help against the second PNG: $RMSEH"
+awk -v h="$RMSEH" -v a="$RMSE2" 'BEGIN { exit !(h > 4 * a && h > 0.08) }' || fail "the picture stayed over the help"
+pass "the help hides the picture (RMSE $RMSEH)"
+send $'\x1b'  # close the help
+
+# 3. Quit: the picture goes with the studio.
+sleep 0.5
+send $'\x11'  # Ctrl-Q
+wait_for "studio exited 0" 30
+shoot "$WORK/after.png"
+LEFT=$(compare -metric AE -fuzz 3% <(convert "$WORK/after.png" -crop "$BOX" +repage png:-) \
+          <(convert "$WORK/blank.png" -crop "$BOX" +repage -fill black -colorize 100 png:-) null: 2>&1 | cut -d' ' -f1 || true)
+TOTAL=$(( BW * BH ))
+echo "non-black pixels left in the picture's region after quitting: $LEFT of $TOTAL"
+[[ "$LEFT" =~ ^[0-9]+$ ]] && (( LEFT * 50 < TOTAL )) || fail "a picture stayed on the screen after quitting ($LEFT of $TOTAL pixels)"
+pass "quitting left no picture behind"
+echo "PASS studio_kitty"

@@ -292,17 +292,19 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
     /// Synchronized update, save cursor, each overlay at its place, restore cursor. Lines of an
     /// overlay that would reach the last screen row are left out (a write there could scroll);
     /// a picture (sixel, kitty, iTerm2) that would reach it is left out whole.
-    /// With `passthrough` (tmux), pictures and the cursor moves that place them go to the outer
-    /// terminal inside tmux's passthrough wrapper, one wrapper per kitty chunk.
+    /// With `passthrough` (tmux), pictures go to the outer terminal inside tmux's passthrough
+    /// wrapper, one wrapper per kitty chunk, each with the cursor move that places the picture.
     static func overlayBytes(_ overlays: [Overlay], screenRows: Int, passthrough: Passthrough? = nil) -> [UInt8] {
         var out = Array("\u{1B}[?2026h\u{1B}7".utf8)
         // A picture: the cursor move and its sequences, plain or wrapped for tmux.
         func picture(_ rect: CellRect, prefix: String = "", _ sequences: [[UInt8]]) {
             guard rect.bottom < screenRows else { return }
             if let passthrough {
-                out += Passthrough.wrap(Array("\u{1B}7\(prefix)".utf8) + passthrough.cursorMove(row: rect.row, column: rect.column))
-                for sequence in sequences { out += Passthrough.wrap(sequence) }
-                out += Passthrough.wrap(Array("\u{1B}8".utf8))
+                // After each passthrough tmux 3.3 moves the outer cursor to the top left
+                // (tty_invalidate), so every wrapped piece carries its own cursor move: kitty
+                // places a chunked picture where the cursor is when the last chunk arrives.
+                let move = Array(prefix.utf8) + passthrough.cursorMove(row: rect.row, column: rect.column)
+                for sequence in sequences { out += Passthrough.wrap(move + sequence) }
             } else {
                 out += Array("\(prefix)\u{1B}[\(rect.row + 1);\(rect.column + 1)H".utf8)
                 for sequence in sequences { out += sequence }

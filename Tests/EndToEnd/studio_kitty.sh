@@ -6,7 +6,9 @@
 #      screenshot is compared with the favorite's PNG (Ctrl-S), scaled to it;
 #   2. a second run (another prompt) replaces the picture (the area now matches the second PNG,
 #      not the first), and F1 (the help, which hides the picture) leaves no picture behind;
-#   3. quitting (Ctrl-Q) leaves no picture on the screen.
+#   3. quitting (Ctrl-Q) leaves no picture on the screen;
+#   4. in tmux with allow-passthrough on, inside kitty: kitty is detected through tmux and the
+#      picture, sent through tmux's passthrough, is on the screen at pixel resolution.
 # Optionally writes the screenshot of the first run (for the README) to the second argument.
 #
 # Usage: bash Tests/EndToEnd/studio_kitty.sh [path/to/flowstudio] [screenshot.png]
@@ -46,13 +48,16 @@ pass() { echo "ok: $*"; }
 start_xvfb 1300x860
 SOCK="unix:$WORK/kitty.sock"
 export XDG_DATA_HOME="$WORK/data"
+# Starts kitty (120×40 cells) running the shell command $1; sets KITTY_PID.
+start_kitty() {
+    rm -f "$WORK/kitty.sock"
+    LIBGL_ALWAYS_SOFTWARE=1 kitty --config NONE -o font_size=9 -o remember_window_size=no \
+        -o initial_window_width=120c -o initial_window_height=40c -o background=#000000 -o foreground=#d9d9d9 \
+        -o allow_remote_control=yes --listen-on "$SOCK" sh -c "$1" >"$WORK/kitty.log" 2>&1 &
+    KITTY_PID=$!
+}
 # The studio runs inside a shell that stays after it, so the screen after quitting can be seen.
-LIBGL_ALWAYS_SOFTWARE=1 kitty --config NONE -o font_size=9 -o remember_window_size=no \
-    -o initial_window_width=120c -o initial_window_height=40c -o background=#000000 -o foreground=#d9d9d9 \
-    -o allow_remote_control=yes --listen-on "$SOCK" \
-    sh -c "env TERM=xterm-kitty COLORTERM=truecolor '$BIN' --no-live; echo studio exited \$?; exec sleep 600" \
-    >"$WORK/kitty.log" 2>&1 &
-KITTY_PID=$!
+start_kitty "env TERM=xterm-kitty COLORTERM=truecolor '$BIN' --no-live; echo studio exited \$?; exec sleep 600"
 
 screen_text() { kitty @ --to "$SOCK" get-text 2>/dev/null; }
 send() { kitty @ --to "$SOCK" send-text -- "$1" >/dev/null; }
@@ -156,4 +161,36 @@ LEFT=$(convert "$WORK/after.png" -crop "$BOX" +repage -colorspace gray -threshol
 echo "share of the picture's region not black after quitting: $LEFT"
 awk -v f="$LEFT" 'BEGIN { exit !(f < 0.02) }' || fail "a picture stayed on the screen after quitting ($LEFT of the region)"
 pass "quitting left no picture behind"
+kill "$KITTY_PID" 2>/dev/null || true
+wait "$KITTY_PID" 2>/dev/null || true
+KITTY_PID=""
+
+# 4. The studio in tmux (allow-passthrough on) in kitty: it asks kitty through tmux and sends its
+# pictures through tmux's passthrough; the picture is on the screen at pixel resolution.
+if command -v tmux >/dev/null; then
+    printf 'set -g allow-passthrough on\nset -g status off\n' > "$WORK/tmux.conf"
+    TMUX_SOCKET="flowstudio-kitty-$$"
+    start_kitty "tmux -L $TMUX_SOCKET -f '$WORK/tmux.conf' new-session \"env COLORTERM=truecolor XDG_DATA_HOME='$XDG_DATA_HOME' '$BIN' --no-live; exec sleep 600\""
+    wait_for "kitty (through tmux passthrough)" 60
+    pass "in tmux: $(screen_text | grep -o 'preview: kitty (through tmux passthrough)' | head -1)"
+    send "a red circle at the top left and a blue square at the bottom right"
+    send $'\r'
+    wait_for "done in" 120
+    shoot "$WORK/tmux.png"
+    send $'\x13'
+    for _ in $(seq 50); do [[ "$(newest_favorite)" != "$SECOND_PNG" ]] && break; sleep 0.1; done
+    TMUX_PNG=$(newest_favorite)
+    [[ "$TMUX_PNG" != "$SECOND_PNG" ]] || fail "in tmux: Ctrl-S wrote no favorite"
+    TBOX=$(picture_box "$WORK/tmux.png")
+    RMSET=$(region_rmse "$WORK/tmux.png" "$TBOX" "$TMUX_PNG")
+    echo "in tmux: the picture's region $TBOX, RMSE $RMSET against its PNG"
+    [[ "$TBOX" == "$BOX" ]] || fail "in tmux: the picture is at $TBOX, not where the studio puts it without tmux ($BOX)"
+    awk -v e="$RMSET" 'BEGIN { exit !(e < 0.06) }' || fail "in tmux: the preview does not hold the picture (RMSE $RMSET)"
+    pass "in tmux with passthrough: the picture at pixel resolution (RMSE $RMSET)"
+    send $'\x11'
+    sleep 1
+    tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null || true
+else
+    echo "SKIP studio_kitty part 4: tmux is not installed"
+fi
 echo "PASS studio_kitty"

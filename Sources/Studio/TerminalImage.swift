@@ -83,7 +83,7 @@ public enum TerminalImage {
 
     /// Bytes that print `image` at the cursor of a plain (non-curses) terminal, then a newline:
     /// for `flowstudio generate --show`. The picture fits `maxColumns × maxRows` cells. With
-    /// `passthrough` (inside tmux) each picture sequence is wrapped for tmux.
+    /// `passthrough` (inside tmux) the picture's sequences are wrapped for tmux, in one piece.
     /// A kitty picture first makes room (newlines, then the cursor back up), is placed without
     /// moving the cursor, and the cursor then goes below it.
     public static func printable(_ image: RGBImage, protocol p: PreviewProtocol, maxColumns: Int, maxRows: Int,
@@ -97,7 +97,9 @@ public enum TerminalImage {
         case let .kitty(commands):
             guard rendered.rows > 0 else { return [] }
             var out = [UInt8](repeating: 0x0A, count: rendered.rows) + Array("\u{1B}[\(rendered.rows)A".utf8)
-            for command in commands { out += wrap(command) }
+            // Through tmux all chunks go in one passthrough: tmux moves the outer cursor to the
+            // top left after each one.
+            out += passthrough == nil ? commands.flatMap { $0 } : Passthrough.wrap(commands.flatMap { $0 })
             return out + Array("\u{1B}[\(rendered.rows)B\r".utf8)
         case let .ansiLines(lines), let .textLines(lines): return Array(lines.map { $0 + "\n" }.joined().utf8)
         }

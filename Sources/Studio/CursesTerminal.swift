@@ -76,6 +76,12 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
         updateCellPixels()
     }
 
+    /// Puts `bytes` (keys typed before the screen opened, `TerminalProbe.typedAhead`) back in
+    /// front of the input, so the next `readKeys` returns them; at most 100 (ncurses' queue).
+    public func pushBack(_ bytes: [UInt8]) {
+        for byte in bytes.prefix(100).reversed() { ungetch(Int32(byte)) }
+    }
+
     /// Restores the terminal (idempotent).
     public func shutdown() {
         guard active else { return }

@@ -60,6 +60,7 @@ public enum StudioApp {
         let (probe, tmux) = PreviewChoice.ask(override: options.preview, environment: environment)
         let terminal = try CursesTerminal()
         defer { terminal.shutdown() }
+        terminal.pushBack(probe.typedAhead)  // keys typed while the program started
 
         let library = ThemeLibrary.standard(dataDirectory: dataDirectory, environment: environment)
         let (theme, themeWarning) = library.load(options.theme ?? ((8..<16).contains(terminal.colorCount) ? "sixteen" : "default"))

@@ -20,6 +20,10 @@ public struct TerminalProbe: Equatable, Sendable {
     public var versions: [String]
     /// The outer terminal's DA1 attributes, answered through tmux's passthrough.
     public var outerDeviceAttributes: [Int]?
+    /// Bytes read during the probe that were no answer: keys typed while the program started
+    /// (the studio hands them to curses, so that they are not lost). Empty when the answers
+    /// were incomplete (what was read may then hold the start of a late answer).
+    public var typedAhead: [UInt8] = []
 
     public init(deviceAttributes: [Int]? = nil, colorRegisters: Int? = nil, kittyGraphics: Bool = false,
                 versions: [String] = [], outerDeviceAttributes: [Int]? = nil) {
@@ -80,8 +84,12 @@ public struct TerminalProbe: Equatable, Sendable {
             if n > 0 { received += buffer[0..<n] }
             if deviceAttributeReplies(received).count >= expected { break }
         }
-        let probe = parse(received)
-        if deviceAttributeReplies(received).count < expected { tcflush(input, TCIFLUSH) }  // drop late, partial replies
+        var probe = parse(received)
+        if deviceAttributeReplies(received).count < expected {
+            tcflush(input, TCIFLUSH)  // drop late, partial replies
+        } else {
+            probe.typedAhead = withoutAnswers(received)
+        }
         return probe
     }
 
@@ -108,6 +116,28 @@ public struct TerminalProbe: Equatable, Sendable {
         }
         probe.versions = versionReplies(bytes)
         return probe
+    }
+
+    /// `bytes` without the answers `parse` reads (CSI `?…c`, CSI `?…S`, DCS `>|…` ST, APC `G…` ST).
+    static func withoutAnswers(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x1B, i + 2 < bytes.count, bytes[i + 1] == 0x5B, bytes[i + 2] == 0x3F {  // ESC [ ?
+                var j = i + 3
+                while j < bytes.count, (bytes[j] >= 0x30 && bytes[j] <= 0x39) || bytes[j] == 0x3B { j += 1 }
+                if j < bytes.count, bytes[j] == 0x63 || bytes[j] == 0x53 { i = j + 1; continue }
+            }
+            if bytes[i] == 0x1B, i + 2 < bytes.count,
+               (bytes[i + 1] == 0x50 && bytes[i + 2] == 0x3E) || (bytes[i + 1] == 0x5F && bytes[i + 2] == 0x47) {  // ESC P > | ESC _ G
+                var j = i + 3
+                while j + 1 < bytes.count, !(bytes[j] == 0x1B && bytes[j + 1] == 0x5C) { j += 1 }
+                if j + 1 < bytes.count { i = j + 2; continue }
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return out
     }
 
     /// The attribute lists of every DA1 reply `ESC [ ? … c` in `bytes`, in order.

@@ -34,6 +34,13 @@ import Testing
         #expect(!probe("\u{1B}_Gi=7;OK\u{1B}\\\u{1B}[?62;c").kittyGraphics)
     }
 
+    @Test func keysTypedDuringTheProbeAreKept() {
+        let typed = Array("a red".utf8) + Array(Self.kitty.utf8) + Array(" circle\u{1B}[A".utf8)
+        #expect(TerminalProbe.withoutAnswers(typed) == Array("a red circle\u{1B}[A".utf8))
+        #expect(TerminalProbe.withoutAnswers(Array(Self.tmuxInXtermOn.utf8)).isEmpty)
+        #expect(TerminalProbe.withoutAnswers(Array(Self.xtermVT340.utf8)).isEmpty)
+    }
+
     @Test func queriesAskTheOuterTerminalThroughTmux() {
         let plain = TerminalProbe.queries(throughTmux: false)
         #expect(String(decoding: plain, as: UTF8.self)

@@ -1,5 +1,6 @@
 import CNcurses
 import Foundation
+import Imaging
 
 /// The real terminal: ncursesw for cells and keys (wide characters through `get_wch`), plus
 /// raw writes for image overlays after `doupdate()`.
@@ -17,6 +18,10 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
     public private(set) var overlayWriteSeconds = 0.0
     public private(set) var cellPixels: (width: Int, height: Int)
     private let fallbackCell: (width: Int, height: Int)
+    /// Inside tmux with passthrough: pictures (not half blocks) go to the outer terminal wrapped.
+    public var passthrough: Passthrough?
+    /// A kitty picture is on the screen (it stays over the cells until deleted).
+    private var kittyShown = false
 
     /// Key codes ncurses returns for the bracketed-paste markers (defined with `define_key`).
     static let pasteStartCode: Int32 = 1000
@@ -71,10 +76,17 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
         updateCellPixels()
     }
 
+    /// Puts `bytes` (keys typed before the screen opened, `TerminalProbe.typedAhead`) back in
+    /// front of the input, so the next `readKeys` returns them; at most 100 (ncurses' queue).
+    public func pushBack(_ bytes: [UInt8]) {
+        for byte in bytes.prefix(100).reversed() { ungetch(Int32(byte)) }
+    }
+
     /// Restores the terminal (idempotent).
     public func shutdown() {
         guard active else { return }
         active = false
+        deleteKittyPicture()
         writeAll(Array("\u{1B}[?2004l".utf8))
         endwin()
         cn_set_curses_active(0)
@@ -262,26 +274,58 @@ public final class CursesTerminal: Terminal, @unchecked Sendable {
             curs_set(0)
         }
         if fullRepaint { clearok(cn_curscr(), true) }
+        // A kitty picture is not part of the cells: a repaint (resize, a pane cleared) or a
+        // screen without it must delete it, or it would stay over the new text.
+        let kittyNext = overlays.contains { if case .kitty = $0.payload { true } else { false } }
+        if kittyShown && (fullRepaint || !kittyNext) { deleteKittyPicture() }
         wnoutrefresh(cn_stdscr())
         doupdate()
         guard (fullRepaint || resendOverlays) && !overlays.isEmpty else { return }
         let start = DispatchTime.now().uptimeNanoseconds
-        writeAll(CursesTerminal.overlayBytes(overlays, screenRows: rows))
+        writeAll(CursesTerminal.overlayBytes(overlays, screenRows: rows, passthrough: passthrough))
+        if kittyNext { kittyShown = true }
         overlayWriteSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// Deletes the studio's kitty picture (and frees its data in the terminal) if one is shown.
+    private func deleteKittyPicture() {
+        guard kittyShown else { return }
+        kittyShown = false
+        let delete = KittyGraphics.delete(imageID: TerminalImage.kittyImageID)
+        writeAll(passthrough == nil ? delete : Passthrough.wrap(delete))
+    }
+
     /// Synchronized update, save cursor, each overlay at its place, restore cursor. Lines of an
-    /// overlay that would reach the last screen row are left out (a write there could scroll).
-    static func overlayBytes(_ overlays: [Overlay], screenRows: Int) -> [UInt8] {
+    /// overlay that would reach the last screen row are left out (a write there could scroll);
+    /// a picture (sixel, kitty, iTerm2) that would reach it is left out whole.
+    /// With `passthrough` (tmux), pictures go to the outer terminal inside tmux's passthrough
+    /// wrapper, one wrapper per kitty chunk, each with the cursor move that places the picture.
+    static func overlayBytes(_ overlays: [Overlay], screenRows: Int, passthrough: Passthrough? = nil) -> [UInt8] {
         var out = Array("\u{1B}[?2026h\u{1B}7".utf8)
+        // A picture: the cursor move and its sequences, plain or wrapped for tmux.
+        func picture(_ rect: CellRect, prefix: String = "", _ sequences: [[UInt8]]) {
+            guard rect.bottom < screenRows else { return }
+            if let passthrough {
+                // After each passthrough tmux 3.3 moves the outer cursor to the top left
+                // (tty_invalidate), so every wrapped piece carries its own cursor move: kitty
+                // places a chunked picture where the cursor is when the last chunk arrives.
+                let move = Array(prefix.utf8) + passthrough.cursorMove(row: rect.row, column: rect.column)
+                for sequence in sequences { out += Passthrough.wrap(move + sequence) }
+            } else {
+                out += Array("\(prefix)\u{1B}[\(rect.row + 1);\(rect.column + 1)H".utf8)
+                for sequence in sequences { out += sequence }
+            }
+        }
         for overlay in overlays {
             switch overlay.payload {
             case let .sixel(bytes):
-                guard overlay.rect.bottom < screenRows else { continue }
                 // DECSDM off (`?80l`): sixels are drawn at the cursor (with it on, xterm puts
                 // them at the top-left corner of the screen).
-                out += Array("\u{1B}[?80l\u{1B}[\(overlay.rect.row + 1);\(overlay.rect.column + 1)H".utf8)
-                out += bytes
+                picture(overlay.rect, prefix: "\u{1B}[?80l", [bytes])
+            case let .kitty(commands):
+                picture(overlay.rect, commands)
+            case let .iterm2(bytes):
+                picture(overlay.rect, [bytes])
             case let .lines(lines):
                 for (i, line) in lines.enumerated() where overlay.rect.row + i < screenRows - 1 {
                     out += Array("\u{1B}[\(overlay.rect.row + i + 1);\(overlay.rect.column + 1)H".utf8)

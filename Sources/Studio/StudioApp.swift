@@ -57,14 +57,19 @@ public enum StudioApp {
         messages += (restored?.warnings ?? []).map { .warning($0) }
         if let why = checkWritable(dataDirectory) { messages.append(.error(why)) }
 
-        let probe = options.preview == nil ? TerminalProbe.run() : TerminalProbe()
+        let (probe, tmux) = PreviewChoice.ask(override: options.preview, environment: environment)
         let terminal = try CursesTerminal()
         defer { terminal.shutdown() }
+        terminal.pushBack(probe.typedAhead)  // keys typed while the program started
 
         let library = ThemeLibrary.standard(dataDirectory: dataDirectory, environment: environment)
         let (theme, themeWarning) = library.load(options.theme ?? ((8..<16).contains(terminal.colorCount) ? "sixteen" : "default"))
         if let themeWarning { messages.append(.warning(themeWarning)) }
-        let chosen = probe.choose(override: options.preview, colorCount: terminal.colorCount, environment: environment)
+        let choice = PreviewChoice.choose(probe: probe, tmux: tmux, override: options.preview,
+                                          colorCount: terminal.colorCount, environment: environment)
+        let chosen = choice.previewProtocol
+        terminal.passthrough = choice.passthrough
+        if let note = choice.note { messages.append(.info(note)) }
         if terminal.colorCount < 8 && options.preview == nil {
             messages.append(.info("this terminal shows no colours: previews are ASCII shades"))
         }

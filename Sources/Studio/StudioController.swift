@@ -356,12 +356,8 @@ public final class StudioController {
         }
         let (canvas, overlayRect) = StudioView.render(state, layout: layout, preview: shown)
         var overlays: [Overlay] = []
-        if let rect = overlayRect, let shown, let key = shownKey {
-            switch shown.payload {
-            case let .sixel(bytes): overlays = [Overlay(key: key, rect: rect, payload: .sixel(bytes))]
-            case let .ansiLines(lines): overlays = [Overlay(key: key, rect: rect, payload: .lines(lines))]
-            case .textLines: break
-            }
+        if let rect = overlayRect, let shown, let key = shownKey, let payload = Overlay.Payload(shown.payload) {
+            overlays = [Overlay(key: key, rect: rect, payload: payload)]
         }
         // An overlay that moved, changed size or went away leaves pixels curses does not know
         // about: clear the screen and draw everything again.

@@ -10,14 +10,30 @@ public struct TerminalSize: Equatable, Sendable {
     }
 }
 
-/// A picture written straight to the terminal over the cells ncurses owns (sixel, or ANSI
-/// half-block lines), placed at a cell position.
+/// A picture written straight to the terminal over the cells ncurses owns (sixel, kitty
+/// graphics, an iTerm2 image, or ANSI half-block lines), placed at a cell position.
 public struct Overlay: Equatable, Sendable {
     public enum Payload: Equatable, Sendable {
         /// A sixel DCS string.
         case sixel([UInt8])
+        /// kitty graphics commands that transmit and place the picture (one per payload chunk).
+        case kitty([[UInt8]])
+        /// An iTerm2 inline image (`OSC 1337 ; File=`).
+        case iterm2([UInt8])
         /// One string per row (ANSI half blocks with their SGR sequences).
         case lines([String])
+
+        /// The overlay for an encoded picture; nil for plain text (ASCII shades), which is drawn
+        /// as ordinary cells.
+        public init?(_ rendered: TerminalImage.Rendered.Payload) {
+            switch rendered {
+            case let .sixel(bytes): self = .sixel(bytes)
+            case let .kitty(commands): self = .kitty(commands)
+            case let .iterm2(bytes): self = .iterm2(bytes)
+            case let .ansiLines(lines): self = .lines(lines)
+            case .textLines: return nil
+            }
+        }
     }
 
     /// What the picture is (a new key means new content).

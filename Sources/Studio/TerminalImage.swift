@@ -5,6 +5,11 @@ import Imaging
 /// cells (by whole pixel multiples when it is smaller, area-averaged when larger) and encodes
 /// it. The studio's preview pane and `flowstudio generate --show` both use it.
 public enum TerminalImage {
+    /// The kitty image id of the studio's picture (and of `generate --show`'s).
+    public static let kittyImageID = 1750
+    /// The kitty placement id of the studio's picture.
+    public static let kittyPlacementID = 1
+
     /// The image as drawn: its payload and the cells it covers.
     public struct Rendered: Equatable, Sendable {
         /// Cells covered.
@@ -14,6 +19,11 @@ public enum TerminalImage {
         public enum Payload: Equatable, Sendable {
             /// A sixel DCS.
             case sixel([UInt8])
+            /// kitty graphics commands (transmit and place, one per payload chunk), placed with
+            /// `TerminalImage.kittyImageID` so the next picture replaces this one.
+            case kitty([[UInt8]])
+            /// An iTerm2 inline image (`OSC 1337 ; File=`).
+            case iterm2([UInt8])
             /// Half-block lines with colour sequences (truecolor or 256).
             case ansiLines([String])
             /// Plain characters (ASCII shades), drawable as ordinary text.
@@ -28,7 +38,7 @@ public enum TerminalImage {
                               cellPixels: (width: Int, height: Int)) -> RGBImage {
         let (boxW, boxH): (Int, Int)
         switch p {
-        case .sixel: (boxW, boxH) = (columns * cellPixels.width, rows * cellPixels.height)
+        case .sixel, .kitty, .iterm2: (boxW, boxH) = (columns * cellPixels.width, rows * cellPixels.height)
         case .truecolor, .ansi256, .ascii: (boxW, boxH) = (columns, rows * 2)
         }
         guard image.width > 0, image.height > 0, boxW > 0, boxH > 0 else { return RGBImage(width: 0, height: 0) }
@@ -38,15 +48,30 @@ public enum TerminalImage {
         return image.fitted(maxWidth: boxW, maxHeight: boxH)
     }
 
-    /// Fits and encodes `image` for a box of `columns × rows` cells.
+    /// Fits and encodes `image` for a box of `columns × rows` cells. kitty pictures go as PNG
+    /// (`kittyFormat`), or as RGB when PNG encoding fails; iTerm2 pictures always as PNG (an
+    /// iTerm2 picture whose PNG cannot be made is drawn as 24-bit half blocks).
     public static func render(_ image: RGBImage, protocol p: PreviewProtocol, columns: Int, rows: Int,
-                              cellPixels: (width: Int, height: Int), sixel: SixelEncoder = .fitted()) -> Rendered {
+                              cellPixels: (width: Int, height: Int), sixel: SixelEncoder = .fitted(),
+                              kittyFormat: KittyGraphics.Format = .png) -> Rendered {
         let fit = fitted(image, protocol: p, columns: columns, rows: rows, cellPixels: cellPixels)
+        let cw = max(1, cellPixels.width), ch = max(1, cellPixels.height)
+        let pixelColumns = (fit.width + cw - 1) / cw, pixelRows = (fit.height + ch - 1) / ch
         switch p {
         case .sixel:
-            let cw = max(1, cellPixels.width), ch = max(1, cellPixels.height)
-            return Rendered(columns: (fit.width + cw - 1) / cw, rows: (fit.height + ch - 1) / ch,
-                            payload: .sixel(sixel.encode(fit)))
+            return Rendered(columns: pixelColumns, rows: pixelRows, payload: .sixel(sixel.encode(fit)))
+        case .kitty:
+            guard fit.width > 0, fit.height > 0 else { return Rendered(columns: 0, rows: 0, payload: .kitty([])) }
+            let png = kittyFormat == .png ? try? PNG.encoded(fit) : nil
+            let commands = KittyGraphics.place(fit, format: png == nil ? .rgb : .png, png: png, imageID: kittyImageID,
+                                               placementID: kittyPlacementID, columns: pixelColumns, rows: pixelRows)
+            return Rendered(columns: pixelColumns, rows: pixelRows, payload: .kitty(commands))
+        case .iterm2:
+            guard fit.width > 0, fit.height > 0, let png = try? PNG.encoded(fit) else {
+                return render(image, protocol: .truecolor, columns: columns, rows: rows, cellPixels: cellPixels)
+            }
+            return Rendered(columns: pixelColumns, rows: pixelRows,
+                            payload: .iterm2(ITerm2Image.inline(png: png, columns: pixelColumns, rows: pixelRows)))
         case .truecolor, .ansi256:
             let lines = HalfBlocks.render(fit, mode: p == .truecolor ? .truecolor : .ansi256)
             return Rendered(columns: fit.width, rows: lines.count, payload: .ansiLines(lines))
@@ -57,13 +82,25 @@ public enum TerminalImage {
     }
 
     /// Bytes that print `image` at the cursor of a plain (non-curses) terminal, then a newline:
-    /// for `flowstudio generate --show`. The picture fits `maxColumns × maxRows` cells.
+    /// for `flowstudio generate --show`. The picture fits `maxColumns × maxRows` cells. With
+    /// `passthrough` (inside tmux) the picture's sequences are wrapped for tmux, in one piece.
+    /// A kitty picture first makes room (newlines, then the cursor back up), is placed without
+    /// moving the cursor, and the cursor then goes below it.
     public static func printable(_ image: RGBImage, protocol p: PreviewProtocol, maxColumns: Int, maxRows: Int,
                                  cellPixels: (width: Int, height: Int) = (10, 20),
-                                 sixel: SixelEncoder = .fitted()) -> [UInt8] {
+                                 sixel: SixelEncoder = .fitted(), passthrough: Passthrough? = nil) -> [UInt8] {
         let rendered = render(image, protocol: p, columns: maxColumns, rows: maxRows, cellPixels: cellPixels, sixel: sixel)
+        let wrap: ([UInt8]) -> [UInt8] = { passthrough == nil ? $0 : Passthrough.wrap($0) }
         switch rendered.payload {
-        case let .sixel(bytes): return bytes + [0x0A]
+        case let .sixel(bytes): return wrap(bytes) + [0x0A]
+        case let .iterm2(bytes): return wrap(bytes) + [0x0A]
+        case let .kitty(commands):
+            guard rendered.rows > 0 else { return [] }
+            var out = [UInt8](repeating: 0x0A, count: rendered.rows) + Array("\u{1B}[\(rendered.rows)A".utf8)
+            // Through tmux all chunks go in one passthrough: tmux moves the outer cursor to the
+            // top left after each one.
+            out += passthrough == nil ? commands.flatMap { $0 } : Passthrough.wrap(commands.flatMap { $0 })
+            return out + Array("\u{1B}[\(rendered.rows)B\r".utf8)
         case let .ansiLines(lines), let .textLines(lines): return Array(lines.map { $0 + "\n" }.joined().utf8)
         }
     }

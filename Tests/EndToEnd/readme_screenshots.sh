@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes the README's two screenshots of the studio in real terminals under Xvfb:
+# Makes the README's three screenshots of the studio in real terminals under Xvfb:
 #   studio-ansi.png   tmux (truecolor half blocks) inside xterm
 #   studio-sixel.png  xterm -ti vt340 (sixel)
+#   studio-kitty.png  kitty (kitty graphics; made by studio_kitty.sh)
 # Each: start the studio, type PROMPT, Enter, wait for the run to finish, screenshot the window.
 #
 # Usage: bash Tests/EndToEnd/readme_screenshots.sh [path/to/flowstudio] [output-dir] [prompt]
@@ -61,3 +62,8 @@ sleep 6
 import -window "$WINDOW" "$OUT/studio-sixel.png"
 echo "wrote $OUT/studio-sixel.png"
 stop_xterm
+
+# 3. kitty with its graphics protocol: the end-to-end kitty test makes the screenshot of its first
+# run (skipped where kitty is not installed).
+stop_x
+bash "$(dirname "$0")/studio_kitty.sh" "$BIN" "$OUT/studio-kitty.png"

@@ -31,6 +31,9 @@ export XDG_DATA_HOME="$WORK/data"
 START=$(date +%s.%N)
 # A session that outlives the studio's, so killing that one never takes the server down with it.
 "${T[@]}" new-session -d -s keeper "sleep 600"
+# Passthrough on (no outer terminal answers in a detached session, so the studio draws half
+# blocks and says nothing about it); section 8 turns it off.
+"${T[@]}" set -g allow-passthrough on
 
 fail() {
     echo "FAIL: $*" >&2
@@ -214,6 +217,34 @@ print(f"ok: Ctrl-S on a decoded step saved step {step} of {steps} (favorites.jso
 PY
 "${T[@]}" send-keys -t studio C-q
 check_exit 0 "Ctrl-Q after saving a decoded step"
+
+# 8. tmux passthrough off: the status line says pictures fall back to half blocks and how to
+# turn passthrough on; the preview is half blocks. With --preview kitty as well.
+"${T[@]}" set -g allow-passthrough off
+READY="tmux passthrough off: set -g allow-passthrough on" start_studio --no-live
+pass "passthrough off: $("${T[@]}" capture-pane -p -t studio | grep -o 'preview: half-blocks (tmux passthrough off[^)]*)' | head -1)"
+"${T[@]}" send-keys -t studio -l "a red circle"
+"${T[@]}" send-keys -t studio Enter
+wait_for "done in" 120
+BLOCKS=$(grep -o $'\e\\[38;2;[0-9]*;[0-9]*;[0-9]*m\e\\[48;2;[0-9]*;[0-9]*;[0-9]*m▀' <<<"$("${T[@]}" capture-pane -p -e -t studio)" | wc -l)
+(( BLOCKS >= 200 )) || fail "passthrough off: the preview should be half blocks (found $BLOCKS)"
+pass "passthrough off: the preview is $BLOCKS half blocks"
+"${T[@]}" send-keys -t studio C-q
+check_exit 0 "Ctrl-Q with passthrough off"
+READY="not kitty (tmux passthrough off" start_studio --no-live --preview kitty
+"${T[@]}" send-keys -t studio C-q
+check_exit 0 "Ctrl-Q after --preview kitty with passthrough off"
+# Passthrough on and --preview kitty: the pictures go to the outer terminal wrapped for tmux
+# (the pane shows nothing of them, and nothing of the escape sequences either).
+"${T[@]}" set -g allow-passthrough on
+start_studio --no-live --preview kitty
+"${T[@]}" send-keys -t studio -l "a red circle"
+"${T[@]}" send-keys -t studio Enter
+wait_for "done in" 120
+"${T[@]}" capture-pane -p -t studio | grep -qE '_G|a=T|tmux;' && fail "passthrough on: kitty commands leaked into the pane"
+pass "passthrough on, --preview kitty: the kitty commands went through, none shows in the pane"
+"${T[@]}" send-keys -t studio C-q
+check_exit 0 "Ctrl-Q with --preview kitty through passthrough"
 
 END=$(date +%s.%N)
 awk -v s="$START" -v e="$END" 'BEGIN { printf "PASS studio_tmux (%.1fs)\n", e - s }'

@@ -19,14 +19,14 @@ struct Generate: ParsableCommand {
     @Option(parsing: .unconditional, help: SeedArgument.help) var seed = SeedArgument(1)
     @Option(help: "Output PNG path.") var out = "flowstudio.png"
     @Flag(help: "Also draw the image in this terminal.") var show = false
-    @Option(help: "Picture protocol for --show: sixel, truecolor, 256 or ascii (default: detected).")
+    @Option(help: "Picture protocol for --show: kitty, iterm2, sixel, truecolor, 256 or ascii (default: detected).")
     var preview: String?
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         if let preview, PreviewProtocol(parsing: preview) == nil {
-            throw ValidationError("--preview must be sixel, truecolor, 256 or ascii (got \(preview))")
+            throw ValidationError("--preview must be \(PreviewProtocol.names) (got \(preview))")
         }
     }
 
@@ -58,15 +58,27 @@ struct Generate: ParsableCommand {
         try PNG.write(result.image, to: outURL, text: [("parameters", parameters.encoded)])
         printError(String(format: "wrote %@ (%d×%d) in %.2fs", out, result.image.width, result.image.height, result.seconds))
         if show {
-            let chosen = preview.flatMap(PreviewProtocol.init(parsing:)) ?? detectPreviewProtocol()
-            let bytes = TerminalImage.printable(result.image, protocol: chosen, maxColumns: 64, maxRows: 32)
+            let choice = detectPreview(override: preview.flatMap(PreviewProtocol.init(parsing:)))
+            if let note = choice.note { printError(note) }
+            let bytes = TerminalImage.printable(result.image, protocol: choice.previewProtocol, maxColumns: 64, maxRows: 32,
+                                                cellPixels: terminalCellPixels(), passthrough: choice.passthrough)
             FileHandle.standardOutput.write(Data(bytes))
         }
     }
 }
 
-/// The studio's choice (sixel when DA1 says so, else by COLORTERM / TERM), probing only a real terminal.
-func detectPreviewProtocol() -> PreviewProtocol {
-    let probe = isatty(0) != 0 && isatty(1) != 0 ? TerminalProbe.run() : TerminalProbe.parse([])
-    return probe.choose(override: nil, colorCount: 0)
+/// The studio's choice (kitty, iTerm2 or sixel when the terminal speaks it, through tmux's
+/// passthrough when needed, else half blocks by COLORTERM / TERM), probing only a real terminal.
+func detectPreview(override: PreviewProtocol?) -> PreviewChoice {
+    let environment = ProcessInfo.processInfo.environment
+    let (probe, tmux) = PreviewChoice.ask(override: override, probe: isatty(0) != 0 && isatty(1) != 0, environment: environment)
+    return PreviewChoice.choose(probe: probe, tmux: tmux, override: override, colorCount: 0, environment: environment)
+}
+
+/// The pixel size of one cell from the terminal (TIOCGWINSZ), or a typical 10×20.
+func terminalCellPixels() -> (width: Int, height: Int) {
+    var size = winsize()
+    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0, size.ws_xpixel > 0, size.ws_ypixel > 0
+    else { return (10, 20) }
+    return (max(1, Int(size.ws_xpixel / size.ws_col)), max(1, Int(size.ws_ypixel / size.ws_row)))
 }

@@ -19,7 +19,7 @@ struct StudioCommand: ParsableCommand {
     var model: String?
     @Option(help: "Theme name from the themes folder (default, light, high-contrast, sixteen) or a path to a .toml file (default: default, or sixteen on a terminal with fewer than 16 colours).")
     var theme: String?
-    @Option(help: "Preview protocol: sixel, truecolor, 256 or ascii (default: ask the terminal).")
+    @Option(help: "Preview protocol: kitty, iterm2, sixel, truecolor, 256 or ascii (default: ask the terminal).")
     var preview: String?
     @Option(help: "Start from the settings in a PNG's 'parameters' chunk (FlowStudio or AUTOMATIC1111 images).")
     var from: String?
@@ -48,7 +48,7 @@ struct StudioCommand: ParsableCommand {
 
     func validate() throws {
         if let preview, PreviewProtocol(parsing: preview) == nil {
-            throw ValidationError("--preview must be sixel, truecolor, 256 or ascii (got '\(preview)')")
+            throw ValidationError("--preview must be \(PreviewProtocol.names) (got '\(preview)')")
         }
     }
 

@@ -32,7 +32,8 @@ public enum AxisTicks {
 
     /// A logarithmic axis over the positive data range `low...high`: the domain (the range
     /// padded by 5% of its width in log space, or ±half a decade around a single value) and the
-    /// ticks inside it (10^k; with 2·10^k and 5·10^k under two decades; every digit under one).
+    /// ticks inside it (10^k; with 2·10^k and 5·10^k under two decades; every digit under one;
+    /// nice linear steps when not even two digits·10^k fall inside).
     public static func logarithmic(low: Double, high: Double) -> (domain: ClosedRange<Double>, ticks: [Double]) {
         var (lo, hi) = (min(low, high), max(low, high))
         if !(lo > 0 && hi.isFinite) { (lo, hi) = (1, 10) }
@@ -47,6 +48,12 @@ public enum AxisTicks {
                 let e = log10(v)
                 if e >= a - 1e-12 && e <= b + 1e-12 { ticks.append(v) }
             }
+        }
+        // Within a fraction of a decade no digit·10^k may fall inside: nice linear steps then.
+        if ticks.count < 2 {
+            let (lo, hi) = (pow(10, a), pow(10, b))
+            let step = niceStep(span: hi - lo, targetCount: 5)
+            ticks = stride(from: (lo / step).rounded(.up), through: (hi / step).rounded(.down), by: 1).map { clean($0 * step, step: step) }
         }
         // Over many decades, every other power of ten (or fewer) keeps the labels apart.
         if ticks.count > 8 && decades >= 2 {

@@ -45,6 +45,9 @@ public struct LinePlot: Sendable {
     public var xScale: Scale
     public var yScale: Scale
     public var series: [Series] = []
+    /// A fixed range for the y axis (e.g. 0...1 for scores) instead of the data's; points
+    /// outside it are drawn clipped to the frame.
+    public var yRange: ClosedRange<Double>?
     /// Lines of text under the title (e.g. a fitted law).
     public var notes: [String] = []
     /// Image size in pixels.
@@ -76,7 +79,7 @@ public struct LinePlot: Sendable {
         var image = RGBImage(width: width, height: height, fill: .white)
         let all = series.flatMap(drawable)
         let xAxis = Axis(scale: xScale, values: all.map(\.x))
-        let yAxis = Axis(scale: yScale, values: all.map(\.y))
+        let yAxis = Axis(scale: yScale, values: yRange.map { [$0.lowerBound, $0.upperBound] } ?? all.map(\.y))
         let frame = layout(yAxis: yAxis)
         drawTitle(into: &image)
         drawGrid(into: &image, frame: frame, x: xAxis, y: yAxis)
@@ -95,7 +98,7 @@ public struct LinePlot: Sendable {
     func drawSeries(into image: inout RGBImage, frame: Frame, x: Axis, y: Axis) {
         for s in series {
             let points = drawable(s).map { (frame.left + Int((x.fraction($0.x) * Double(frame.width)).rounded()),
-                                            frame.bottom - Int((y.fraction($0.y) * Double(frame.height)).rounded())) }
+                                            frame.bottom - Int((min(1, max(0, y.fraction($0.y))) * Double(frame.height)).rounded())) }
             if s.lines {
                 for (a, b) in zip(points, points.dropFirst()) {
                     image.drawLine(x0: a.0, y0: a.1, x1: b.0, y1: b.1, color: s.color, thickness: 3)

@@ -39,6 +39,6 @@ public struct PowerLaw: Sendable, Equatable {
     /// a·C^b.
     public func callAsFunction(_ c: Double) -> Double { a * pow(c, b) }
 
-    /// The law as text, e.g. `L = 12.3·C^-0.0512`.
-    public var description: String { String(format: "L = %.4g·C^%.4f", a, b) }
+    /// The law as text in ASCII (the plots' font has no other), e.g. `L = 12.3 * C^-0.0512`.
+    public var description: String { String(format: "L = %.4g * C^%.4f", a, b) }
 }

@@ -72,17 +72,22 @@ extension StudyReport {
     func densitiesPlots() -> [(name: String, plot: LinePlot)] {
         let groups = self.groups
         func color(_ label: String) -> RGB { PlotPalette.color(groups.firstIndex { $0.label == label } ?? 0) }
+        // One colour per run: the groups' colours first, then one more for each repeated seed.
+        var extraColor = groups.count
         var loss = LinePlot(title: "Validation loss during training, per timestep density",
                             xTitle: "training step", yTitle: "validation loss (fixed t grid)")
         for g in groups {
-            for run in g.runs {
+            for (k, run) in g.runs.enumerated() {
                 let name = g.runs.count > 1 ? "\(g.label) seed \(run.seed)" : g.label
-                loss.series.append(.init(name: name, points: run.curve.map { (Double($0.step), $0.loss) }, color: color(g.label),
+                var runColor = color(g.label)
+                if k > 0 { runColor = PlotPalette.color(extraColor); extraColor += 1 }
+                loss.series.append(.init(name: name, points: run.curve.map { (Double($0.step), $0.loss) }, color: runColor,
                                          markers: run.curve.count <= 30))
             }
         }
         var eval = LinePlot(title: "Prompt following against sampling steps", xTitle: "sampling steps (Euler)",
                             yTitle: "Shapes eval, overall (seeds averaged)")
+        eval.yRange = 0...1
         for g in groups {
             let points = samplingSteps.compactMap { n in g.score(StudyRow.evalOverall, n).map { (Double(n), $0) } }
             eval.series.append(.init(name: g.label, points: points, color: color(g.label)))

@@ -53,12 +53,13 @@ extension StudyReport {
         }
         var eval = LinePlot(title: "Prompt following against validation loss", xTitle: "final validation loss",
                             yTitle: "Shapes eval, overall")
+        eval.yRange = 0...1
         let finals = all.filter { $0.finalLoss != nil }.sorted { $0.finalLoss! < $1.finalLoss! }
         for (i, n) in samplingSteps.enumerated() {
             let points = finals.compactMap { run in run.scores[StudyRow.evalOverall]?[n].map { (run.finalLoss!, $0) } }
             eval.series.append(.init(name: "\(n) steps", points: points, color: PlotPalette.color(i)))
         }
-        eval.notes = ["one point per depth: " + finals.map { "\($0.label) (\(Format.loss($0.finalLoss)))" }.joined(separator: ", ")]
+        eval.notes = ["one point per depth: " + finals.map(\.label).joined(separator: ", ")]
         return [("val-loss-vs-step.png", byStep), ("val-loss-vs-flops.png", byFLOPs), ("eval-vs-val-loss.png", eval)]
     }
 }

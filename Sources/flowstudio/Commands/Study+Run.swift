@@ -62,13 +62,13 @@ func runStudy(_ kind: StudyKind, _ options: StudyOptions) throws {
             + (try FileManager.default.contentsOfDirectory(atPath: directory.path)).filter { $0.hasSuffix(".png") }.sorted()
                 .map { directory.appendingPathComponent($0) }
     }
-    for url in written { print(url.path) }
+    FileHandle.standardOutput.write(Data(written.map { $0.path + "\n" }.joined().utf8))
     if options.show {
         let chosen = options.preview.flatMap(PreviewProtocol.init(parsing:)) ?? detectPreviewProtocol()
         for url in written where url.pathExtension == "png" {
             let image = try PNG.read(from: url).image
-            print(url.lastPathComponent)
-            FileHandle.standardOutput.write(Data(TerminalImage.printable(image, protocol: chosen, maxColumns: 100, maxRows: 32)))
+            FileHandle.standardOutput.write(Data((url.lastPathComponent + "\n").utf8)
+                                            + Data(TerminalImage.printable(image, protocol: chosen, maxColumns: 100, maxRows: 32)))
         }
     }
 }

@@ -32,7 +32,7 @@ public final class StudyRunner {
 
     /// Runs (or resumes, or skips) every variant, then writes the results. Returns false when
     /// `shouldStop` stopped it (the current run's checkpoint is saved; run again to resume).
-    public func run(shouldStop: @escaping () -> Bool, report: (StudyEvent) -> Void) throws -> Bool {
+    public func run(shouldStop: () -> Bool, report: (StudyEvent) -> Void) throws -> Bool {
         let validation = try ShapesBatches(options: study.settings.validationOptions).validationBatches()
         var rows: [StudyRow] = []
         for (index, variant) in study.variants.enumerated() {
@@ -58,6 +58,13 @@ public final class StudyRunner {
         let stored = try Trainer.storedOptions(in: dir)
         if let stored, stored != variant.options {
             throw StudyError.otherRun("\(dir.path) holds a run with other options than this study's \(variant.name) at this budget; give another --out (or move that run away)")
+        }
+        if stored == nil {
+            // A run stopped before its first checkpoint left only files the trainer would take
+            // for another run's: this study made them, so the run starts again from scratch.
+            for name in [Trainer.logFileName, Trainer.modelFileName, Self.curveFileName] {
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+            }
         }
         let trainer = try Trainer(options: variant.options, directory: dir, resume: stored != nil)
         trainer.model.precision = precision
@@ -93,7 +100,9 @@ public final class StudyRunner {
         guard let final = points.last else {
             throw StudyError.otherRun("\(curveURL.path) holds no validation loss; remove \(dir.path) and run the study again")
         }
-        let scores = try evaluate(dir.appendingPathComponent(Trainer.modelFileName), report: report)
+        guard let scores = try evaluate(dir.appendingPathComponent(Trainer.modelFileName), shouldStop: shouldStop, report: report) else {
+            return nil
+        }
         let rows = Self.rows(variant: variant, study: study.kind, parameters: trainer.model.params.trainableCount,
                              flopsPerStep: Self.trainingFLOPsPerStep(variant.options), curve: points, finalStep: steps, scores: scores)
         try WritableFile.write(Array(StudyCSV.encode(rows).utf8), to: dir.appendingPathComponent(Self.resultFileName))
@@ -102,11 +111,15 @@ public final class StudyRunner {
         return rows
     }
 
-    /// The Shapes evaluation of the model file at each sampling-step count of the study.
-    func evaluate(_ model: URL, report: (StudyEvent) -> Void) throws -> [(samplingSteps: Int, report: ShapesEvaluation.Report)] {
+    /// The Shapes evaluation of the model file at each sampling-step count of the study; nil
+    /// when `shouldStop` answers true before one of them (a resume evaluates again).
+    func evaluate(_ model: URL, shouldStop: () -> Bool,
+                  report: (StudyEvent) -> Void) throws -> [(samplingSteps: Int, report: ShapesEvaluation.Report)]? {
         let generator = try DemoPipeline(contentsOf: model, precision: precision)
         let prompts = ShapesEvaluation.builtInPrompts(count: study.settings.evalPrompts, includeHeldOut: false)
-        return try study.settings.samplingSteps.map { n in
+        var results: [(samplingSteps: Int, report: ShapesEvaluation.Report)] = []
+        for n in study.settings.samplingSteps {
+            if shouldStop() { return nil }
             var settings = generator.defaultSettings
             settings.steps = n
             settings.cfgScale = study.settings.guidance
@@ -114,8 +127,9 @@ public final class StudyRunner {
             let result = try ShapesEvaluation.run(generator, prompts: prompts, settings: settings, firstSeed: study.settings.evalSeed) {
                 report(.evaluating(samplingSteps: n, done: $0, total: $1))
             }
-            return (n, result)
+            results.append((n, result))
         }
+        return results
     }
 
     /// The validation curve in `url`, one point per step (a step written twice, by a run that

@@ -78,6 +78,40 @@ import Training
         }
     }
 
+    /// A run stopped before its first checkpoint left a log and a curve but nothing to resume:
+    /// it starts again (the trainer alone would refuse the directory).
+    @Test func aRunStoppedBeforeItsFirstCheckpointStartsAgain() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let study = Self.tinyStudy()
+        let runner = StudyRunner(study: study, directory: dir)
+        let runDir = runner.runDirectory(study.variants[0])
+        try FileManager.default.createDirectory(at: runDir, withIntermediateDirectories: true)
+        try Data("step,samples\n1,2\n".utf8).write(to: runDir.appendingPathComponent(Trainer.logFileName))
+        try Data("step,val_loss\n1,9.0\n".utf8).write(to: runDir.appendingPathComponent(StudyRunner.curveFileName))
+        #expect(try runner.run(shouldStop: { false }) { _ in })
+        let rows = try StudyReport.read(from: dir, study: .densities).rows
+        #expect(rows.filter { $0.variant == study.variants[0].name && $0.metric == StudyRow.validationLoss }.map(\.step) == [2, 4])
+    }
+
+    /// Stopped during the evaluation (after training): the rerun evaluates, without training.
+    @Test func aRunStoppedDuringItsEvaluationIsEvaluatedAgain() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let runner = StudyRunner(study: Self.tinyStudy(), directory: dir)
+        var trained = false
+        #expect(try !runner.run(shouldStop: { trained }) { event in
+            if case let .training(p, _) = event, p.step == p.steps { trained = true }
+        })
+        var steps: [Int] = [], resumedAt: [Int] = []
+        #expect(try runner.run(shouldStop: { false }) { event in
+            if case let .training(p, _) = event { steps.append(p.step) }
+            if case let .runStarted(_, _, _, from) = event { resumedAt.append(from) }
+        })
+        #expect(resumedAt == [4, 0])
+        #expect(steps == [1, 2, 3, 4])   // only the second run trains
+    }
+
     @Test func aRunDirectoryOfOtherOptionsIsRefused() throws {
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -51,10 +51,10 @@ struct StudyDensities: ParsableCommand {
         ranks (seeds averaged first). Plots: val-loss-vs-step.png, eval-vs-sampling-steps.png.
 
         --budget quick: depth 1, 32² images, batch 2, 4 steps, 6 prompts (seconds per run in a debug build). \
-        --budget full: depth 3 (hidden 192), 64² images, batch 32, 5000 steps (200 warm-up, 1000 cool-down), \
-        validation on 256 held-out examples every 250 steps, 120 prompts per evaluation. Estimated at about \
-        25 minutes per run in a release build on 2 cores (extrapolated from the trainer's measured 70 samples/s \
-        at depth 4), so about 3.5 hours for the 8 runs.
+        --budget full: depth 3 (hidden 192), 64² images, batch 32, 4000 steps (200 warm-up, 800 cool-down), \
+        validation on 256 held-out examples every 250 steps, 120 prompts per evaluation. Estimate: about \
+        7 CPU-hours, i.e. 3.5–4 hours on an idle 2-core machine in a release build (measured 41.5 training \
+        samples per CPU-second at depth 3); build with `swift build -c release` first.
         """)
 
     @OptionGroup var options: StudyOptions
@@ -75,9 +75,9 @@ struct StudyScaling: ParsableCommand {
         through each depth's final point.
 
         --budget quick: depths 1 and 2, 32² images, batch 2, 4 steps, 6 prompts (a smoke test). \
-        --budget full: depths 2, 3, 4, 6 with the densities study's full recipe for 4000 steps (800 cool-down). \
-        Estimated at about 3 hours in a release build on 2 cores (the cost grows about as depth³: \
-        depth 6 alone is over half of it).
+        --budget full: depths 2, 3, 4, 6 with the densities study's full recipe for 3000 steps (600 cool-down). \
+        Estimate: about 7 CPU-hours, i.e. 3.5–4 hours on an idle 2-core machine in a release build (the \
+        MM-DiT's FLOPs per sample put the four depths at about 11 depth-3 runs; depth 6 is over half of it).
         """)
 
     @OptionGroup var options: StudyOptions

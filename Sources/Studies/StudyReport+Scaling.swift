@@ -20,6 +20,7 @@ extension StudyReport {
             md += "| \(run.label) | \(Format.millions(run.parameters)) | \(run.finalStep) | \(Format.flops(run.finalFLOPs)) | \(Format.loss(run.finalLoss)) | "
                 + steps.map { Format.score(run.scores[StudyRow.evalOverall]?[$0]) }.joined(separator: " | ") + " |\n"
         }
+        md += "\n## At equal compute\n\n" + equalComputeTable(all)
         md += "\n## Power law\n\n"
         if let fit = scalingFit() {
             md += "Least squares on (log C, log L) through each depth's final point: **\(fit.description)** (C in FLOPs; b = \(String(format: "%.4f", fit.b)), R² in log space \(String(format: "%.3f", fit.rSquared)), \(all.count) points).\n"
@@ -28,6 +29,18 @@ extension StudyReport {
         }
         md += "\n## Per category\n\n" + categoryTable(groups: groups)
         md += "\nPlots: `val-loss-vs-step.png` and `val-loss-vs-flops.png` (log–log, one line per depth; the fitted law in grey), `eval-vs-val-loss.png` (each depth's final overall score against its final validation loss, one line per sampling-step count).\n"
+        return md
+    }
+
+    /// Each depth's validation loss at each depth's final training FLOPs, read off its curve
+    /// (interpolated in log–log; "–" where its curve does not reach that compute).
+    func equalComputeTable(_ all: [RunSummary]) -> String {
+        var md = "Each depth's validation loss at the compute where each run ended, read off its curve (interpolated in log–log between the curve's points; – where the curve does not cover that compute): equal FLOPs rather than equal steps.\n\n"
+        md += "| training FLOPs | " + all.map(\.label).joined(separator: " | ") + " |\n"
+        md += "|---:|" + all.map { _ in "---:" }.joined(separator: "|") + "|\n"
+        for level in all.map(\.finalFLOPs).sorted() where level > 0 {
+            md += "| \(Format.flops(level)) | " + all.map { Format.loss($0.loss(atFLOPs: level)) }.joined(separator: " | ") + " |\n"
+        }
         return md
     }
 

@@ -81,6 +81,19 @@ struct RunSummary {
     let scores: [String: [Int: Double]]
 
     var finalLoss: Double? { curve.last?.loss }
+
+    /// The validation loss at `flops` training FLOPs, interpolated linearly in (log C, log L)
+    /// between the two curve points around it; nil outside the curve.
+    func loss(atFLOPs flops: Double) -> Double? {
+        guard flops > 0 else { return nil }
+        for (a, b) in zip(curve, curve.dropFirst()) where a.flops > 0 && a.flops <= flops && flops <= b.flops {
+            if b.flops == a.flops { return b.loss }
+            let f = (log(flops) - log(a.flops)) / (log(b.flops) - log(a.flops))
+            return exp(log(a.loss) + f * (log(b.loss) - log(a.loss)))
+        }
+        if let only = curve.first, curve.count == 1, only.flops == flops { return only.loss }
+        return nil
+    }
     var finalStep: Int { curve.last?.step ?? 0 }
     var finalFLOPs: Double { curve.last?.flops ?? 0 }
 }

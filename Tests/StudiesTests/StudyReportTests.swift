@@ -60,6 +60,24 @@ import Testing
         #expect(throws: StudyError.self) { try StudyReport.read(from: dir, study: .scaling) }
     }
 
+    /// A curve through (1e12, 0.8) and (1e14, 0.2): at 1e13, halfway in log C, the loss is the
+    /// geometric mean 0.4; outside the curve there is no value.
+    @Test func lossAtEqualComputeInterpolatesInLogLog() throws {
+        func row(_ variant: String, _ step: Int, _ flops: Double, _ loss: Double) -> StudyRow {
+            StudyRow(study: .scaling, variant: variant, label: variant, timesteps: "lognorm:0,1", depth: 2, seed: 0, parameters: 1,
+                     metric: StudyRow.validationLoss, samplingSteps: nil, step: step, trainingFLOPs: flops, value: loss)
+        }
+        let report = StudyReport(study: .scaling, rows: [row("a", 1, 1e12, 0.8), row("a", 2, 1e14, 0.2),
+                                                          row("b", 1, 1e13, 0.5), row("b", 2, 1e15, 0.3)])
+        let a = try #require(report.runs.first)
+        #expect(abs(try #require(a.loss(atFLOPs: 1e13)) - 0.4) < 1e-12)
+        #expect(a.loss(atFLOPs: 1e12) == 0.8)
+        #expect(a.loss(atFLOPs: 1e11) == nil && a.loss(atFLOPs: 1e15) == nil)
+        let md = report.markdown()
+        #expect(md.contains("| 1e+14 | 0.2000 | 0.3873 |"))   // b at 1e14: exp(mean(log 0.5, log 0.3))
+        #expect(md.contains("| 1e+15 | – | 0.3000 |"))
+    }
+
     @Test func scalingFitsThePowerLawThroughFinalPoints() throws {
         var rows: [StudyRow] = []
         for (depth, flops, loss) in [(2, 1e12, 0.9), (3, 1e13, 0.7), (4, 1e14, 0.62), (6, 1e15, 0.5)] {

@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore", "TestSupport"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "RectifiedFlow", "TestSupport"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Training", "Imaging", "FlowCore"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Training"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

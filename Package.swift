@@ -73,6 +73,9 @@ let package = Package(
         // Backward passes, AdamW, EMA, the trainer and checkpoints for the demo model.
         .target(name: "Training", dependencies: ["FlowCore", "MMDiT", "RectifiedFlow", "TextEncoders", "ShapesWorld", "DemoModelFormat"],
                 swiftSettings: vectorISA),
+        // The SD3 paper's two findings at small scale: timestep densities and depth scaling,
+        // trained, evaluated, tabulated and plotted resumably.
+        .target(name: "Studies", dependencies: ["Training", "Evaluation", "Generation", "Imaging", "MMDiT", "FlowCore"]),
         // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
         .target(name: "Studio", dependencies: [
             "Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses",
@@ -83,7 +86,7 @@ let package = Package(
             name: "flowstudio",
             dependencies: [
                 "FlowCore", "MMDiT", "RectifiedFlow", "TextEncoders", "VAE", "DemoModelFormat", "ShapesWorld", "Imaging",
-                "Generation", "Evaluation", "Training", "Studio",
+                "Generation", "Evaluation", "Training", "Studies", "Studio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -102,6 +105,7 @@ let package = Package(
         .testTarget(name: "VAETests", dependencies: ["VAE", "FlowCore", "TestSupport"]),
         .testTarget(name: "TextEncodersTests", dependencies: ["TextEncoders", "FlowCore", "TestSupport"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Generation", "Imaging", "FlowCore", "RectifiedFlow", "TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Training"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "FlowCore", "TestSupport"], exclude: ["Fixtures"]),
     ]
 )

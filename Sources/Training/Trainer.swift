@@ -112,10 +112,16 @@ public final class Trainer {
 
     /// Mean loss over the fixed validation set (current weights, or the EMA weights).
     public func validationLoss(useEMA: Bool = false) -> Float {
+        loss(on: batches.validationBatches(), useEMA: useEMA)
+    }
+
+    /// Mean loss over `batches` (no gradients), with the current or the EMA weights: a held-out
+    /// set chosen by the caller, e.g. one shared by runs with different seeds and densities.
+    public func loss(on batches: [DemoModelTraining.Batch], useEMA: Bool = false) -> Float {
         let saved = useEMA ? swapInEMA() : nil
         defer { if let saved { restore(saved) } }
         var total: Float = 0, count = 0
-        for batch in batches.validationBatches() {
+        for batch in batches {
             total += model.loss(batch, backward: false) * Float(batch.tokens.count)
             count += batch.tokens.count
         }

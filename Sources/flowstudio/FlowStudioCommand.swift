@@ -6,7 +6,7 @@ struct FlowStudioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowstudio",
         abstract: "A terminal studio for rectified-flow MM-DiT text-to-image models (SD3 family).",
-        subcommands: [StudioCommand.self, Generate.self, GridCommand.self, Eval.self, Forward.self, Sample.self, Train.self, Export.self, Defaults.self, Bench.self],
+        subcommands: [StudioCommand.self, Generate.self, GridCommand.self, Eval.self, Forward.self, Sample.self, Train.self, StudyCommand.self, Export.self, Defaults.self, Bench.self],
         defaultSubcommand: StudioCommand.self
     )
 }

@@ -330,7 +330,7 @@ def main(argv=None):
     if args.batch % world:
         fail(f"--batch {args.batch} does not split over {world} processes")
     local = args.batch // world
-    if rank == 0 and os.path.isdir(args.out) and os.listdir(args.out) and not args.force:
+    if os.path.isdir(args.out) and os.listdir(args.out) and not args.force:  # every rank stops, none waits
         fail(f"{args.out} is not empty; choose another --out or pass --force")
 
     description, model = load_model(args.init)

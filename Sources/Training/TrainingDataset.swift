@@ -46,9 +46,13 @@ public enum TrainingDataset {
 
     /// What `write` produced.
     public struct Summary: Sendable {
+        /// The file written.
         public let url: URL
+        /// The stream items it holds (`train.*`).
         public let trainingItems: Range<Int>
+        /// The validation examples it holds (`validation.*`).
         public let validationCount: Int
+        /// The file's size in bytes.
         public let byteCount: Int
     }
 

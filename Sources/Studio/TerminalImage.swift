@@ -50,10 +50,11 @@ public enum TerminalImage {
 
     /// Fits and encodes `image` for a box of `columns × rows` cells. kitty pictures go as PNG
     /// (`kittyFormat`), or as RGB when PNG encoding fails; iTerm2 pictures always as PNG (an
-    /// iTerm2 picture whose PNG cannot be made is drawn as 24-bit half blocks).
+    /// iTerm2 picture whose PNG cannot be made is drawn as 24-bit half blocks). A kitty picture
+    /// replaces any earlier one with the same `kittyImageID`.
     public static func render(_ image: RGBImage, protocol p: PreviewProtocol, columns: Int, rows: Int,
                               cellPixels: (width: Int, height: Int), sixel: SixelEncoder = .fitted(),
-                              kittyFormat: KittyGraphics.Format = .png) -> Rendered {
+                              kittyFormat: KittyGraphics.Format = .png, kittyImageID: Int = kittyImageID) -> Rendered {
         let fit = fitted(image, protocol: p, columns: columns, rows: rows, cellPixels: cellPixels)
         let cw = max(1, cellPixels.width), ch = max(1, cellPixels.height)
         let pixelColumns = (fit.width + cw - 1) / cw, pixelRows = (fit.height + ch - 1) / ch
@@ -85,11 +86,14 @@ public enum TerminalImage {
     /// for `flowstudio generate --show`. The picture fits `maxColumns × maxRows` cells. With
     /// `passthrough` (inside tmux) the picture's sequences are wrapped for tmux, in one piece.
     /// A kitty picture first makes room (newlines, then the cursor back up), is placed without
-    /// moving the cursor, and the cursor then goes below it.
+    /// moving the cursor, and the cursor then goes below it; pictures printed one after another
+    /// need different `kittyImageID`s to all stay on the screen.
     public static func printable(_ image: RGBImage, protocol p: PreviewProtocol, maxColumns: Int, maxRows: Int,
                                  cellPixels: (width: Int, height: Int) = (10, 20),
-                                 sixel: SixelEncoder = .fitted(), passthrough: Passthrough? = nil) -> [UInt8] {
-        let rendered = render(image, protocol: p, columns: maxColumns, rows: maxRows, cellPixels: cellPixels, sixel: sixel)
+                                 sixel: SixelEncoder = .fitted(), passthrough: Passthrough? = nil,
+                                 kittyImageID: Int = kittyImageID) -> [UInt8] {
+        let rendered = render(image, protocol: p, columns: maxColumns, rows: maxRows, cellPixels: cellPixels, sixel: sixel,
+                              kittyImageID: kittyImageID)
         let wrap: ([UInt8]) -> [UInt8] = { passthrough == nil ? $0 : Passthrough.wrap($0) }
         switch rendered.payload {
         case let .sixel(bytes): return wrap(bytes) + [0x0A]

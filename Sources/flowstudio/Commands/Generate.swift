@@ -57,28 +57,6 @@ struct Generate: ParsableCommand {
         let parameters = A1111Parameters(settings: result.settings, modelName: generator.modelName, modelHash: generator.modelHash)
         try PNG.write(result.image, to: outURL, text: [("parameters", parameters.encoded)])
         printError(String(format: "wrote %@ (%d×%d) in %.2fs", out, result.image.width, result.image.height, result.seconds))
-        if show {
-            let choice = detectPreview(override: preview.flatMap(PreviewProtocol.init(parsing:)))
-            if let note = choice.note { printError(note) }
-            let bytes = TerminalImage.printable(result.image, protocol: choice.previewProtocol, maxColumns: 64, maxRows: 32,
-                                                cellPixels: terminalCellPixels(), passthrough: choice.passthrough)
-            FileHandle.standardOutput.write(Data(bytes))
-        }
+        if show { showInTerminal([(nil, result.image)], preview: preview, maxColumns: 64, maxRows: 32) }
     }
-}
-
-/// The studio's choice (kitty, iTerm2 or sixel when the terminal speaks it, through tmux's
-/// passthrough when needed, else half blocks by COLORTERM / TERM), probing only a real terminal.
-func detectPreview(override: PreviewProtocol?) -> PreviewChoice {
-    let environment = ProcessInfo.processInfo.environment
-    let (probe, tmux) = PreviewChoice.ask(override: override, probe: isatty(0) != 0 && isatty(1) != 0, environment: environment)
-    return PreviewChoice.choose(probe: probe, tmux: tmux, override: override, colorCount: 0, environment: environment)
-}
-
-/// The pixel size of one cell from the terminal (TIOCGWINSZ), or a typical 10×20.
-func terminalCellPixels() -> (width: Int, height: Int) {
-    var size = winsize()
-    guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0, size.ws_xpixel > 0, size.ws_ypixel > 0
-    else { return (10, 20) }
-    return (max(1, Int(size.ws_xpixel / size.ws_col)), max(1, Int(size.ws_ypixel / size.ws_row)))
 }

@@ -64,12 +64,10 @@ func runStudy(_ kind: StudyKind, _ options: StudyOptions) throws {
     }
     FileHandle.standardOutput.write(Data(written.map { $0.path + "\n" }.joined().utf8))
     if options.show {
-        let chosen = options.preview.flatMap(PreviewProtocol.init(parsing:)) ?? detectPreviewProtocol()
-        for url in written where url.pathExtension == "png" {
-            let image = try PNG.read(from: url).image
-            FileHandle.standardOutput.write(Data((url.lastPathComponent + "\n").utf8)
-                                            + Data(TerminalImage.printable(image, protocol: chosen, maxColumns: 100, maxRows: 32)))
+        let pictures = try written.filter { $0.pathExtension == "png" }.map { url in
+            (caption: Optional(url.lastPathComponent), image: try PNG.read(from: url).image)
         }
+        showInTerminal(pictures, preview: options.preview, maxColumns: 100, maxRows: 32)
     }
 }
 

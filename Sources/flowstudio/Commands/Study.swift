@@ -24,12 +24,12 @@ struct StudyOptions: ParsableArguments {
     @Option(help: "Study directory (default: studies/<study>-<budget>).") var out: String?
     @Flag(help: "Only rebuild results.md and the plots from DIR/results.csv (no training).") var redraw = false
     @Flag(help: "Also draw the plots in this terminal.") var show = false
-    @Option(help: "Picture protocol for --show: sixel, truecolor, 256 or ascii (default: detected).") var preview: String?
+    @Option(help: "Picture protocol for --show: kitty, iterm2, sixel, truecolor, 256 or ascii (default: detected).") var preview: String?
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
         if let preview, PreviewProtocol(parsing: preview) == nil {
-            throw ValidationError("--preview must be sixel, truecolor, 256 or ascii (got \(preview))")
+            throw ValidationError("--preview must be \(PreviewProtocol.names) (got \(preview))")
         }
     }
 }

@@ -22,21 +22,46 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
 
     /// Loads a demo-model file; errors say what is wrong with it.
     /// `precision` is the arithmetic of the large matrix products (`--precision`).
-    public init(contentsOf url: URL, precision: MatrixPrecision = .float32) throws {
+    public convenience init(contentsOf url: URL, precision: MatrixPrecision = .float32) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         let description = try DemoModelDescription.required(in: file, at: url)
         let prefixes = ["transformer.", TextEncoderConfig.prefix]
         if let stray = file.names.first(where: { name in !prefixes.contains { name.hasPrefix($0) } }) {
             throw DemoModelFileError.unexpectedTensor(url.path, stray)
         }
+        try self.init(description: description, transformerWeights: PrefixedTensors(file, prefix: "transformer."),
+                      textEncoderWeights: PrefixedTensors(file, prefix: TextEncoderConfig.prefix),
+                      url: url, weightsURL: url, precision: precision)
+    }
+
+    /// Loads a demo model exported as a diffusers folder (`flowstudio export --diffusers`, or a
+    /// PyTorch continuation saved with `save_pretrained` beside the exported `flowstudio_*` files):
+    /// config.json gives the MM-DiT, `flowstudio_model.json` the vocabulary, text encoder and
+    /// sampling defaults, `flowstudio_text_encoder.safetensors` the text encoder's weights.
+    public convenience init(diffusersFolder directory: URL, precision: MatrixPrecision = .float32) throws {
+        let contents = try DiffusersFolder.read(directory)
+        guard var description = contents.description, let textWeights = contents.textEncoderWeights else {
+            throw DemoModelFileError.incompleteExport(directory.path)
+        }
+        description.transformer = contents.transformer  // config.json wins, as DiffusersFolder.read warns
+        description.resolution = contents.resolution
+        try description.validate()
+        try self.init(description: description, transformerWeights: contents.transformerWeights, textEncoderWeights: textWeights,
+                      url: directory, weightsURL: directory.appendingPathComponent(DiffusersFolder.weightsFileName),
+                      precision: precision)
+    }
+
+    /// The MM-DiT from `transformerWeights` (keys without `transformer.`), the text encoder from
+    /// `textEncoderWeights` (keys without `text_encoder.`); the model hash is `weightsURL`'s.
+    init(description: DemoModelDescription, transformerWeights: TensorProvider, textEncoderWeights: TensorProvider,
+         url: URL, weightsURL: URL, precision: MatrixPrecision) throws {
         self.description = description
         self.url = url
-        network = try MMDiT(config: description.transformer, weights: PrefixedTensors(file, prefix: "transformer."),
-                            precision: precision)
+        network = try MMDiT(config: description.transformer, weights: transformerWeights, precision: precision)
         textEncoder = try DemoTextEncoder(config: description.textEncoder,
                                           tokenizer: WordTokenizer(words: description.vocabulary, length: description.textEncoder.length),
-                                          weights: file, precision: precision)
-        modelHash = Self.fingerprint(of: url)
+                                          weights: textEncoderWeights, precision: precision)
+        modelHash = Self.fingerprint(of: weightsURL)
     }
 
     public var modelName: String { description.name }

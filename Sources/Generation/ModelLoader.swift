@@ -29,11 +29,10 @@ public enum ModelLoader {
     public static func load(_ paths: SD3ModelPaths, choice: PrecisionChoice, includeT5: Bool = true) throws -> Loaded {
         switch try SD3ModelFiles.locate(paths) {
         case let .demoModel(url, layout):
-            guard layout == .file else {
-                throw SD3LoadError.demoExport(url.path)
-            }
-            return Loaded(generator: try DemoPipeline(contentsOf: url, precision: choice.resolved(halfWeights: false)),
-                          notes: [], warnings: [])
+            let precision = choice.resolved(halfWeights: false)
+            let generator = layout == .file ? try DemoPipeline(contentsOf: url, precision: precision)
+                                            : try DemoPipeline(diffusersFolder: url, precision: precision)
+            return Loaded(generator: generator, notes: [], warnings: [])
         case let .sd3(files):
             return try loadSD3(files, choice: choice, includeT5: includeT5)
         }

@@ -9,8 +9,6 @@ public enum SD3LoadError: Error, CustomStringConvertible {
     case notEnoughMemory(String)
     /// A tokenizer file does not open or parse.
     case tokenizer(String)
-    /// A FlowStudio demo model exported as a diffusers folder (it is loaded from its file).
-    case demoExport(String)
 
     public var description: String {
         switch self {
@@ -18,8 +16,6 @@ public enum SD3LoadError: Error, CustomStringConvertible {
             "the \(component) weights in \(source) do not load: \(reason)"
         case let .tokenizer(reason):
             "a tokenizer does not load: \(reason)"
-        case let .demoExport(path):
-            "\(path) is a FlowStudio demo model exported as a diffusers folder; generate with the demo-model file it came from (or `flowstudio train --init \(path)` to train from it)"
         case let .notEnoughMemory(estimate):
             "not enough memory for this model in float32: \(estimate). Close other programs, leave out T5 (it is optional: --no-t5), or use a smaller model; half-precision weights are not supported yet"
         }

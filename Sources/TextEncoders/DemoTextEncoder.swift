@@ -8,9 +8,10 @@ public struct DemoTextEncoder: Sendable {
     /// The transformer, over its own parameter store.
     public let network: DemoTextTransformer
 
-    /// Loads from a provider holding the `text_encoder.*` keys. Strict: a missing `text_encoder.*`
-    /// key, an unused one or a shape mismatch throws, every problem listed (keys of other models
-    /// in the same file are left to their loaders). `precision` is the arithmetic of its products.
+    /// Loads from a provider holding the text encoder's keys without their `text_encoder.` prefix
+    /// (e.g. `PrefixedTensors(file, prefix: TextEncoderConfig.prefix)`). Strict: a missing key, an
+    /// unused one or a shape mismatch throws, every problem listed. `precision` is the arithmetic
+    /// of its products.
     public init(config: TextEncoderConfig, tokenizer: WordTokenizer, weights: TensorProvider,
                 precision: MatrixPrecision = .float32) throws {
         try config.validate()
@@ -22,7 +23,7 @@ public struct DemoTextEncoder: Sendable {
         network.precision = precision
         self.network = network
         do {
-            try store.load(from: weights, ignoring: { !$0.hasPrefix(TextEncoderConfig.prefix) })
+            try store.load(from: weights, prefix: TextEncoderConfig.prefix)
         } catch {
             throw TextEncoderError.weights(error.description)
         }

@@ -42,7 +42,7 @@ func tinyBatch(_ model: DemoModelTraining, batch: Int = 2, seed: UInt64 = 9) -> 
         let inference = try MMDiT(config: model.transformerConfig, weights: subset("transformer."))
         let tokenizer = WordTokenizer(words: (0..<7).map { "w\($0)" }, length: 6)
         let encoder = try DemoTextEncoder(config: model.textConfig, tokenizer: tokenizer,
-                                          weights: TensorDictionary(tensors.filter { $0.key.hasPrefix("text_encoder.") }))
+                                          weights: subset("text_encoder."))
         let (context, pooled) = encoder.encode(tokens: batch.tokens)
         let textTape = model.textEncoder.makeTape(tokens: batch.tokens)
         let text = model.textEncoder.forward(tokens: batch.tokens, tape: textTape)

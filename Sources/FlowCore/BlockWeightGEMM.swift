@@ -11,7 +11,9 @@ import CBFloat16
 /// float32 product over the values the file stands for. The widening of a run of rows
 /// (`WeightRows`) is the only part that depends on the format.
 ///
-/// Never more than one matrix is widened, and only for the duration of the call:
+/// The widened rows go to the calling thread's `WideningScratch` (kept between calls; measured
+/// against a buffer allocated per call with `reuseScratch: false`). Never more than one matrix is
+/// widened per thread at a time:
 /// - Many rows (M ≥ `halfWeightWholeMatrixRows`, the MM-DiT's token streams): W is widened
 ///   whole into a float32 scratch (in parallel), then `sgemm` runs exactly as it does over
 ///   float32 weights (same blocking, same threads, `precision` honoured). The widening reads
@@ -27,15 +29,15 @@ public func blockWeightGEMM(
     a: UnsafePointer<Float>, lda: Int,
     w: UnsafeRawPointer, storage: ParameterStorage,
     c: UnsafeMutablePointer<Float>, ldc: Int,
-    beta: Float = 0, precision: MatrixPrecision = .float32
+    beta: Float = 0, precision: MatrixPrecision = .float32, reuseScratch: Bool = true
 ) {
     let rowsOfW = WeightRows(w, storage: storage, columns: k)
     guard m > 0, n > 0 else { return }
     let inside = Parallel.isInsideParallelRegion
     nonisolated(unsafe) let (a, c) = (a, c)
     if m >= halfWeightWholeMatrixRows {
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n * k)         // [N, K]
-        defer { scratch.deallocate() }
+        let scratch = reuseScratch ? WideningScratch.floats(n * k) : .allocate(capacity: n * k)  // [N, K]
+        defer { if !reuseScratch { scratch.deallocate() } }
         nonisolated(unsafe) let wide = scratch
         if inside {
             rowsOfW.widen(0..<n, into: wide)
@@ -58,8 +60,8 @@ public func blockWeightGEMM(
     let run = { (part: Int) in
         let first = part * blocks / parts, last = (part + 1) * blocks / parts
         guard first < last else { return }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: nb * k)         // [NB, K]
-        defer { scratch.deallocate() }
+        let scratch = reuseScratch ? WideningScratch.floats(nb * k) : .allocate(capacity: nb * k)  // [NB, K]
+        defer { if !reuseScratch { scratch.deallocate() } }
         for block in first..<last {
             let j0 = block * nb, rows = min(nb, n - j0)
             rowsOfW.widen(j0..<(j0 + rows), into: scratch)

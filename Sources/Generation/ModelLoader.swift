@@ -93,7 +93,8 @@ public enum ModelLoader {
             + encoders.joined(separator: " + ") + (decoder == nil ? ", no VAE" : ", VAE")
         let pipeline = SD3Pipeline(name: name, summary: summary, hash: fingerprint(files), defaults: settings,
                                    config: files.transformerConfig, transformer: transformer, text: text, decoder: decoder,
-                                   releaseTransformerToEncode: plan == .releaseTransformerToEncode)
+                                   releaseTransformerToEncode: plan == .releaseTransformerToEncode,
+                                   precision: PrecisionSummary.text(matrices: files.transformer.matrixBytes, math: precision))
         return Loaded(generator: pipeline, notes: notes, warnings: warnings)
     }
 

@@ -64,6 +64,21 @@ public struct SD3ComponentWeights: @unchecked Sendable {
         }
     }
 
+    /// The bytes of the `Linear` weights as they will be held, per storage kind, from the headers
+    /// (for `PrecisionSummary`).
+    public var matrixBytes: [ParameterStorage: Int] {
+        var bytes: [ParameterStorage: Int] = [:]
+        for name in weights.tensorNames where isMatrix(name) {
+            let count = weights.tensorShape(name)?.reduce(1, *) ?? 0
+            var kind = ParameterStorage.float32
+            if Self.matrixStorage(component) == .asStored {
+                kind = (isHalfMatrix(name) ? weights.halfStorage(name) : nil) ?? blockMatrixStorage(name) ?? .float32
+            }
+            bytes[kind, default: 0] += kind.byteCount(elements: count)
+        }
+        return bytes
+    }
+
     private func isMatrix(_ name: String) -> Bool {
         name.hasSuffix(".weight") && !Self.tableSuffixes.contains(where: { name.hasSuffix($0) })
             && (weights.tensorShape(name)?.count ?? 0) >= 2

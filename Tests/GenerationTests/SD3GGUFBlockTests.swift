@@ -67,3 +67,15 @@ import TestSupport
         print("SD3 tiny \(type.name) held as blocks (\(held.store.heldBytes) B) vs dequantized at load (\(dequantized.store.heldBytes) B): \(closeness)")
     }
 }
+
+/// What a loaded model says of its precision (status line, PNG `Precision`).
+@Suite struct PrecisionSummaryLoadingTests {
+    @Test func aQ4_0GGUFSaysItsBlocksAndTheBundledModelFloat32() throws {
+        let loaded = try ModelLoader.load(SD3GGUFTests.paths(ReferenceFixtures.url("sd3-tiny.Q4_0.gguf")), includeT5: false)
+        let summary = loaded.generator.precisionSummary
+        #expect(summary.hasSuffix(" weights · f32 math") && summary.contains("Q4_0") && summary.contains("f16"), "\(summary)")
+        if let url = DemoPipeline.bundledModelURL {
+            #expect(try DemoPipeline(contentsOf: url).precisionSummary == "f32 weights · f32 math")
+        }
+    }
+}

@@ -5,7 +5,7 @@
 /// 32 int8 values and one float16 scale, 34 bytes. The sizes are ggml's (`GGML_QUANT_SIZES` in
 /// the `gguf` Python package), so every tensor's byte count can be checked before it is read;
 /// `isSupported` says which FlowStudio can turn into Float32 (`GGUFDequantize`).
-public enum GGUFBlockType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
+public enum GGUFBlockType: UInt32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
     case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
     case iq2_XXS = 16, iq2_XS = 17, iq3_XXS = 18, iq1_S = 19, iq4_NL = 20, iq3_S = 21, iq2_S = 22, iq4_XS = 23
@@ -97,6 +97,14 @@ public enum GGUFBlockType: UInt32, Sendable, CaseIterable, CustomStringConvertib
 
     /// True when `GGUFDequantize` reads this type.
     public var isSupported: Bool { Self.supported.contains(self) }
+
+    /// True for the quantized types a `ParameterStore` can hold as blocks and `blockWeightGEMM`
+    /// widens a block of rows at a time (`GGUFDequantize.widen`): every supported type of more
+    /// than one value per block.
+    public var widensRows: Bool { blockSize > 1 && isSupported }
+
+    /// True for the types FlowStudio can quantize into (`GGUFQuantize`): Q8_0 and Q4_0.
+    public var hasQuantizer: Bool { self == .q8_0 || self == .q4_0 }
 
     /// The types FlowStudio reads, in the order messages list them.
     public static let supported: [GGUFBlockType] = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q5_1, .q4_K, .q5_K, .q6_K]

@@ -1,3 +1,5 @@
+import CQuantized
+
 /// GGUF tensor data to Float32: plain types (F32, F16, BF16) and ggml's quantized blocks
 /// (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 of 32 values; Q4_K, Q5_K, Q6_K of 256), each exactly as ggml's
 /// `dequantize_row_*` and the `gguf` Python package's `quants.dequantize` compute it.
@@ -46,6 +48,28 @@ public enum GGUFDequantize {
         }
         Parallel.forEachChunk(blocks, minChunk: max(1, 16384 / n)) { range in
             for b in range { block(source + b * size, out + b * n) }
+        }
+    }
+
+    /// Writes the `count` values (whole blocks) stored as `type` at `source` into `destination`,
+    /// on the calling thread: the per-format step of `blockWeightGEMM`, which widens a block of
+    /// weight rows into a float32 tile. The same values as `dequantize` (the 32-value types through
+    /// the C kernels of `CQuantized`, AVX2 where present; the K-quants through the plain loops).
+    /// `type.widensRows` must be true.
+    public static func widen(_ type: GGUFBlockType, from source: UnsafeRawPointer,
+                             into destination: UnsafeMutablePointer<Float>, count: Int) {
+        let n = Int64(count)
+        switch type {
+        case .q8_0: fs_widen_q8_0(source, destination, n)
+        case .q4_0: fs_widen_q4_0(source, destination, n)
+        case .q4_1: fs_widen_q4_1(source, destination, n)
+        case .q5_0: fs_widen_q5_0(source, destination, n)
+        case .q5_1: fs_widen_q5_1(source, destination, n)
+        case .q4_K, .q5_K, .q6_K:
+            let block = type == .q4_K ? q4_K : type == .q5_K ? q5_K : q6_K
+            for b in 0..<count / 256 { block(source + b * type.bytesPerBlock, destination + b * 256) }
+        default:
+            preconditionFailure("GGUF \(type.name) blocks are not widened by rows")
         }
     }
 

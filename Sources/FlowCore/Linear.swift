@@ -1,8 +1,9 @@
 /// A fully connected layer `y = x·Wᵀ + b` over tensors of a `ParameterStore`, stored as PyTorch
 /// stores `nn.Linear` (weight [out, in], bias [out]). Forward and backward on raw row buffers.
 ///
-/// The weight is declared as a matrix (`declareMatrix`): a store that keeps half-precision
-/// weights may hold it in 16 bits, and `forward` then multiplies it through `halfWeightGEMM`.
+/// The weight is declared as a matrix (`declareMatrix`): a store that keeps weights as stored
+/// may hold it in 16 bits or as GGUF blocks, and `forward` then multiplies it through
+/// `blockWeightGEMM`.
 /// Backward needs a float32 weight (training stores are float32).
 public struct Linear: Sendable {
     /// Id of the weight [out, in] (a convolution may store it as [out, C, p, p]).
@@ -40,10 +41,9 @@ public struct Linear: Sendable {
             let b = ctx.store.value(bias)
             for r in 0..<rows { (y + r * ldy).update(from: b, count: outFeatures) }
         }
-        let storage = ctx.store.entries[weight].storage
-        if storage.isHalf {
-            halfWeightGEMM(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx, w: ctx.store.halfValue(weight),
-                           storage: storage, c: y, ldc: ldy, beta: bias == nil ? 0 : 1, precision: ctx.precision)
+        if let (w, storage) = ctx.store.storedMatrix(weight) {
+            blockWeightGEMM(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx, w: w,
+                            storage: storage, c: y, ldc: ldy, beta: bias == nil ? 0 : 1, precision: ctx.precision)
             return
         }
         ctx.gemm(m: rows, n: outFeatures, k: inFeatures, a: x, lda: ldx, b: ctx.store.value(weight), ldb: inFeatures,

@@ -6,7 +6,8 @@
 /// that `Linear` declares (`declareMatrix`) in their file's 16-bit dtype, in a second buffer of
 /// 16-bit patterns: a bf16 SD3.5-large is held in 16 GB, not 32. Those matrices are read only
 /// through `Linear.forward` (`halfValue`); asking for their float32 `value` is a programming
-/// error. Training and the demo model use the default `.float32`, where every tensor is float32.
+/// error. A GGUF file's quantized matrices are kept the same way as their blocks (a third buffer,
+/// of bytes: `blockValue`), so a Q8_0 model takes 1.06 bytes a weight, not 4. Training and the demo model use the default `.float32`, where every tensor is float32.
 ///
 /// Life cycle: layers `declare` their tensors (by checkpoint key) and keep the returned ids;
 /// `allocate()` then makes the buffer once (no reallocation, so a large model is never held
@@ -20,7 +21,8 @@ public final class ParameterStore: @unchecked Sendable {
         /// The checkpoint key.
         public let name: String
         public let shape: [Int]
-        /// Where it starts in `values` (and `grads`); set by `allocate()`.
+        /// Where it starts in `values` (and `grads`), in the 16-bit buffer (elements) or in the
+        /// block buffer (bytes), following `storage`; set by `allocate()`.
         public internal(set) var offset: Int
         /// How it is held; set by `allocate()` / `load(from:)` following the store's `matrices` policy.
         public internal(set) var storage: ParameterStorage
@@ -38,20 +40,28 @@ public final class ParameterStore: @unchecked Sendable {
     public private(set) var count = 0
     /// Total elements held in 16 bits (the length of the 16-bit buffer).
     public private(set) var halfCount = 0
+    /// Total bytes of the matrices held as quantized blocks (the length of the block buffer).
+    public private(set) var blockByteCount = 0
     /// Which matrices may be held in 16 bits.
     public let matrices: MatrixStorage
     private var valueStorage: UnsafeMutablePointer<Float>?
     private var halfStorage: UnsafeMutablePointer<UInt16>?
+    private var blockStorage: UnsafeMutableRawPointer?
     private var gradStorage: UnsafeMutablePointer<Float>?
 
-    /// An empty store; `matrices` says which matrices may be held in 16 bits (none by default).
+    /// An empty store; `matrices` says which matrices may be held in 16 bits or as blocks (none
+    /// by default). `.rounded(.blocks(type))` needs a type FlowStudio quantizes into (Q8_0, Q4_0).
     public init(matrices: MatrixStorage = .float32) {
+        if case .rounded(.blocks(let type)) = matrices {
+            precondition(type.hasQuantizer, "ParameterStore: FlowStudio does not quantize into \(type.name)")
+        }
         self.matrices = matrices
     }
 
     deinit {
         valueStorage?.deallocate()
         halfStorage?.deallocate()
+        blockStorage?.deallocate()
         gradStorage?.deallocate()
     }
 
@@ -72,10 +82,15 @@ public final class ParameterStore: @unchecked Sendable {
         precondition(valueStorage == nil, "parameter \(name) declared after allocation")
         precondition(ids[name] == nil, "parameter \(name) declared twice")
         var storage = ParameterStorage.float32
-        if isMatrix, case let .rounded(kind) = matrices { storage = kind }
+        if isMatrix, case let .rounded(kind) = matrices, kind.canHold(shape: shape) { storage = kind }
         entries.append(Entry(name: name, shape: shape, offset: -1, storage: storage, trainable: trainable, isMatrix: isMatrix))
         ids[name] = entries.count - 1
-        if storage.isHalf { halfCount += shape.reduce(1, *) } else { count += shape.reduce(1, *) }
+        let elements = shape.reduce(1, *)
+        switch storage {
+        case .float32: count += elements
+        case .bfloat16, .float16: halfCount += elements
+        case .blocks: blockByteCount += storage.byteCount(elements: elements)
+        }
         return entries.count - 1
     }
 
@@ -85,8 +100,8 @@ public final class ParameterStore: @unchecked Sendable {
         groups.append(group)
     }
 
-    /// Makes the value buffers (zeros: float32, and 16-bit when some tensor is held so) and
-    /// gives every tensor its offset in its buffer. Idempotent.
+    /// Makes the value buffers (zeros: float32, and 16-bit and block buffers when some tensor is
+    /// held so) and gives every tensor its offset in its buffer. Idempotent.
     public func allocate() {
         guard valueStorage == nil else { return }
         var groupOf: [Int: Int] = [:]
@@ -95,22 +110,28 @@ public final class ParameterStore: @unchecked Sendable {
         for group in groups where Set(group.map { entries[$0].storage }).count > 1 {
             for id in group { entries[id].storage = .float32 }
         }
-        var offset = 0, halfOffset = 0
+        var offset = 0, halfOffset = 0, blockOffset = 0
         var placed = Set<Int>()
         for id in entries.indices where !placed.contains(id) {
             for member in groupOf[id].map({ groups[$0] }) ?? [id] where !placed.contains(member) {
-                if entries[member].storage.isHalf {
-                    entries[member].offset = halfOffset
-                    halfOffset += entries[member].count
-                } else {
+                let storage = entries[member].storage
+                switch storage {
+                case .float32:
                     entries[member].offset = offset
                     offset += entries[member].count
+                case .bfloat16, .float16:
+                    entries[member].offset = halfOffset
+                    halfOffset += entries[member].count
+                case .blocks:
+                    entries[member].offset = blockOffset
+                    blockOffset += storage.byteCount(elements: entries[member].count)
                 }
                 placed.insert(member)
             }
         }
         count = offset
         halfCount = halfOffset
+        blockByteCount = blockOffset
         let storage = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         storage.initialize(repeating: 0, count: max(count, 1))
         valueStorage = storage
@@ -119,12 +140,17 @@ public final class ParameterStore: @unchecked Sendable {
             half.initialize(repeating: 0, count: halfCount)
             halfStorage = half
         }
+        if blockByteCount > 0 {
+            let blocks = UnsafeMutableRawPointer.allocate(byteCount: blockByteCount, alignment: 64)
+            blocks.initializeMemory(as: UInt8.self, repeating: 0, count: blockByteCount)
+            blockStorage = blocks
+        }
     }
 
-    /// The bytes of the tensors as held (float32 and 16-bit buffers; gradients not counted).
-    /// Before allocation, what they would take with the storage decided so far.
+    /// The bytes of the tensors as held (float32, 16-bit and block buffers; gradients not
+    /// counted). Before allocation, what they would take with the storage decided so far.
     public var heldBytes: Int {
-        entries.reduce(0) { $0 + $1.count * $1.storage.byteCount }
+        entries.reduce(0) { $0 + $1.storage.byteCount(elements: $1.count) }
     }
 
     /// Makes the gradient buffer (zeros), for training. Idempotent.
@@ -152,11 +178,27 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     public func id(_ name: String) -> Int? { ids[name] }
-    /// The float32 values of tensor `id`, which must be held in float32 (a 16-bit matrix is read
-    /// only through `Linear.forward`).
+    /// The float32 values of tensor `id`, which must be held in float32 (a 16-bit or block matrix
+    /// is read only through `Linear.forward`).
     public func value(_ id: Int) -> UnsafeMutablePointer<Float> {
-        precondition(!entries[id].storage.isHalf, "\(entries[id].name) is held in \(entries[id].storage): read it through Linear.forward")
+        precondition(!entries[id].storage.isStoredMatrix, "\(entries[id].name) is held in \(entries[id].storage): read it through Linear.forward")
         return values + entries[id].offset
+    }
+    /// The blocks of tensor `id`, which must be held as blocks (`entries[id].storage`): rows of
+    /// whole blocks, `storage.byteCount(elements:)` bytes.
+    public func blockValue(_ id: Int) -> UnsafeMutableRawPointer {
+        precondition(entries[id].storage.blockType != nil, "\(entries[id].name) is not held as blocks")
+        guard let blockStorage else { preconditionFailure("ParameterStore used before allocate()") }
+        return blockStorage + entries[id].offset
+    }
+    /// Where a matrix held in 16 bits or as blocks starts, and how it is held (for
+    /// `blockWeightGEMM`); nil for a float32 tensor.
+    public func storedMatrix(_ id: Int) -> (bytes: UnsafeRawPointer, storage: ParameterStorage)? {
+        switch entries[id].storage {
+        case .float32: nil
+        case .bfloat16, .float16: (UnsafeRawPointer(halfValue(id)), entries[id].storage)
+        case .blocks: (UnsafeRawPointer(blockValue(id)), entries[id].storage)
+        }
     }
     /// The 16-bit patterns of tensor `id`, which must be held in 16 bits (`entries[id].storage`).
     public func halfValue(_ id: Int) -> UnsafeMutablePointer<UInt16> {
@@ -166,13 +208,16 @@ public final class ParameterStore: @unchecked Sendable {
     }
     /// The gradient of tensor `id` (float32 tensors only: training stores are float32).
     public func grad(_ id: Int) -> UnsafeMutablePointer<Float> {
-        precondition(!entries[id].storage.isHalf, "\(entries[id].name) is held in \(entries[id].storage): no gradient (training needs float32 weights)")
+        precondition(!entries[id].storage.isStoredMatrix, "\(entries[id].name) is held in \(entries[id].storage): no gradient (training needs float32 weights)")
         return grads + entries[id].offset
     }
 
-    /// The named tensor as a `Tensor` (a copy; 16-bit values widened exactly).
+    /// The named tensor as a `Tensor` (a copy; 16-bit values widened exactly, blocks dequantized).
     public func tensor(_ id: Int) -> Tensor {
         let e = entries[id]
+        if case .blocks(let type) = e.storage {
+            return Tensor(shape: e.shape) { out in GGUFDequantize.dequantize(type, from: blockValue(id), into: out) }
+        }
         guard e.storage.isHalf else {
             return Tensor(shape: e.shape, scalars: Array(UnsafeBufferPointer(start: value(id), count: e.count)))
         }
@@ -183,7 +228,7 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     /// Copies `tensor` into tensor `id` (shapes must match); a 16-bit tensor takes the nearest
-    /// values (round to nearest even).
+    /// values (round to nearest even), a block tensor its quantization (`GGUFQuantize`).
     public func set(_ id: Int, _ tensor: Tensor) {
         precondition(tensor.shape == entries[id].shape, "\(entries[id].name): \(tensor.shape) vs \(entries[id].shape)")
         let storage = entries[id].storage
@@ -193,6 +238,9 @@ public final class ParameterStore: @unchecked Sendable {
             case .float32: value(id).update(from: base, count: tensor.count)
             case .bfloat16: Float16Conversion.convert(source, intoBFloat16: UnsafeMutableBufferPointer(start: halfValue(id), count: tensor.count))
             case .float16: Float16Conversion.convert(source, intoFloat16: UnsafeMutableBufferPointer(start: halfValue(id), count: tensor.count))
+            case .blocks(let type):
+                GGUFQuantize.quantize(type, source, into: UnsafeMutableRawBufferPointer(
+                    start: blockValue(id), count: storage.byteCount(elements: tensor.count)))
             }
         }
     }
@@ -241,17 +289,23 @@ public final class ParameterStore: @unchecked Sendable {
         if !problems.isEmpty { throw ParameterStoreError(source: provider.sourceDescription, problems: problems) }
         if valueStorage == nil, matrices == .asStored {
             for (id, key) in matching where entries[id].isMatrix {
-                entries[id].storage = provider.halfStorage(key) ?? .float32
+                let blocks = provider.blockType(key).map(ParameterStorage.blocks).flatMap {
+                    $0.canHold(shape: entries[id].shape) ? $0 : nil
+                }
+                entries[id].storage = provider.halfStorage(key) ?? blocks ?? .float32  // allocate() counts
             }
         }
         allocate()
         for (id, key) in matching {
             do {
                 // One tensor at a time: the model is never held twice. A 16-bit tensor the
-                // provider stores in that kind is copied bit for bit.
+                // provider stores in that kind is copied bit for bit, and so are blocks.
                 let storage = entries[id].storage
                 if storage.isHalf && provider.halfStorage(key) == storage {
                     try provider.loadHalfTensor(key, into: UnsafeMutableBufferPointer(start: halfValue(id), count: entries[id].count))
+                } else if case .blocks(let type) = storage, provider.blockType(key) == type {
+                    try provider.loadBlocks(key, into: UnsafeMutableRawBufferPointer(
+                        start: blockValue(id), count: storage.byteCount(elements: entries[id].count)))
                 } else {
                     set(id, try provider.loadTensor(key))
                 }

@@ -18,4 +18,8 @@ public struct PrefixedTensors: TensorProvider {
     public func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
         try source.loadHalfTensor(prefix + name, into: destination)
     }
+    public func blockType(_ name: String) -> GGUFBlockType? { source.blockType(prefix + name) }
+    public func loadBlocks(_ name: String, into destination: UnsafeMutableRawBufferPointer) throws {
+        try source.loadBlocks(prefix + name, into: destination)
+    }
 }

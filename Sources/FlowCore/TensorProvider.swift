@@ -15,11 +15,23 @@ public protocol TensorProvider {
     /// Writes the tensor's 16-bit patterns, of kind `halfStorage(name)`, into `destination`
     /// (its element count). Only for tensors whose `halfStorage` is not nil.
     func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws
+    /// The GGUF block type (a quantized one, `GGUFBlockType.widensRows`) in which `loadBlocks`
+    /// hands the tensor out as stored, or nil (the default: anything but a GGUF file's quantized
+    /// tensor, or a view that computes its values).
+    func blockType(_ name: String) -> GGUFBlockType?
+    /// Writes the tensor's blocks, of type `blockType(name)`, into `destination` (exactly the
+    /// tensor's block bytes, rows of whole blocks in PyTorch's order). Only for tensors whose
+    /// `blockType` is not nil.
+    func loadBlocks(_ name: String, into destination: UnsafeMutableRawBufferPointer) throws
 }
 
 extension TensorProvider {
     public func halfStorage(_ name: String) -> ParameterStorage? { nil }
     public func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        throw TensorProviderError.notHalf(name: name, source: sourceDescription)
+    }
+    public func blockType(_ name: String) -> GGUFBlockType? { nil }
+    public func loadBlocks(_ name: String, into destination: UnsafeMutableRawBufferPointer) throws {
         throw TensorProviderError.notHalf(name: name, source: sourceDescription)
     }
 }
@@ -51,7 +63,7 @@ public enum TensorProviderError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .missing(name, source): "no tensor named '\(name)' in \(source)"
-        case let .notHalf(name, source): "'\(name)' in \(source) cannot be read in 16 bits; read it as Float32"
+        case let .notHalf(name, source): "'\(name)' in \(source) cannot be read in 16 bits or as blocks; read it as Float32"
         }
     }
 }

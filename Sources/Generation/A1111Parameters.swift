@@ -41,9 +41,10 @@ public struct A1111Parameters: Equatable, Sendable {
     /// A1111's key order: Steps, Sampler, CFG scale, Seed, Size, Model hash, Model, then
     /// FlowStudio's own `Shift`, `Noise` (only when not the default Philox), `SLG layers`/`SLG scale`/
     /// `SLG range` (only with skip-layer guidance), `Branch` (only for a branched run, see
-    /// `A1111Parameters+Branch`) and `Version`.
+    /// `A1111Parameters+Branch`), `Precision` (when given: how the weights were held and the
+    /// arithmetic, `ImageGenerator.precisionSummary`) and `Version`.
     public init(settings: GenerationSettings, modelName: String, modelHash: String? = nil,
-                version: String = "flowstudio") {
+                version: String = "flowstudio", precision: String? = nil) {
         var fields: [Field] = [
             Field("Steps", "\(settings.steps)"),
             Field("Sampler", A1111Parameters.samplerName(settings.sampler)),
@@ -61,9 +62,15 @@ public struct A1111Parameters: Equatable, Sendable {
             fields.append(Field("SLG range", "\(SettingText.exact(slg.start))-\(SettingText.exact(slg.stop))"))
         }
         if !settings.branch.isEmpty { fields.append(Field(A1111Parameters.branchKey, A1111Parameters.branchValue(settings.branch))) }
+        if let precision, !precision.isEmpty { fields.append(Field("Precision", precision)) }
         fields.append(Field("Version", version))
         self.init(prompt: settings.prompt, negativePrompt: settings.negativePrompt, fields: fields)
     }
+
+    /// The `Precision` field (how the weights were held and the arithmetic), or nil for an image
+    /// written without it (older FlowStudio versions, other programs). Informational: it does not
+    /// change the settings read back.
+    public var precision: String? { self["Precision"] }
 
     /// The value of the first field named `key` (case-sensitive, as A1111), or nil.
     public subscript(key: String) -> String? {

@@ -70,6 +70,7 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         return "MM-DiT depth \(description.transformer.depth), \(String(format: "%.1f", Double(params) / 1e6))M params, \(description.resolution)×\(description.resolution) RGB"
     }
     public let modelHash: String
+    public var precisionSummary: String { PrecisionSummary.text(store: network.store, math: network.precision) }
     public var supportedSizes: [(width: Int, height: Int)] { [(description.resolution, description.resolution)] }
     public var defaultSettings: GenerationSettings {
         GenerationSettings(prompt: "", steps: description.defaultSteps, cfgScale: description.defaultGuidance, seed: 1,

@@ -65,6 +65,10 @@ public protocol ImageGenerator: Sendable {
     var modelSummary: String { get }
     /// A short hash of the weights (favorites record it).
     var modelHash: String { get }
+    /// How the weights are held and the arithmetic of the large products, e.g.
+    /// "bf16 weights · f32 math" (`PrecisionSummary`): the studio's status line and the PNG
+    /// parameters' `Precision` field show it. Empty when unknown (the default).
+    var precisionSummary: String { get }
     /// Sizes (width, height) this model can generate; the first is the default.
     var supportedSizes: [(width: Int, height: Int)] { get }
     /// Settings a new session starts with.
@@ -95,6 +99,9 @@ extension ImageGenerator {
                          onStep: (GenerationProgress) -> Bool) throws -> GenerationResult? {
         try generate(settings, interrupt: interrupt, onStep: onStep)
     }
+
+    /// Unknown: empty.
+    public var precisionSummary: String { "" }
 
     /// No decoder: the model samples pixels, or has no VAE.
     public func decodeLatents(_ latents: Tensor) throws -> RGBImage? { nil }

@@ -24,8 +24,9 @@ public enum ModelLoader {
     /// Loads the model at `paths`. `includeT5: false` leaves T5 out (zeros in its place, as
     /// diffusers does without `text_encoder_3`). SD3 models are checked against the machine's
     /// memory before anything large is read, and their MM-DiT's linear weights stay in the
-    /// file's 16-bit dtype (BF16 / F16; F8 widened to BF16): `choice` picks the arithmetic of the
-    /// products over them (`PrecisionChoice.resolved`). The demo model is float32.
+    /// file's 16-bit dtype (BF16 / F16; F8 widened to BF16) or its GGUF blocks (Q8_0, Q4_0, …):
+    /// `choice` picks the arithmetic of the products over them (`PrecisionChoice.resolved`). The
+    /// demo model is float32.
     public static func load(_ paths: SD3ModelPaths, choice: PrecisionChoice, includeT5: Bool = true) throws -> Loaded {
         switch try SD3ModelFiles.locate(paths) {
         case let .demoModel(url, layout):
@@ -66,8 +67,10 @@ public enum ModelLoader {
         // Load the MM-DiT now (its errors show at once), unless it must make room for the encoders first.
         let transformer = plan == .releaseTransformerToEncode ? LoadedOnDemand(load: loadTransformer)
                                                               : LoadedOnDemand(try loadTransformer(), reload: loadTransformer)
-        if halfWeights {
-            notes.append("weights: the MM-DiT's linear weights stay in the file's 16-bit dtype; products in \(precision)")
+        let matrixBytes = files.transformer.matrixBytes
+        if matrixBytes.keys.contains(where: { $0 != .float32 }) {
+            let kinds = matrixBytes.keys.filter { $0 != .float32 }.map(\.shortName).sorted().joined(separator: ", ")
+            notes.append("weights: the MM-DiT's linear weights stay as the file stores them (\(kinds)); products in \(precision)")
         }
         let text = try SD3TextStack(files: files, t5: t5, precision: precision, keepLoaded: plan == .keepEverything)
         var decoder: VAEDecoder?
@@ -92,7 +95,8 @@ public enum ModelLoader {
             + encoders.joined(separator: " + ") + (decoder == nil ? ", no VAE" : ", VAE")
         let pipeline = SD3Pipeline(name: name, summary: summary, hash: fingerprint(files), defaults: settings,
                                    config: files.transformerConfig, transformer: transformer, text: text, decoder: decoder,
-                                   releaseTransformerToEncode: plan == .releaseTransformerToEncode)
+                                   releaseTransformerToEncode: plan == .releaseTransformerToEncode,
+                                   precision: PrecisionSummary.text(matrices: matrixBytes, math: precision))
         return Loaded(generator: pipeline, notes: notes, warnings: warnings)
     }
 

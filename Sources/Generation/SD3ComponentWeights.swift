@@ -52,16 +52,46 @@ public struct SD3ComponentWeights: @unchecked Sendable {
 
     /// The bytes the loaded model holds, from the headers (no data read): 2 per element of the
     /// matrices kept in 16 bits (`matrixStorage`: every `.weight` of rank ≥ 2 but the tables that
-    /// the file stores in BF16 / F16 / F8: exactly the models' `Linear` weights), 4 for the rest.
+    /// the file stores in BF16 / F16 / F8: exactly the models' `Linear` weights), the block bytes
+    /// of those a GGUF file stores quantized (rows of whole blocks), 4 for the rest.
     public var heldBytes: Int {
         weights.tensorNames.reduce(0) { total, name in
             let count = weights.tensorShape(name)?.reduce(1, *) ?? 0
-            return total + count * (Self.matrixStorage(component) == .asStored && isHalfMatrix(name) ? 2 : 4)
+            guard Self.matrixStorage(component) == .asStored else { return total + count * 4 }
+            if isHalfMatrix(name) { return total + count * 2 }
+            if let blocks = blockMatrixStorage(name) { return total + blocks.byteCount(elements: count) }
+            return total + count * 4
         }
     }
 
-    private func isHalfMatrix(_ name: String) -> Bool {
+    /// The bytes of the `Linear` weights as they will be held, per storage kind, from the headers
+    /// (for `PrecisionSummary`).
+    public var matrixBytes: [ParameterStorage: Int] {
+        var bytes: [ParameterStorage: Int] = [:]
+        for name in weights.tensorNames where isMatrix(name) {
+            let count = weights.tensorShape(name)?.reduce(1, *) ?? 0
+            var kind = ParameterStorage.float32
+            if Self.matrixStorage(component) == .asStored {
+                kind = (isHalfMatrix(name) ? weights.halfStorage(name) : nil) ?? blockMatrixStorage(name) ?? .float32
+            }
+            bytes[kind, default: 0] += kind.byteCount(elements: count)
+        }
+        return bytes
+    }
+
+    private func isMatrix(_ name: String) -> Bool {
         name.hasSuffix(".weight") && !Self.tableSuffixes.contains(where: { name.hasSuffix($0) })
-            && (weights.tensorShape(name)?.count ?? 0) >= 2 && weights.halfStorage(name) != nil
+            && (weights.tensorShape(name)?.count ?? 0) >= 2
+    }
+
+    private func isHalfMatrix(_ name: String) -> Bool {
+        isMatrix(name) && weights.halfStorage(name) != nil
+    }
+
+    /// How a matrix the file stores as GGUF blocks is held (rows of whole blocks), or nil.
+    private func blockMatrixStorage(_ name: String) -> ParameterStorage? {
+        guard isMatrix(name), let type = weights.blockType(name), let shape = weights.tensorShape(name) else { return nil }
+        let storage = ParameterStorage.blocks(type)
+        return storage.canHold(shape: shape) ? storage : nil
     }
 }

@@ -231,6 +231,24 @@ struct SD3RenamedTensors: TensorProvider {
         _ = destination.update(fromContentsOf: all[third * part..<(third + 1) * part])
     }
 
+    /// Blocks only for tensors that are renamed or cut in thirds with rows of whole blocks.
+    func blockType(_ name: String) -> GGUFBlockType? {
+        guard identities[name] == nil, scales[name] == nil, !transposed.contains(name), let stored = mapping[name],
+              let type = source.blockType(stored), let shape = source.tensorShape(stored), let rows = shape.first, rows > 0,
+              (shape.reduce(1, *) / rows) % type.blockSize == 0 else { return nil }
+        return type
+    }
+
+    func loadBlocks(_ name: String, into destination: UnsafeMutableRawBufferPointer) throws {
+        guard blockType(name) != nil, let stored = mapping[name] else {
+            throw TensorProviderError.notHalf(name: name, source: sourceDescription)
+        }
+        guard let third = thirds[name] else { return try source.loadBlocks(stored, into: destination) }
+        var all = [UInt8](repeating: 0, count: destination.count * 3)  // the fused q, k, v
+        try all.withUnsafeMutableBytes { try source.loadBlocks(stored, into: $0) }
+        destination.copyBytes(from: all[third * destination.count..<(third + 1) * destination.count])
+    }
+
     func loadTensor(_ name: String) throws -> Tensor {
         if let n = identities[name] {
             var scalars = [Float](repeating: 0, count: n * n)

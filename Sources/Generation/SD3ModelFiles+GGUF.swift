@@ -53,4 +53,14 @@ struct SD3GGUFWeights: TensorProvider, @unchecked Sendable {
         let tensor = try file.loadTensor(name)
         return Self.isPositionTable(name) && tensor.rank == 2 ? tensor.reshaped([1] + tensor.shape) : tensor
     }
+
+    // The stored forms (16-bit patterns, blocks) are the file's: a reshape does not move bytes.
+    func halfStorage(_ name: String) -> ParameterStorage? { file.halfStorage(name) }
+    func loadHalfTensor(_ name: String, into destination: UnsafeMutableBufferPointer<UInt16>) throws {
+        try file.loadHalfTensor(name, into: destination)
+    }
+    func blockType(_ name: String) -> GGUFBlockType? { file.blockType(name) }
+    func loadBlocks(_ name: String, into destination: UnsafeMutableRawBufferPointer) throws {
+        try file.loadBlocks(name, into: destination)
+    }
 }

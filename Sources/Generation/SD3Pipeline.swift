@@ -17,6 +17,7 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     public let modelName: String
     public let modelSummary: String
     public let modelHash: String
+    public let precisionSummary: String
     public let defaultSettings: GenerationSettings
     /// The MM-DiT's shape (known without loading it).
     public let config: MMDiTConfig
@@ -36,8 +37,10 @@ public final class SD3Pipeline: ImageGenerator, @unchecked Sendable {
     /// `decoder` nil: images are the linear latent preview at 1/8 size.
     public init(name: String, summary: String, hash: String, defaults: GenerationSettings, config: MMDiTConfig,
                 transformer: LoadedOnDemand<MMDiT>, text: SD3TextEncoding, decoder: SD3LatentDecoding?,
-                releaseTransformerToEncode: Bool = false, cache: PromptEmbeddingCache = PromptEmbeddingCache()) {
+                releaseTransformerToEncode: Bool = false, cache: PromptEmbeddingCache = PromptEmbeddingCache(),
+                precision: String = "") {
         modelName = name
+        precisionSummary = precision
         modelSummary = summary
         modelHash = hash
         defaultSettings = defaults

@@ -174,6 +174,37 @@ extension StabilityCheckpoint {
     }
 }
 
+extension StabilityCheckpoint {
+    public func blockType(_ name: String) -> GGUFBlockType? {
+        guard let (key, _) = mapping[name], let type = source.blockType(key), let shape = source.tensorShape(key),
+              let rows = shape.first, rows > 0, (shape.reduce(1, *) / rows) % type.blockSize == 0 else { return nil }
+        return type
+    }
+
+    /// The blocks, with the same transforms as `loadTensor`: a row is a whole number of blocks
+    /// (`blockType` checks it), so a third or swapped halves along axis 0 move as bytes.
+    public func loadBlocks(_ name: String, into destination: UnsafeMutableRawBufferPointer) throws {
+        guard let (key, transform) = mapping[name], let type = blockType(name), let shape = source.tensorShape(key) else {
+            throw TensorProviderError.missing(name: name, source: sourceDescription)
+        }
+        if transform == .identity { return try source.loadBlocks(key, into: destination) }
+        let rows = shape[0]
+        let rowBytes = ParameterStorage.blocks(type).byteCount(elements: shape.reduce(1, *) / rows)
+        var all = [UInt8](repeating: 0, count: rows * rowBytes)
+        try all.withUnsafeMutableBytes { try source.loadBlocks(key, into: $0) }
+        switch transform {
+        case .identity:
+            break
+        case let .third(index):
+            let start = index * (rows / 3) * rowBytes
+            _ = destination.copyBytes(from: all[start..<(start + rows / 3 * rowBytes)])
+        case .swapHalves:
+            let half = rows / 2 * rowBytes
+            _ = destination.copyBytes(from: all[half...] + all[..<half])
+        }
+    }
+}
+
 /// Opens MM-DiT weights in either layout: diffusers keys as they are, Stability keys through
 /// `StabilityCheckpoint`.
 public func diffusersView(of provider: TensorProvider) -> TensorProvider {

@@ -147,10 +147,10 @@ public final class FavoritesStore: @unchecked Sendable {
     /// Writes `image` as a PNG with the A1111 `parameters` chunk under `folder` (`favorites`
     /// or `outputs`); returns its path relative to the data folder. `decodedStep` (counted from
     /// 1) marks a step of the run decoded with the VAE: the chunk then says `Step: N/STEPS`
-    /// (see `parameters(settings:modelName:modelHash:decodedStep:)`).
+    /// (see `parameters(settings:modelName:modelHash:decodedStep:precision:)`).
     public func writeImage(_ image: RGBImage, settings: GenerationSettings, modelName: String, modelHash: String,
-                           folder: String, decodedStep: Int? = nil, extraFields: [A1111Parameters.Field] = [],
-                           now: Date = Date()) throws -> String {
+                           folder: String, decodedStep: Int? = nil, precision: String? = nil,
+                           extraFields: [A1111Parameters.Field] = [], now: Date = Date()) throws -> String {
         let dir = directory.appendingPathComponent(folder)
         try makeDirectory(dir)
         // The name is reserved by creating the file exclusively, so two studios saving the same
@@ -170,7 +170,8 @@ public final class FavoritesStore: @unchecked Sendable {
             n += 1
         }
         let url = dir.appendingPathComponent(name + ".png")
-        var parameters = Self.parameters(settings: settings, modelName: modelName, modelHash: modelHash, decodedStep: decodedStep)
+        var parameters = Self.parameters(settings: settings, modelName: modelName, modelHash: modelHash, decodedStep: decodedStep,
+                                         precision: precision)
         // Fields of its own (a grid's sweep) go before `Version`.
         parameters.fields.insert(contentsOf: extraFields, at: parameters.fields.firstIndex { $0.key == "Version" } ?? parameters.fields.count)
         do {
@@ -186,9 +187,10 @@ public final class FavoritesStore: @unchecked Sendable {
     /// (`decodedStep`, counted from 1) a `Step: N/STEPS` field follows `Shift`: `Steps` stays
     /// the run's (what makes the finished image again), and readers of A1111's format keep a
     /// field they do not know as it is (A1111's own `parse_generation_parameters` does).
+    /// `precision` (`ImageGenerator.precisionSummary`) is written as `Precision` when given.
     public static func parameters(settings: GenerationSettings, modelName: String, modelHash: String,
-                                  decodedStep: Int? = nil) -> A1111Parameters {
-        var parameters = A1111Parameters(settings: settings, modelName: modelName, modelHash: modelHash)
+                                  decodedStep: Int? = nil, precision: String? = nil) -> A1111Parameters {
+        var parameters = A1111Parameters(settings: settings, modelName: modelName, modelHash: modelHash, precision: precision)
         if let decodedStep {
             let at = (parameters.fields.firstIndex { $0.key == "Shift" } ?? parameters.fields.count - 1) + 1
             parameters.fields.insert(.init(stepKey, "\(decodedStep)/\(settings.steps)"), at: at)
@@ -208,10 +210,11 @@ public final class FavoritesStore: @unchecked Sendable {
     /// `decodedStep` (counted from 1): `result.image` is that step decoded with the VAE.
     public func addFavorite(_ result: GenerationResult, seedMode: SeedMode, modelName: String, modelHash: String,
                             to entries: [FavoriteEntry], unsaved: Set<String> = [], removed: Set<String> = [],
-                            decodedStep: Int? = nil, now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
+                            decodedStep: Int? = nil, precision: String? = nil,
+                            now: Date = Date()) throws -> (entries: [FavoriteEntry], warning: String?) {
         guard !isReadOnly else { throw StoreError.readOnly(favoritesFile.path) }
         let path = try writeImage(result.image, settings: result.settings, modelName: modelName, modelHash: modelHash,
-                                  folder: "favorites", decodedStep: decodedStep, now: now)
+                                  folder: "favorites", decodedStep: decodedStep, precision: precision, now: now)
         let entry = FavoriteEntry(settings: result.settings, seedMode: seedMode, modelName: modelName,
                                   modelHash: modelHash, created: now, imagePath: path, decodedStep: decodedStep)
         return try update(entries, unsaved: unsaved, removed: removed, now: now) { $0 + [entry] }

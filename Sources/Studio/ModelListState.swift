@@ -19,12 +19,15 @@ public struct ModelListState: Sendable {
         public var name: String
         public var summary: String
         public var hash: String
+        /// How its weights are held and its arithmetic (`ImageGenerator.precisionSummary`), or "".
+        public var precision: String
 
-        public init(path: String?, name: String, summary: String, hash: String) {
+        public init(path: String?, name: String, summary: String, hash: String, precision: String = "") {
             self.path = path
             self.name = name
             self.summary = summary
             self.hash = hash
+            self.precision = precision
         }
     }
 
@@ -166,7 +169,8 @@ public struct ModelListState: Sendable {
     mutating func loaded(id: Int, path: String, generator: some ImageGenerator, date: Date) -> Bool {
         guard loading?.id == id else { return false }
         loading = nil
-        current = Current(path: path, name: generator.modelName, summary: generator.modelSummary, hash: generator.modelHash)
+        current = Current(path: path, name: generator.modelName, summary: generator.modelSummary, hash: generator.modelHash,
+                          precision: generator.precisionSummary)
         remember(RecentModel(path: path, name: current.name, summary: current.summary, lastUsed: date))
         return true
     }

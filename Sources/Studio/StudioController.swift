@@ -286,7 +286,7 @@ public final class StudioController {
             let (entries, warning) = try store.addFavorite(result, seedMode: seedMode, modelName: generator.modelName,
                                                            modelHash: generator.modelHash, to: library.favorites,
                                                            unsaved: library.unsavedFavoriteIDs, removed: library.unsavedRemovalIDs,
-                                                           decodedStep: decodedStep)
+                                                           decodedStep: decodedStep, precision: generator.precisionSummary)
             let file = store.directory.appendingPathComponent(entries.last?.imagePath ?? "").path
             return .library(.favoriteSaved(entries: entries, file: file, warning: warning))
         } catch {
@@ -313,7 +313,8 @@ public final class StudioController {
         let generator = model ?? generator
         do {
             let path = try store.writeImage(result.image, settings: result.settings, modelName: generator.modelName,
-                                            modelHash: generator.modelHash, folder: "outputs", decodedStep: decodedStep)
+                                            modelHash: generator.modelHash, folder: "outputs", decodedStep: decodedStep,
+                                            precision: generator.precisionSummary)
             return .exported(file: store.directory.appendingPathComponent(path).path)
         } catch {
             return .exportFailed(reason: "\(error)")

@@ -61,7 +61,7 @@ public struct StudioState: Sendable {
                 startupMessages: [StatusMessage] = [], modelPath: String? = nil, recentModels: [RecentModel] = [],
                 canLoadModels: Bool = false) {
         models = ModelListState(current: .init(path: modelPath, name: generator.modelName, summary: generator.modelSummary,
-                                               hash: generator.modelHash),
+                                               hash: generator.modelHash, precision: generator.precisionSummary),
                                 recent: recentModels, canLoad: canLoadModels)
         editor = EditorState(defaults: generator.defaultSettings,
                              sizes: generator.supportedSizes,

@@ -343,7 +343,8 @@ public enum StudioView {
         let (text, cut) = DisplayWidth.head(message, columns: 2 * area.columns + 8)  // what two lines can show
         // The model / protocol / live summary on the right gives way to a message that needs the room.
         // While a model loads it says so here too, whatever the message is.
-        let model = state.models.loading.map { "loading \($0.name)…" } ?? state.modelName
+        let model = state.models.loading.map { "loading \($0.name)…" }
+            ?? state.modelName + (state.models.current.precision.isEmpty ? "" : " · " + state.models.current.precision)
         let right = " \(model) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
         var rightWidth = min(DisplayWidth.of(DisplayWidth.head(right, columns: area.columns).text), area.columns / 2)
         if cut || DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }

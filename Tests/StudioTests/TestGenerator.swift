@@ -22,6 +22,8 @@ final class TestGenerator: ImageGenerator, @unchecked Sendable {
     let probe: ConcurrencyProbe?
     let latents: Latents
     let decodeDelay: Double
+    /// `ImageGenerator.precisionSummary` (empty: unknown, as the protocol's default).
+    var precisionSummary = ""
     /// The step index of every decode asked for, in order.
     var decodedSteps: [Int] { lock.withLock { decodes } }
     private var decodes: [Int] = []

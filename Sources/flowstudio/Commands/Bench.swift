@@ -15,16 +15,22 @@ struct Bench: ParsableCommand {
 
 /// How a benchmark holds its random linear weights (`--weights`).
 enum BenchWeights: String, ExpressibleByArgument, CaseIterable {
-    case float32, bfloat16, float16
+    case float32, bfloat16, float16, q8_0, q4_0
 
-    /// The store policy: float32, or every `Linear` weight rounded into 16 bits.
+    /// The store policy: float32, every `Linear` weight rounded into 16 bits, or quantized into
+    /// GGUF blocks by FlowStudio's own quantizer (`GGUFQuantize`, the gguf package's bytes).
     var matrices: MatrixStorage {
         switch self {
         case .float32: .float32
         case .bfloat16: .rounded(.bfloat16)
         case .float16: .rounded(.float16)
+        case .q8_0: .rounded(.blocks(.q8_0))
+        case .q4_0: .rounded(.blocks(.q4_0))
         }
     }
+
+    /// True for the 16-bit kinds (what `PrecisionChoice.auto` looks at).
+    var isHalf: Bool { self == .bfloat16 || self == .float16 }
 }
 
 /// The shape of a randomly initialised MM-DiT to benchmark.
@@ -43,7 +49,7 @@ struct BenchModelOptions: ParsableArguments {
     var batch: Int = 1
     @Flag(help: "Per-head RMSNorm on q and k (SD3.5).")
     var qkNorm = false
-    @Option(help: "How the random linear weights are held: float32, bfloat16 or float16 (16-bit weights are multiplied through halfWeightGEMM, or in bfloat16 under --precision bfloat16/auto on an AVX512_BF16 CPU).")
+    @Option(help: "How the random linear weights are held: float32, bfloat16, float16, q8_0 or q4_0 (16-bit and GGUF-block weights are widened a block of rows at a time and multiplied by sgemm in blockWeightGEMM, or in bfloat16 under --precision bfloat16/auto on an AVX512_BF16 CPU; q8_0 / q4_0 are quantized as the gguf package does).")
     var weights: BenchWeights = .float32
 
     func validate() throws {
@@ -63,7 +69,8 @@ struct BenchModelOptions: ParsableArguments {
 
     /// A model of this shape with uniform random weights scaled like PyTorch's default init,
     /// its linear weights held as `--weights` says, its products in what `choice` resolves to.
-    func randomModel(choice: PrecisionChoice) throws -> MMDiT {
+    func randomModel(choice: PrecisionChoice, weights: BenchWeights? = nil) throws -> MMDiT {
+        let weights = weights ?? self.weights
         var stream: UInt64 = 0
         var model = try MMDiT(config: config, matrices: weights.matrices) { key, shape in
             stream += 1
@@ -73,7 +80,7 @@ struct BenchModelOptions: ParsableArguments {
             if bound == 1 && key.contains("norm") { t = Tensor(repeating: 1, shape: shape) }
             return t
         }
-        model.precision = choice.resolved(halfWeights: weights != .float32)
+        model.precision = choice.resolved(halfWeights: weights.isHalf)
         return model
     }
 }
@@ -95,6 +102,8 @@ struct BenchForward: ParsableCommand {
     var warmup: Int = 1
     @Option(help: "Timed forwards (the median is reported).")
     var runs: Int = 5
+    @Option(parsing: .upToNextOption, help: "Also build the same random model with its weights held these ways (e.g. --alternate bfloat16 q8_0) and alternate their forwards with the --weights one in this run: each kind's median and its ratio to --weights (memory: every model is held at once).")
+    var alternate: [BenchWeights] = []
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -102,17 +111,26 @@ struct BenchForward: ParsableCommand {
         compute.apply()
         let config = model.config
         let network = try model.randomModel(choice: compute.precisionChoice)
+        let others = try alternate.map { try model.randomModel(choice: compute.precisionChoice, weights: $0) }
         let (h, w) = (model.latent[0], model.latent[1])
         let latents = Noise.gaussian(shape: [model.batch, config.inChannels, h, w], seed: 1)
         let context = Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2)
         let pooled = Noise.gaussian(shape: [model.batch, config.pooledDim], seed: 3)
         let timesteps = [Float](repeating: 500, count: model.batch)
-        func forward() throws { _ = try network(latents: latents, context: context, pooled: pooled, timesteps: timesteps) }
+        func forward(_ network: MMDiT) throws { _ = try network(latents: latents, context: context, pooled: pooled, timesteps: timesteps) }
 
-        for _ in 0..<warmup { try forward() }
-        var times: [Double] = []
-        for _ in 0..<max(1, runs) { times.append(try measureSeconds(forward)) }
-        let median = times.sorted()[times.count / 2]
+        let models = [network] + others
+        for _ in 0..<warmup { for m in models { try forward(m) } }
+        var allTimes = [[Double]](repeating: [], count: models.count)
+        for _ in 0..<max(1, runs) {
+            for (i, m) in models.enumerated() { allTimes[i].append(try measureSeconds { try forward(m) }) }
+        }
+        let medians = allTimes.map { $0.sorted()[$0.count / 2] }
+        let times = allTimes[0], median = medians[0]
+        let alternated: [[String: Any]] = zip(alternate, zip(others, medians.dropFirst())).map { kind, pair in
+            ["weights": kind.rawValue, "ms_median": pair.1 * 1000, "weight_mb": Double(pair.0.heldWeightBytes) / 1e6,
+             "time_over_first": pair.1 / median, "precision": "\(pair.0.precision)"]
+        }
         let flops = config.forwardFLOPs(batch: model.batch, latentHeight: h, latentWidth: w, contextTokens: model.context)
         let tokens = model.batch * (h / config.patchSize) * (w / config.patchSize)
         let sgemmRate = measureSgemmGFLOPs(m: tokens, n: config.mlpHiddenSize, k: config.hiddenSize, precision: network.precision)
@@ -129,7 +147,7 @@ struct BenchForward: ParsableCommand {
                 "ms_median": median * 1000, "ms_all": times.map { $0 * 1000 }, "gflops": gflops,
                 "sgemm_gflops": sgemmRate, "fraction_of_sgemm": gflops / sgemmRate,
                 "peak_rss_mb": peak / 1e6, "fp32_weight_mb": weightBytes / 1e6, "weight_mb": heldBytes / 1e6,
-                "weights": model.weights.rawValue, "precision": "\(network.precision)",
+                "weights": model.weights.rawValue, "precision": "\(network.precision)", "alternated": alternated,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -142,7 +160,14 @@ struct BenchForward: ParsableCommand {
             print(String(format: "  %.1f GFLOP per forward → %.1f GFLOP/s", flops / 1e9, gflops))
             print(String(format: "  sgemm baseline [%d×%d]·[%d×%d]ᵀ: %.1f GFLOP/s → forward runs at %.0f%% of it",
                          tokens, config.hiddenSize, config.mlpHiddenSize, config.hiddenSize, sgemmRate, 100 * gflops / sgemmRate))
-            print(String(format: "  peak RSS %.0f MB = %.2f× the weights as held (%.0f MB)", peak / 1e6, peak / heldBytes, heldBytes / 1e6))
+            print(String(format: "  peak RSS %.0f MB = %.2f× the weights as held (%.0f MB)", peak / 1e6, peak / heldBytes, heldBytes / 1e6)
+                  + (others.isEmpty ? "" : String(format: " (all %d models: %.0f MB held)", models.count,
+                                                   Double(models.reduce(0) { $0 + $1.heldWeightBytes }) / 1e6)))
+            for (kind, pair) in zip(alternate, zip(others, medians.dropFirst())) {
+                print(String(format: "  alternated: weights %@ (%.1f MB), products in %@: %.2f ms median = %.3f× the %@ forward",
+                             kind.rawValue as NSString, Double(pair.0.heldWeightBytes) / 1e6, "\(pair.0.precision)" as NSString,
+                             pair.1 * 1000, pair.1 / median, model.weights.rawValue as NSString))
+            }
         }
     }
 }
@@ -326,12 +351,14 @@ func peakResidentBytes() -> Double {
 struct BenchHalfGEMM: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
-        abstract: "Time products over bfloat16 / float16 weights against float32 sgemm on the MM-DiT's shapes (same run).",
+        abstract: "Time products over bfloat16 / float16 / Q8_0 weights against float32 sgemm on the MM-DiT's shapes (same run).",
         discussion: """
         For each linear layer shape of an MM-DiT of --depth (hidden 64·depth) with --tokens rows \
         (default: batch 2 with CFG of a 512² image and 333 text tokens, image and text streams \
         separately), times y = x·Wᵀ with W in float32 (sgemm), bfloat16 and float16 (halfWeightGEMM), \
-        alternating them --rounds times, and prints the median time of each and the ratio to float32.
+        bfloat16 with a widening buffer allocated per call (the per-thread scratch's baseline) and Q8_0 \
+        blocks (blockWeightGEMM), alternating them --rounds times, and prints the median time of each \
+        and the ratios.
         """)
 
     @Option(help: "Blocks of the MM-DiT whose shapes are measured (hidden 64·depth).")
@@ -362,13 +389,14 @@ struct BenchHalfGEMM: ParsableCommand {
                 let x = Noise.uniform(shape: [m, k], bound: 1, seed: 1)
                 let w = Noise.uniform(shape: [n, k], bound: 0.05, seed: 2)
                 let bf = Float16Conversion.bfloat16Bits(w.scalars), f16 = Float16Conversion.float16Bits(w.scalars)
+                let q8 = GGUFQuantize.quantize(.q8_0, w.scalars)
                 let xs = FloatBuffer(x), y = FloatBuffer(m * n)
                 func time(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
                     func once() { body(xs.p, y.p) }
                     let repeats = max(1, Int(0.1 / max(measureSeconds(once), 1e-6)))
                     return measureSeconds { for _ in 0..<repeats { once() } } / Double(repeats)
                 }
-                var times: [[Double]] = [[], [], []]
+                var times: [[Double]] = [[], [], [], [], []]
                 for _ in 0..<rounds {
                     times[0].append(time { a, c in
                         w.scalars.withUnsafeBufferPointer { pw in
@@ -382,17 +410,34 @@ struct BenchHalfGEMM: ParsableCommand {
                             }
                         })
                     }
+                    // bf16 again with a widening buffer allocated per call (before the per-thread scratch).
+                    times[3].append(time { a, c in
+                        bf.withUnsafeBytes { pw in
+                            blockWeightGEMM(m: m, n: n, k: k, a: a, lda: k, w: pw.baseAddress!, storage: .bfloat16, c: c, ldc: n,
+                                            reuseScratch: false)
+                        }
+                    })
+                    times[4].append(time { a, c in
+                        q8.withUnsafeBytes { pw in
+                            blockWeightGEMM(m: m, n: n, k: k, a: a, lda: k, w: pw.baseAddress!, storage: .blocks(.q8_0), c: c, ldc: n)
+                        }
+                    })
                 }
                 let medians = times.map { $0.sorted()[$0.count / 2] }
                 let gflops = 2 * Double(m) * Double(n) * Double(k) / medians[0] / 1e9
                 rows.append(["layer": name, "m": m, "n": n, "k": k, "float32_ms": medians[0] * 1000,
                              "bfloat16_ms": medians[1] * 1000, "float16_ms": medians[2] * 1000,
                              "bfloat16_over_float32": medians[1] / medians[0], "float16_over_float32": medians[2] / medians[0],
-                             "float32_gflops": gflops])
+                             "float32_gflops": gflops, "bfloat16_scratch_per_call_ms": medians[3] * 1000,
+                             "bfloat16_over_scratch_per_call": medians[1] / medians[3], "q8_0_ms": medians[4] * 1000,
+                             "q8_0_over_float32": medians[4] / medians[0]])
                 if !json {
                     print(String(format: "  %-9@ [%5d×%5d]·[%5d×%5d]ᵀ  float32 %8.2f ms (%5.1f GFLOP/s)   bf16 weights %8.2f ms (%.3f×)   f16 weights %8.2f ms (%.3f×)",
                                  name as NSString, m, k, n, k, medians[0] * 1000, gflops, medians[1] * 1000, medians[1] / medians[0],
                                  medians[2] * 1000, medians[2] / medians[0]))
+                    print(String(format: "  %-9@ %@ bf16 with a per-call buffer %8.2f ms (reused scratch: %.3f× of it)   Q8_0 blocks %8.2f ms (%.3f× float32)",
+                                 "" as NSString, String(repeating: " ", count: 26) as NSString, medians[3] * 1000, medians[1] / medians[3],
+                                 medians[4] * 1000, medians[4] / medians[0]))
                 }
             }
         }

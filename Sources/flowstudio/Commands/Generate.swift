@@ -54,7 +54,8 @@ struct Generate: ParsableCommand {
         }
         bar.finish()
         guard let result else { throw CLIError("generation was cancelled") }
-        let parameters = A1111Parameters(settings: result.settings, modelName: generator.modelName, modelHash: generator.modelHash)
+        let parameters = A1111Parameters(settings: result.settings, modelName: generator.modelName, modelHash: generator.modelHash,
+                                         precision: generator.precisionSummary)
         try PNG.write(result.image, to: outURL, text: [("parameters", parameters.encoded)])
         printError(String(format: "wrote %@ (%d×%d) in %.2fs", out, result.image.width, result.image.height, result.seconds))
         if show { showInTerminal([(nil, result.image)], preview: preview, maxColumns: 64, maxRows: 32) }

@@ -56,12 +56,14 @@ struct StudioCommand: ParsableCommand {
     /// model list (Ctrl-O) load. Runs on the studio's loading thread.
     /// `components` (the command line's --clip-l … options) go with the start-up model only; a
     /// model chosen in the model list is loaded from its own path alone.
-    static func loadModel(_ path: String, precision: MatrixPrecision,
+    /// `choice` (`--precision`) resolves per model: `auto` gives bfloat16 arithmetic for 16-bit
+    /// weights on an AVX512_BF16 CPU.
+    static func loadModel(_ path: String, choice: PrecisionChoice,
                           components: SD3ComponentOptions? = nil) throws -> ModelLoader.Loaded {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("no such file or folder") }
         let url = URL(fileURLWithPath: path)
-        guard let components else { return try ModelLoader.load(SD3ModelPaths(model: url), precision: precision) }
-        return try components.load(model: url, precision: precision)
+        guard let components else { return try ModelLoader.load(SD3ModelPaths(model: url), choice: choice) }
+        return try components.load(model: url, choice: choice)
     }
 
     /// The requested model and the absolute path it came from (nil for the stand-in); one that
@@ -75,7 +77,7 @@ struct StudioCommand: ParsableCommand {
         if let model {
             do {
                 let path = try fileURL(model, option: "--model").standardizedFileURL.path
-                let loaded = try Self.loadModel(path, precision: compute.precision, components: components)
+                let loaded = try Self.loadModel(path, choice: compute.precisionChoice, components: components)
                 return (loaded.generator, path, loaded.notes.map { .info($0) } + loaded.warnings.map { .warning($0) })
             } catch {
                 messages.append(.error("cannot load --model \(model): \(error)"))
@@ -116,8 +118,8 @@ struct StudioCommand: ParsableCommand {
         options.startupMessages = messages
         options.noise = noise
         options.modelPath = modelPath
-        let precision = compute.precision
-        options.loadModel = { path in try Self.loadModel(path, precision: precision).generator }
+        let choice = compute.precisionChoice
+        options.loadModel = { path in try Self.loadModel(path, choice: choice).generator }
         do {
             try StudioApp.run(generator: generator, options: options)
         } catch let error as StudioStartError {

@@ -20,13 +20,7 @@ extension PNG {
         let status = image.pixels.withUnsafeBufferPointer { pixels in
             cpng_write_rgb_fd(fd, pixels.baseAddress, UInt32(image.width), UInt32(image.height), nil, 0, &message, message.count)
         }
-        let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        switch cpng_status(rawValue: UInt32(status)) {
-        case CPNG_OK: break
-        case CPNG_ERR_NO_MEMORY: throw PNGError.outOfMemory(path: what)
-        case CPNG_ERR_INVALID: throw PNGError.invalidImage(path: what, reason: reason)
-        default: throw PNGError.cannotWrite(path: what, reason: reason)
-        }
+        try PNGError.check(writeStatus: status, message: message, path: what)
         let size = lseek(fd, 0, SEEK_END)
         guard size > 0, lseek(fd, 0, SEEK_SET) == 0 else {
             throw PNGError.cannotWrite(path: what, reason: "the temporary file cannot be read back")

@@ -64,13 +64,7 @@ public enum PNG {
                         }
                     }
                 }
-                let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-                switch cpng_status(rawValue: UInt32(status)) {
-                case CPNG_OK: return
-                case CPNG_ERR_NO_MEMORY: throw PNGError.outOfMemory(path: path)
-                case CPNG_ERR_INVALID: throw PNGError.invalidImage(path: path, reason: reason)
-                default: throw PNGError.cannotWrite(path: path, reason: reason)
-                }
+                try PNGError.check(writeStatus: status, message: message, path: path)
             }
         } catch let error as FileWriteError {
             throw PNGError.cannotWrite(path: path, reason: error.reason)

@@ -1,3 +1,5 @@
+import CPNG
+
 /// Why reading or writing a PNG failed. Each case names the file.
 public enum PNGError: Error, Equatable, CustomStringConvertible {
     /// The file could not be opened or read (missing, a directory, no permission…).
@@ -40,6 +42,20 @@ public enum PNGError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(reason)"
         case let .outOfMemory(path):
             return "out of memory while processing \(path)"
+        }
+    }
+}
+
+extension PNGError {
+    /// Turns the status of a `cpng_write_rgb_fd` call into nothing (success) or the error it
+    /// names; `message` is libpng's NUL-terminated explanation.
+    static func check(writeStatus status: Int32, message: [CChar], path: String) throws(PNGError) {
+        let reason = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        switch cpng_status(rawValue: UInt32(status)) {
+        case CPNG_OK: return
+        case CPNG_ERR_NO_MEMORY: throw PNGError.outOfMemory(path: path)
+        case CPNG_ERR_INVALID: throw PNGError.invalidImage(path: path, reason: reason)
+        default: throw PNGError.cannotWrite(path: path, reason: reason)
         }
     }
 }

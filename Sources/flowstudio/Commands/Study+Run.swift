@@ -21,11 +21,7 @@ func runStudy(_ kind: StudyKind, _ options: StudyOptions) throws {
         runner.precision = options.compute.precision
         printError("study \(kind.rawValue), budget \(options.budget.rawValue): \(study.variants.count) runs in \(directory.path)/runs, \(Parallel.threadCount) threads")
 
-        let stop = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stop.set() }
-        source.resume()
+        let stop = StopFlag.setByInterrupts()
 
         let progress = ProgressLine()
         var runName = "", batch = 1

@@ -77,11 +77,7 @@ struct Train: ParsableCommand {
                    "\(o.resolution)² images, batch \(o.batchSize), lr \(o.learningRate), t ~ \(o.timesteps), scenes \(o.sceneMix ?? .standard), \(Parallel.threadCount) threads; " +
                    (trainer.step > 0 ? "resuming at step \(trainer.step)" : "new run") + " in \(out)")
 
-        let stop = StopFlag()
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { stop.set() }
-        source.resume()
+        let stop = StopFlag.setByInterrupts()
 
         let progress = ProgressLine()
         try trainer.run(shouldStop: { stop.isSet }) { p in
@@ -131,8 +127,21 @@ extension Train {
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
+    private var interrupts: DispatchSourceSignal?
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
+
+    /// A flag that Ctrl-C (SIGINT) sets instead of ending the process, so a long run can save
+    /// its checkpoint and stop between steps.
+    static func setByInterrupts() -> StopFlag {
+        let flag = StopFlag()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { flag.set() }
+        source.resume()
+        flag.interrupts = source
+        return flag
+    }
 }
 
 func printError(_ text: String) {

@@ -4,10 +4,11 @@ extension Theme {
     /// toml++ 3 (inside TOMLKit 0.6.0) asserts (aborts the process) instead of reporting an
     /// error when a table header's name starts with a character no key can start with, e.g.
     /// `[=`, `[[#`, or `[` at the end of a line (found by fuzzing, issue 17). Such headers are
-    /// refused here, before the text reaches it, as the syntax error they are.
+    /// refused here, before the text reaches it, as the syntax error they are. A byte-order mark
+    /// at the start is skipped, as the parser skips it (`BOM[   \u{FFFD}` also aborted it).
     static func badTableHeader(in text: String) -> String? {
         let bytes = Array(text.utf8)
-        var line = 1, i = 0
+        var line = 1, i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while i < bytes.count {
             // At the start of a line: skip blanks, then look at a header's first name byte.
             var j = i

@@ -27,6 +27,9 @@ export XDG_DATA_HOME="$WORK/data"
 DATA="$XDG_DATA_HOME/flowstudio"
 START=$(date +%s.%N)
 "${T[@]}" new-session -d -s keeper "sleep 900"
+# Passthrough on, as most people who run pictures in tmux have it: with it off the studio's start
+# line names the fallback instead of "ready" (studio_tmux.sh tests that case).
+"${T[@]}" set -g allow-passthrough on
 
 fail() {
     echo "FAIL: $*" >&2

@@ -102,7 +102,7 @@ region_rmse() {
 newest_favorite() { ls -t "$XDG_DATA_HOME"/flowstudio/favorites/*.png 2>/dev/null | head -1 || true; }
 
 # 1. A run, its picture at pixel resolution.
-send "a red circle at the top left and a blue square at the bottom right"
+send "a red circle on the left and a green triangle on the right"
 send $'\r'
 wait_for "done in" 120
 shoot "$WORK/first.png"
@@ -126,7 +126,7 @@ pass "the preview holds the picture at pixel resolution (RMSE $RMSE1 against the
 
 # 2. A second run replaces it.
 send $'\x15'  # Ctrl-U: clear the prompt
-send "a green triangle at the bottom right"
+send "a blue square at the top"
 send $'\r'
 sleep 1
 wait_for "done in" 120

@@ -77,3 +77,37 @@ extension Theme {
         return nil
     }
 }
+
+extension Theme {
+    /// Why `text` holds an array or inline-table value (outside strings and comments), or nil.
+    ///
+    /// No theme value is an array or a table, and toml++ 3 asserts (aborts) on some malformed
+    /// ones, e.g. `fg = [[[}` (found by the one-hour fuzz run, issue 17): a value starting with
+    /// `[` or `{` is refused before the text reaches the parser.
+    static func arrayOrInlineTable(in text: String) -> String? {
+        let bytes = Array(text.utf8)
+        var line = 1, i = 0
+        var quote: UInt8?  // the open string's quote, if in one
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\n") { line += 1 }
+            if let q = quote {
+                if b == UInt8(ascii: "\\") && q == UInt8(ascii: "\"") { i += 2; continue }
+                if b == q || b == UInt8(ascii: "\n") { quote = nil }
+            } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
+                quote = b
+            } else if b == UInt8(ascii: "#") {
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                continue
+            } else if b == UInt8(ascii: "=") {
+                var j = i + 1
+                while j < bytes.count, bytes[j] == UInt8(ascii: " ") || bytes[j] == UInt8(ascii: "\t") { j += 1 }
+                if j < bytes.count, bytes[j] == UInt8(ascii: "[") || bytes[j] == UInt8(ascii: "{") {
+                    return "arrays and inline tables are not theme values (line \(line))"
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -176,7 +176,9 @@ public struct Theme: Equatable, Sendable {
 
     /// Parses a theme file's text; `name` is used when the file has no `name` key.
     public init(toml text: String, name fallbackName: String) throws(ThemeError) {
-        if let why = Theme.badTableHeader(in: text) ?? Theme.dateOrTime(in: text) { throw .syntax(why) }
+        if let why = Theme.badTableHeader(in: text) ?? Theme.dateOrTime(in: text) ?? Theme.arrayOrInlineTable(in: text) {
+            throw .syntax(why)
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

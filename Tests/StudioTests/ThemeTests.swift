@@ -50,6 +50,8 @@ import Testing
             // The one-hour fuzz run (issue 17): a byte-order mark hid the header from the check.
             ("bom", "\u{FEFF}[   \u{FFFD}t   [text]\nfg = \"#303029\"", "cannot start with byte 239 at line 1"),
             ("date", "[text]\nfg = 1979-05-27Tx", "dates and times are not theme values (line 2)"),
+            ("array", "# fg = [1] in a comment is fine\n[text]\nfg = \"[x]\"\nbg = [[[[}[[n", "arrays and inline tables are not theme values (line 4)"),
+            ("inline table", "[text]\nfg = {r = 1}", "arrays and inline tables are not theme values (line 2)"),
             ("time", "# 12:00 in a comment is fine\n[text]\nfg = \"#ffffff\" # so is 1979-05-27\nbg = 07:32x", "dates and times are not theme values (line 4)"),
             ("element", "[txet]\nfg = \"red\"", "unknown element [txet]"),
             ("key", "[text]\ncolour = \"red\"", "unknown key 'colour'"),

@@ -336,6 +336,21 @@ public enum StudioView {
         return [String(editor.characters[first.start..<first.end]), second]
     }
 
+    /// The summary on the status line's right: model, precision, picture protocol, live mode.
+    /// When it is wider than `columns`, the precision goes first (the model list shows it), then
+    /// the protocol, so that "live on/off" stays readable; only the model's name is ever cut.
+    static func statusSummary(_ state: StudioState, columns: Int) -> String {
+        let live = "live \(state.editor.live ? "on" : "off")"
+        let model = state.models.loading.map { "loading \($0.name)…" } ?? state.modelName
+        let precision = state.models.loading == nil ? state.models.current.precision : ""
+        let protocolName = state.previewProtocol.description
+        let choices = [[model, precision, protocolName, live], [model, protocolName, live], [model, live]]
+            .map { " " + $0.filter { !$0.isEmpty }.joined(separator: " · ") + " " }
+        if let fitting = choices.first(where: { DisplayWidth.of($0) <= columns }) { return fitting }
+        let tail = " · \(live) "
+        return " " + DisplayWidth.truncate(model, to: max(1, columns - 1 - DisplayWidth.of(tail))) + tail
+    }
+
     static func drawStatus(_ canvas: inout Canvas, _ state: StudioState, _ layout: Layout) {
         let area = layout.status
         canvas.fill(area, role: .status)
@@ -343,9 +358,7 @@ public enum StudioView {
         let (text, cut) = DisplayWidth.head(message, columns: 2 * area.columns + 8)  // what two lines can show
         // The model / protocol / live summary on the right gives way to a message that needs the room.
         // While a model loads it says so here too, whatever the message is.
-        let model = state.models.loading.map { "loading \($0.name)…" }
-            ?? state.modelName + (state.models.current.precision.isEmpty ? "" : " · " + state.models.current.precision)
-        let right = " \(model) · \(state.previewProtocol.description) · live \(state.editor.live ? "on" : "off") "
+        let right = statusSummary(state, columns: area.columns / 2)
         var rightWidth = min(DisplayWidth.of(DisplayWidth.head(right, columns: area.columns).text), area.columns / 2)
         if cut || DisplayWidth.of(text) + 2 > area.columns - rightWidth { rightWidth = 0 }
         if rightWidth > 0 {

@@ -29,6 +29,23 @@ import Testing
         #expect(plain.contains("test-model · ") && !plain.contains("math"), "\(plain)")
     }
 
+    /// On a narrow terminal the summary gives up the precision, then the protocol, before
+    /// "live on/off" would be cut (at 84 columns it used to end in "live o…").
+    @Test func aNarrowStatusLineDropsThePrecisionBeforeCuttingLive() {
+        let generator = TestGenerator()
+        generator.precisionSummary = Self.summary
+        let s = StudioState(generator: generator, live: false, seedSource: SeedSource(seed: 1))
+        for columns in [84, 64] {
+            let layout = Layout(rows: 40, columns: columns)
+            let status = StudioView.render(s, layout: layout, preview: nil).canvas.text(row: layout.status.row)
+            #expect(status.hasSuffix("live off "), "\(columns): \(status)")
+        }
+        #expect(StudioView.statusSummary(s, columns: 84 / 2) == " test-model · truecolor · live off ")
+        #expect(StudioView.statusSummary(s, columns: 200) == " test-model · bf16+f32 weights · f32 math · truecolor · live off ")
+        #expect(StudioView.statusSummary(s, columns: 23) == " test-model · live off ")
+        #expect(StudioView.statusSummary(s, columns: 18) == " test… · live off ")
+    }
+
     @Test func savedImagesRecordThePrecisionAndReadBackWithoutIt() throws {
         let settings = GenerationSettings(prompt: "a red circle", steps: 4, cfgScale: 3, seed: 7, shift: 3, width: 16, height: 16)
         let written = FavoritesStore.parameters(settings: settings, modelName: "m", modelHash: "h", decodedStep: 2,

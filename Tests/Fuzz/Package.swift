@@ -22,6 +22,7 @@ let targets: [(name: String, products: [String])] = [
     ("FuzzSD3Checkpoint", ["FlowCore", "Generation", "VAE"]),
     ("FuzzRecentModels", ["Studio"]),
     ("FuzzCLIPTokenizerFolder", ["TextEncoders"]),
+    ("FuzzPromptText", ["TextEncoders", "Studio"]),
 ]
 
 let package = Package(

@@ -252,3 +252,21 @@ for name, sub in (("clip-l", "tokenizer"), ("clip-g", "tokenizer_2")):
 seed("FuzzCLIPTokenizerFolder", "added-token-map", b"{}\0" + json.dumps({
     "bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>",
     "pad_token": {"content": "!", "lstrip": False, "normalized": True, "rstrip": False, "single_word": False}}).encode())
+
+# Prompt text (first byte: the editor's wrap width − 1, mod 80): plain, punctuation and numbers,
+# emoji with joiners and skin tones, combining marks, wide CJK, right-to-left, control bytes,
+# a long word past CLIP's 77 tokens, and invalid UTF-8.
+prompts = {
+    "plain": "a red circle on the left and a green triangle on the right",
+    "punctuation": "A photo of a cat, 35mm, f/1.8 -- (masterpiece:1.2) [blue] {sky} 1024px!!!",
+    "emoji": "a 👩🏽‍🚀 and a 🏳️‍🌈 flag, 😀😀😀",
+    "combining": "cafe\u0301 nai\u0308ve Z\u0351\u0352\u0353algo\u0300\u0301\u0302",
+    "wide": "富士山の写真、夕焼け 한국어 テスト",
+    "rtl": "\u05e9\u05dc\u05d5\u05dd \u202eabc\u202c مرحبا",
+    "controls": "a\tred\ncircle\r\n\x00\x1b[31m\x7f",
+    "long": " ".join(["antidisestablishmentarianism"] * 60),
+    "invalid-utf8": b"a \xff\xfe red \xc3 circle \xed\xa0\x80",
+}
+for i, (name, text) in enumerate(prompts.items()):
+    data = text if isinstance(text, bytes) else text.encode()
+    seed("FuzzPromptText", name, bytes([(i * 17) % 80]) + data)

@@ -49,6 +49,7 @@ case "$target" in
     FuzzGGUF) max_len=16384; dict=gguf ;;
     FuzzSD3Folder|FuzzRecentModels|FuzzCLIPTokenizerFolder) max_len=8192; dict=json ;;
     FuzzSD3Checkpoint) max_len=65536; dict=json ;;
+    FuzzPromptText) max_len=8192; dict="" ;;
     *) max_len=16384; dict="" ;;
 esac
 

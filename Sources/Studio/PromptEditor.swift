@@ -8,7 +8,13 @@ public struct PromptEditor: Equatable, Sendable {
     /// The text as characters.
     public private(set) var characters: [Character]
     /// Insertion point, 0…`characters.count`.
-    public private(set) var cursor: Int
+    public private(set) var cursor: Int {
+        didSet { cursorStartsLine = false }
+    }
+    /// Where a line was broken inside a word, one position is both the end of one line and the
+    /// start of the next. It shows at the end of the first, except after Home, Up or Down put it
+    /// at the start of the second (then this is true, until the cursor moves again).
+    public private(set) var cursorStartsLine = false
     /// Longest text accepted (longer pastes are cut, and `insert` reports it).
     public let maxLength: Int
 
@@ -126,13 +132,15 @@ public struct PromptEditor: Equatable, Sendable {
     /// Home: the start of the cursor's wrapped line.
     public mutating func moveToLineStart(width: Int) {
         let lines = wrap(width: width)
-        cursor = lines[lineIndex(of: cursor, in: lines)].start
+        let row = cursorLine(in: lines)
+        cursor = lines[row].start
+        cursorStartsLine = row > 0 && lines[row - 1].end == cursor
     }
 
     /// End: the end of the cursor's wrapped line (before its newline or wrap space).
     public mutating func moveToLineEnd(width: Int) {
         let lines = wrap(width: width)
-        cursor = lines[lineIndex(of: cursor, in: lines)].end
+        cursor = lines[cursorLine(in: lines)].end
     }
 
     /// Up / Down: the same column on the wrapped line above / below; returns false when there
@@ -140,7 +148,7 @@ public struct PromptEditor: Equatable, Sendable {
     @discardableResult
     public mutating func moveVertically(by delta: Int, width: Int) -> Bool {
         let lines = wrap(width: width)
-        let row = lineIndex(of: cursor, in: lines)
+        let row = cursorLine(in: lines)
         let target = row + delta
         guard target >= 0 && target < lines.count else { return false }
         let column = columns(from: lines[row].start, to: cursor)
@@ -153,6 +161,7 @@ public struct PromptEditor: Equatable, Sendable {
             index += 1
         }
         cursor = index
+        cursorStartsLine = index == line.start && target > 0 && lines[target - 1].end == index
         return true
     }
 
@@ -232,10 +241,17 @@ public struct PromptEditor: Equatable, Sendable {
         return lines.lastIndex { $0.start <= index } ?? 0
     }
 
+    /// The wrapped line the cursor is on (`lineIndex`, but at a break inside a word the later
+    /// line when `cursorStartsLine`).
+    func cursorLine(in lines: [Line]) -> Int {
+        let row = lineIndex(of: cursor, in: lines)
+        return cursorStartsLine && row + 1 < lines.count && lines[row + 1].start == cursor ? row + 1 : row
+    }
+
     /// Row and column of the cursor in the text wrapped to `width`.
     public func cursorPosition(width: Int) -> (row: Int, column: Int) {
         let lines = wrap(width: width)
-        let row = lineIndex(of: cursor, in: lines)
+        let row = cursorLine(in: lines)
         return (row, columns(from: lines[row].start, to: min(cursor, lines[row].end)))
     }
 

@@ -79,6 +79,60 @@ import Testing
         #expect(e.cursor == 4)
     }
 
+    /// Down from the first line walks every wrapped line and stops at the last, at every
+    /// width, whatever the text: the prompt FuzzPromptText hung on (invalid UTF-8 turned into
+    /// U+FFFD, wide CJK, a zero-width U+206E, at width 1) among them.
+    @Test func downReachesTheLastLineAtEveryWidth() {
+        let hung = String(decoding: [
+            0x61, 0x20, 0x72, 0x64, 0x20, 0x65, 0x63, 0x69, 0x72, 0x63, 0x6c, 0x65, 0x20, 0x6f, 0x6e, 0x20,
+            0x65, 0x20, 0x66, 0x65, 0x74, 0x68, 0x6c, 0x74, 0x20, 0x61, 0x6e, 0x64, 0x20, 0x61, 0x20, 0x67,
+            0x72, 0x65, 0x65, 0x6e, 0x20, 0x74, 0x72, 0x69, 0x61, 0xee, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde,
+            0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde,
+            0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde,
+            0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde,
+            0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0xde, 0x91, 0x20,
+            0xed, 0x95, 0x9c, 0xea, 0xb5, 0xad, 0xec, 0x96, 0xb4, 0x20, 0xe3, 0x83, 0x86, 0xe3, 0x82, 0xb9,
+            0xe3, 0x83, 0x81, 0xae, 0xe5, 0x86, 0x99, 0xe7, 0xe5, 0xa3, 0xab, 0xe5, 0xb1, 0xb1, 0xe2, 0x81,
+            0xae, 0xe5, 0x2e, 0x86, 0x99, 0xe7, 0x9c, 0x7a, 0xe3, 0x80, 0x81, 0xe5, 0x84, 0xbc, 0xe3, 0x81,
+            0x91, 0x20, 0x9c, 0x7a, 0xe3, 0x80, 0xde, 0x67, 0x6c, 0x65, 0x20, 0x6f, 0x6e, 0x20, 0x74, 0x68,
+            0x65, 0x20, 0x72, 0x69, 0x67, 0x68, 0x74
+        ] as [UInt8], as: UTF8.self)
+        for text in [hung, "a red circle", "富士山の写真、夕焼け", "e\u{301}\u{301}x\u{206E}y  z"] {
+            for width in 1...12 {
+                var editor = PromptEditor(text)
+                editor.moveToStart()
+                let lines = editor.wrap(width: width)
+                var moves = 0
+                while editor.moveVertically(by: 1, width: width) {
+                    moves += 1
+                    if moves > lines.count { break }
+                }
+                #expect(moves == lines.count - 1, "width \(width): \(moves) moves for \(lines.count) lines, cursor \(editor.cursor) in \(text.debugDescription)")
+            }
+        }
+    }
+
+    /// Where a word is cut across lines, Home on the second line stays on it (column 0), and
+    /// Down from column 0 lands at the next line's start rather than the previous line's end.
+    @Test func homeAndDownAtABreakInsideAWordStayOnTheirLine() {
+        var editor = PromptEditor("富士山の写真、夕焼け")  // 10 wide characters, no spaces
+        let width = 5  // 4 columns a line: 2 characters
+        editor.moveToStart()
+        _ = editor.moveVertically(by: 1, width: width)
+        #expect(editor.cursor == 2 && editor.cursorPosition(width: width) == (1, 0))
+        _ = editor.moveVertically(by: 1, width: width)
+        #expect(editor.cursor == 4 && editor.cursorPosition(width: width) == (2, 0))
+        editor.moveRight()
+        editor.moveToLineStart(width: width)
+        #expect(editor.cursor == 4 && editor.cursorPosition(width: width) == (2, 0))
+        // Any other move drops the preference: position 4 is again the end of line 1.
+        editor.moveRight()
+        editor.moveLeft()
+        #expect(editor.cursorPosition(width: width) == (1, 4))
+        _ = editor.moveVertically(by: -1, width: width)
+        #expect(editor.cursorPosition(width: width) == (0, 4))
+    }
+
     @Test func homeAndEndUseTheWrappedLine() {
         var e = PromptEditor("the quick brown fox")
         e.moveToLineStart(width: 11)

@@ -77,6 +77,8 @@ struct StudioCommand: ParsableCommand {
         if let model {
             do {
                 let path = try fileURL(model, option: "--model").standardizedFileURL.path
+                // The studio's screen opens once the model is in memory: a large one takes minutes.
+                printError("loading \(model)…")
                 let loaded = try Self.loadModel(path, choice: compute.precisionChoice, components: components)
                 return (loaded.generator, path, loaded.notes.map { .info($0) } + loaded.warnings.map { .warning($0) })
             } catch {

@@ -13,6 +13,11 @@ Writes, into OUT (default /work/big; never into the repository: about 5.3 GB):
   SD3's `text_encoder` / `text_encoder_2` (`CLIPTextModelWithProjection`) in transformers' key
   layout with no prefix, as ComfyUI and stable-diffusion.cpp users keep them. F16.
 * with `--t5`: `t5xxl_fp16.safetensors` (T5-v1.1-XXL encoder, transformers layout, 9.5 GB).
+* with `--family sd3.5-large`: `sd3.5_large.safetensors` instead of the medium file: the
+  SD3.5-large MM-DiT (depth 38, hidden 2432 = 38 heads of 64, qk RMSNorm, no dual attention,
+  `pos_embed` 192²: diffusers' `stabilityai/stable-diffusion-3.5-large` transformer config) and
+  the same VAE, 8.06 B + 84 M parameters, 16.3 GB in 16 bits.
+* `--dtype bf16` writes BF16 instead of F16 (the published SD3.5 files are BF16).
 
 The key names and shapes come from the diffusers / transformers classes themselves, built on the
 `meta` device (no memory), and are mapped to the Stability layout by the same inverse converters
@@ -29,6 +34,7 @@ These files exist to time engines on full-size shapes (Tests/Reference/bench_sdc
 pictures are noise.
 
     /work/venv/bin/python Tests/Reference/make_random_sd3_files.py [--out /work/big] [--t5]
+        [--family sd3.5-medium|sd3.5-large] [--dtype f16|bf16]
 """
 import argparse
 import json
@@ -59,6 +65,15 @@ SD35_MEDIUM = dict(
     caption_projection_dim=1536, pooled_projection_dim=2048, pos_embed_max_size=384,
     qk_norm="rms_norm", dual_attention_layers=tuple(range(13)),
 )
+# diffusers' stabilityai/stable-diffusion-3.5-large transformer/config.json
+SD35_LARGE = dict(
+    sample_size=128, patch_size=2, in_channels=16, out_channels=16, num_layers=38,
+    attention_head_dim=64, num_attention_heads=38, joint_attention_dim=4096,
+    caption_projection_dim=2432, pooled_projection_dim=2048, pos_embed_max_size=192,
+    qk_norm="rms_norm", dual_attention_layers=(),
+)
+FAMILIES = {"sd3.5-medium": ("sd3.5_medium.safetensors", SD35_MEDIUM),
+            "sd3.5-large": ("sd3.5_large.safetensors", SD35_LARGE)}
 # SD3's vae/config.json
 SD3_VAE = dict(
     in_channels=3, out_channels=3, latent_channels=16, block_out_channels=(128, 256, 512, 512),
@@ -84,12 +99,12 @@ def shapes(module, skip=()):
     return {k: v for k, v in module.state_dict().items() if not any(s in k for s in skip)}
 
 
-def mmdit_shapes():
+def mmdit_shapes(config):
     from make_fixtures import diffusers_to_original  # imported here: that module sets torch's threads on import
     with torch.device("meta"):
-        model = SD3Transformer2DModel(**SD35_MEDIUM)
+        model = SD3Transformer2DModel(**config)
     sd = {k: v.to("meta") for k, v in shapes(model).items()}
-    original = diffusers_to_original(sd, SD35_MEDIUM["num_layers"])
+    original = diffusers_to_original(sd, config["num_layers"])
     back = convert_sd3_transformer_checkpoint_to_diffusers(dict(original))
     assert set(back) == set(sd), sorted(set(back) ^ set(sd))
     for k in sd:
@@ -127,14 +142,14 @@ def is_norm_weight(name, shape):
     return len(shape) == 1 and name.endswith("weight") and any(s in name for s in ("norm", "ln_", "layer_norm"))
 
 
-def write(path, tensors, metadata):
-    """Streams F16 random tensors to a safetensors file: header first, then each tensor's bytes."""
+def write(path, tensors, metadata, dtype="F16"):
+    """Streams random F16 (or BF16) tensors to a safetensors file: header first, then each tensor's bytes."""
     names = sorted(tensors)
     header, offset = {"__metadata__": metadata}, 0
     for name in names:
         shape = list(tensors[name].shape)
         size = 2 * int(torch.Size(shape).numel())
-        header[name] = {"dtype": "F16", "shape": shape, "data_offsets": [offset, offset + size]}
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
         offset += size
     head = json.dumps(header, separators=(",", ":")).encode()
     head += b" " * (-len(head) % 8)
@@ -148,7 +163,10 @@ def write(path, tensors, metadata):
             t = torch.randn(shape, generator=g, dtype=torch.float32).mul_(SCALE)
             if is_norm_weight(name, shape):
                 t.add_(1)
-            f.write(t.to(torch.float16).numpy().tobytes())
+            if dtype == "BF16":
+                f.write(t.to(torch.bfloat16).view(torch.int16).numpy().tobytes())
+            else:
+                f.write(t.to(torch.float16).numpy().tobytes())
     os.replace(path + ".part", path)
     params = sum(int(tensors[n].numel()) for n in names)
     print(f"{path}: {len(names)} tensors, {params / 1e6:.1f} M parameters, "
@@ -160,6 +178,8 @@ def main():
     parser.add_argument("--out", default="/work/big", help="folder to write into (created)")
     parser.add_argument("--t5", action="store_true", help="also write t5xxl_fp16.safetensors (9.5 GB)")
     parser.add_argument("--only", choices=["model", "clip", "t5"], help="write one group only")
+    parser.add_argument("--family", choices=sorted(FAMILIES), default="sd3.5-medium", help="which MM-DiT (default sd3.5-medium)")
+    parser.add_argument("--dtype", choices=["f16", "bf16"], default="f16", help="16-bit format of every tensor (default f16)")
     args = parser.parse_args()
     if os.path.abspath(args.out).startswith(os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))):
         sys.exit("--out is inside the repository: these files are gigabytes and must not be committed")
@@ -170,16 +190,19 @@ def main():
     versions = f"torch {torch.__version__}, diffusers {diffusers.__version__}, transformers {transformers.__version__}"
     meta = lambda what: {"format": "pt", "contents": what, "values": f"random N(0, {SCALE}^2), norms 1 + N(0, {SCALE}^2), seed {SEED}",
                          "writer": "Tests/Reference/make_random_sd3_files.py", "versions": versions}
+    dtype = args.dtype.upper()
     if args.only in (None, "model"):
-        tensors = mmdit_shapes()
+        file_name, config = FAMILIES[args.family]
+        tensors = mmdit_shapes(config)
         tensors.update(vae_shapes())
-        write(os.path.join(args.out, "sd3.5_medium.safetensors"), tensors,
-              meta("SD3.5-medium MM-DiT (model.diffusion_model.) + SD3 VAE (first_stage_model.), random"))
+        name = args.family.replace("sd", "SD")
+        write(os.path.join(args.out, file_name), tensors,
+              meta(f"{name} MM-DiT (model.diffusion_model.) + SD3 VAE (first_stage_model.), random"), dtype)
     if args.only in (None, "clip"):
-        write(os.path.join(args.out, "clip_l.safetensors"), clip_shapes(CLIP_L), meta("CLIP-L/14 text encoder, random"))
-        write(os.path.join(args.out, "clip_g.safetensors"), clip_shapes(CLIP_G), meta("OpenCLIP bigG/14 text encoder, random"))
+        write(os.path.join(args.out, "clip_l.safetensors"), clip_shapes(CLIP_L), meta("CLIP-L/14 text encoder, random"), dtype)
+        write(os.path.join(args.out, "clip_g.safetensors"), clip_shapes(CLIP_G), meta("OpenCLIP bigG/14 text encoder, random"), dtype)
     if args.t5 or args.only == "t5":
-        write(os.path.join(args.out, "t5xxl_fp16.safetensors"), t5_shapes(), meta("T5-v1.1-XXL encoder, random"))
+        write(os.path.join(args.out, "t5xxl_fp16.safetensors"), t5_shapes(), meta("T5-v1.1-XXL encoder, random"), dtype)
 
 
 if __name__ == "__main__":

@@ -236,6 +236,65 @@ public struct Theme: Equatable, Sendable {
         return style
     }
 
+    /// The theme a parsed theme file describes; `name` is used when the file has no `name` key.
+    init(document: ThemeTOML, name fallbackName: String) throws(ThemeError) {
+        name = fallbackName
+        description = ""
+        styles = [:]
+        for entry in document.entries {
+            switch entry.key {
+            case "name":
+                guard case let .string(s) = entry.value else {
+                    throw .badValue(element: "name", key: "name", value: entry.value.description)
+                }
+                name = s
+            case "description":
+                if case let .string(s) = entry.value { description = s }
+            default:
+                guard let role = StyleRole(rawValue: Theme.roleName(entry.key)) else {
+                    throw .unknownElement(entry.key, known: StyleRole.allCases.map { Theme.fileName($0) })
+                }
+                guard case let .table(entries) = entry.value else {
+                    throw .badValue(element: entry.key, key: entry.key, value: "expected a table [\(entry.key)] with fg/bg")
+                }
+                styles[role] = try Theme.style(entries, name: entry.key)
+            }
+        }
+        if styles[.text] == nil { styles[.text] = ThemeStyle() }
+    }
+
+    /// One element's `[table]`: `fg`/`bg` colours (a string, or an integer 0–255) and the flags.
+    static func style(_ entries: [ThemeTOML.Entry], name: String) throws(ThemeError) -> ThemeStyle {
+        var style = ThemeStyle()
+        for entry in entries {
+            switch entry.key {
+            case "fg", "bg":
+                let text: String
+                switch entry.value {
+                case let .string(s): text = s
+                case let .integer(n): text = String(n)
+                default: text = ""
+                }
+                guard let color = ThemeColor(parsing: text) else {
+                    throw .badValue(element: name, key: entry.key, value: text.isEmpty ? entry.value.description : text)
+                }
+                if entry.key == "fg" { style.foreground = color } else { style.background = color }
+            case "bold", "underline", "reverse":
+                guard case let .boolean(flag) = entry.value else {
+                    throw .badValue(element: name, key: entry.key, value: entry.value.description)
+                }
+                switch entry.key {
+                case "bold": style.bold = flag
+                case "underline": style.underline = flag
+                default: style.reverse = flag
+                }
+            default:
+                throw .unknownKey(element: name, key: entry.key)
+            }
+        }
+        return style
+    }
+
     /// File names use kebab-case (`status-error`); roles are camelCase.
     static func roleName(_ fileName: String) -> String {
         var out = "", upper = false

@@ -36,7 +36,7 @@ struct ThemeTOMLParser {
             case UInt8(ascii: "#"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
                 try endOfLine(after: "a comment")
             case UInt8(ascii: "["):
-                let (at, column) = (i, column(of: i))
+                let (at, headerColumn) = (i, column(of: i))
                 let name = try tableHeader()
                 if let first = tableLines[name] {
                     throw error("the table [\(ThemeError.quoted(name))] is defined twice (first at line \(first))", at: at)
@@ -45,7 +45,7 @@ struct ThemeTOMLParser {
                     throw error("the table [\(ThemeError.quoted(name))] has the name of the key at line \(first)", at: at)
                 }
                 tableLines[name] = line
-                tables.append(Entry(key: name, value: .table([]), line: line, column: column))
+                tables.append(Entry(key: name, value: .table([]), line: line, column: headerColumn))
                 tableEntries.append([])
                 keyLines = [:]
                 try endOfLine(after: "the table header")
@@ -88,7 +88,7 @@ struct ThemeTOMLParser {
     /// `key = value` (the caller reads the rest of the line).
     private mutating func keyValue() throws(SyntaxError) -> Entry {
         let (keyLine, keyColumn) = (line, column(of: i))
-        let key = try key(expected: "a key, a [table] or a comment")
+        let key = try self.key(expected: "a key, a [table] or a comment")
         skipBlanks()
         if peek == UInt8(ascii: ".") { throw error("dotted keys (a.b = …) are not used in themes") }
         guard peek == UInt8(ascii: "=") else {
@@ -96,7 +96,7 @@ struct ThemeTOMLParser {
         }
         i += 1
         skipBlanks()
-        let value = try value()
+        let value = try self.value()
         return Entry(key: key, value: value, line: keyLine, column: keyColumn)
     }
 
@@ -384,7 +384,8 @@ struct ThemeTOMLParser {
         guard index < bytes.count else { return "the end of the file" }
         let b = bytes[index]
         switch b {
-        case UInt8(ascii: "\n"), UInt8(ascii: "\r"): return "the end of the line"
+        case UInt8(ascii: "\n"): return "the end of the line"
+        case UInt8(ascii: "\r") where bytes.dropFirst(index + 1).first == UInt8(ascii: "\n"): return "the end of the line"
         case UInt8(ascii: " "): return "a space"
         case UInt8(ascii: "\t"): return "a tab"
         case 0x21..<0x7F: return "'\(Character(Unicode.Scalar(b)))'"

@@ -29,7 +29,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries, each behind a module map (+ a small C shim where a macro,
@@ -76,11 +75,9 @@ let package = Package(
         // The SD3 paper's two findings at small scale: timestep densities and depth scaling,
         // trained, evaluated, tabulated and plotted resumably.
         .target(name: "Studies", dependencies: ["Training", "Evaluation", "Generation", "Imaging", "MMDiT", "FlowCore"]),
-        // The TUI: a pure state model, an ncurses view, the background worker, themes, favorites.
-        .target(name: "Studio", dependencies: [
-            "Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses",
-            .product(name: "TOMLKit", package: "TOMLKit"),
-        ]),
+        // The TUI: a pure state model, an ncurses view, the background worker, themes (read by its own
+        // TOML-subset parser, ThemeTOML), favorites.
+        .target(name: "Studio", dependencies: ["Generation", "Imaging", "FlowCore", "RectifiedFlow", "CNcurses"]),
         // The command-line tool.
         .executableTarget(
             name: "flowstudio",

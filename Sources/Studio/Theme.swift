@@ -1,7 +1,6 @@
 import FlowCore
 import Foundation
 import Imaging
-import TOMLKit
 
 /// A colour as a theme file names it.
 public enum ThemeColor: Equatable, Sendable {
@@ -174,63 +173,73 @@ public struct Theme: Equatable, Sendable {
                              underline: s.underline, reverse: reverse)
     }
 
-    /// Parses a theme file's text; `name` is used when the file has no `name` key.
+    /// Parses a theme file's text (FlowStudio's own reader of the TOML subset themes use,
+    /// `ThemeTOML`); `name` is used when the file has no `name` key. A text that is not that
+    /// TOML is `.syntax` with the problem's line and column.
     public init(toml text: String, name fallbackName: String) throws(ThemeError) {
-        if let why = Theme.badTableHeader(in: text) ?? Theme.dateOrTime(in: text) ?? Theme.arrayOrInlineTable(in: text) {
-            throw .syntax(why)
-        }
-        let table: TOMLTable
+        let document: ThemeTOML
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            throw .syntax("\(error.description) at line \(error.source.begin.line), column \(error.source.begin.column)")
+            document = try ThemeTOML(parsing: text)
         } catch {
-            throw .syntax("\(error)")
+            throw .syntax(error.description)
         }
+        try self.init(document: document, name: fallbackName)
+    }
+
+    /// The theme a parsed theme file describes; `name` is used when the file has no `name` key.
+    init(document: ThemeTOML, name fallbackName: String) throws(ThemeError) {
         name = fallbackName
         description = ""
         styles = [:]
-        for key in table.keys {
-            let value = table[key]!
-            switch key {
+        for entry in document.entries {
+            switch entry.key {
             case "name":
-                guard let s = value.string else { throw .badValue(element: "name", key: "name", value: "\(value)") }
+                guard case let .string(s) = entry.value else {
+                    throw .badValue(element: "name", key: "name", value: entry.value.description)
+                }
                 name = s
             case "description":
-                description = value.string ?? ""
+                if case let .string(s) = entry.value { description = s }
             default:
-                guard let role = StyleRole(rawValue: Theme.roleName(key)) else {
-                    throw .unknownElement(key, known: StyleRole.allCases.map { Theme.fileName($0) })
+                guard let role = StyleRole(rawValue: Theme.roleName(entry.key)) else {
+                    throw .unknownElement(entry.key, known: StyleRole.allCases.map { Theme.fileName($0) })
                 }
-                guard let element = value.table else {
-                    throw .badValue(element: key, key: key, value: "expected a table [\(key)] with fg/bg")
+                guard case let .table(entries) = entry.value else {
+                    throw .badValue(element: entry.key, key: entry.key, value: "expected a table [\(entry.key)] with fg/bg")
                 }
-                styles[role] = try Theme.style(element, name: key)
+                styles[role] = try Theme.style(entries, name: entry.key)
             }
         }
         if styles[.text] == nil { styles[.text] = ThemeStyle() }
     }
 
-    static func style(_ table: TOMLTable, name: String) throws(ThemeError) -> ThemeStyle {
+    /// One element's `[table]`: `fg`/`bg` colours (a string, or an integer 0–255) and the flags.
+    static func style(_ entries: [ThemeTOML.Entry], name: String) throws(ThemeError) -> ThemeStyle {
         var style = ThemeStyle()
-        for key in table.keys {
-            let value = table[key]!
-            switch key {
+        for entry in entries {
+            switch entry.key {
             case "fg", "bg":
-                let text = value.string ?? value.int.map(String.init) ?? ""
-                guard let color = ThemeColor(parsing: text) else {
-                    throw .badValue(element: name, key: key, value: text.isEmpty ? "\(value)" : text)
+                let text: String
+                switch entry.value {
+                case let .string(s): text = s
+                case let .integer(n): text = String(n)
+                default: text = ""
                 }
-                if key == "fg" { style.foreground = color } else { style.background = color }
+                guard let color = ThemeColor(parsing: text) else {
+                    throw .badValue(element: name, key: entry.key, value: text.isEmpty ? entry.value.description : text)
+                }
+                if entry.key == "fg" { style.foreground = color } else { style.background = color }
             case "bold", "underline", "reverse":
-                guard let flag = value.bool else { throw .badValue(element: name, key: key, value: "\(value)") }
-                switch key {
+                guard case let .boolean(flag) = entry.value else {
+                    throw .badValue(element: name, key: entry.key, value: entry.value.description)
+                }
+                switch entry.key {
                 case "bold": style.bold = flag
                 case "underline": style.underline = flag
                 default: style.reverse = flag
                 }
             default:
-                throw .unknownKey(element: name, key: key)
+                throw .unknownKey(element: name, key: entry.key)
             }
         }
         return style

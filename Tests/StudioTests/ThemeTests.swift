@@ -41,18 +41,23 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("themes-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let cases: [(String, String, String)] = [
-            ("syntax", "[text\nfg = ", "is not valid TOML"),
-            // Found by fuzzing (issue 17): toml++ aborted the process on these headers.
-            ("header", "[text]\nfg = \"red\"\n\n[= \"#f5f5ef\"\nbold = true", "is not valid TOML: a table header's name cannot start with '=' at line 4"),
-            ("array header", "[[ #x]]", "cannot start with '#' at line 1"),
-            ("bare bracket", "[text]\nfg = \"red\"\n[\nbold = true", "cannot start with byte 10 at line 3"),
-            ("crlf", "[text]\r\nfg = \"red\"\r\n[=x]\r\n", "cannot start with '=' at line 3"),
-            // The one-hour fuzz run (issue 17): a byte-order mark hid the header from the check.
-            ("bom", "\u{FEFF}[   \u{FFFD}t   [text]\nfg = \"#303029\"", "cannot start with byte 239 at line 1"),
-            ("date", "[text]\nfg = 1979-05-27Tx", "dates and times are not theme values (line 2)"),
-            ("array", "# fg = [1] in a comment is fine\n[text]\nfg = \"[x]\"\nbg = [[[[}[[n", "arrays and inline tables are not theme values (line 4)"),
-            ("inline table", "[text]\nfg = {r = 1}", "arrays and inline tables are not theme values (line 2)"),
-            ("time", "# 12:00 in a comment is fine\n[text]\nfg = \"#ffffff\" # so is 1979-05-27\nbg = 07:32x", "dates and times are not theme values (line 4)"),
+            ("syntax", "[text\nfg = ", "is not valid TOML: expected ']' to close the table header, found the end of the line at line 1, column 6"),
+            // Found by fuzzing (issue 17): toml++ aborted the process on these; FlowStudio's own
+            // reader (ThemeTOML) reports each with its line and column.
+            ("header", "[text]\nfg = \"red\"\n\n[= \"#f5f5ef\"\nbold = true", "is not valid TOML: expected a table name, found '=' at line 4, column 2"),
+            ("array header", "[[ #x]]", "arrays of tables ([[name]]) are not used in themes at line 1, column 1"),
+            ("bare bracket", "[text]\nfg = \"red\"\n[\nbold = true", "expected a table name, found the end of the line at line 3, column 2"),
+            ("crlf", "[text]\r\nfg = \"red\"\r\n[=x]\r\n", "expected a table name, found '=' at line 3, column 2"),
+            // The one-hour fuzz run (issue 17): a byte-order mark hid the header from the old pre-check.
+            ("bom", "\u{FEFF}[   \u{FFFD}t   [text]\nfg = \"#303029\"", "expected a table name, found U+FFFD at line 1, column 5"),
+            ("date", "[text]\nfg = 1979-05-27Tx", "dates and times are not used in themes at line 2, column 6"),
+            ("array", "# fg = [1] in a comment is fine\n[text]\nfg = \"[x]\"\nbg = [[[[}[[n", "arrays are not used in themes at line 4, column 6"),
+            ("inline table", "[text]\nfg = {r = 1}", "inline tables are not used in themes at line 2, column 6"),
+            ("time", "# 12:00 in a comment is fine\n[text]\nfg = \"#ffffff\" # so is 1979-05-27\nbg = 07:32x", "dates and times are not used in themes at line 4, column 6"),
+            ("twice", "[text]\nfg = \"red\"\n\n[text]\nbg = \"blue\"", "the table [text] is defined twice (first at line 1) at line 4, column 1"),
+            ("escape", "[text]\nfg = \"\\uD800\"", "\\uD800 is a lone surrogate, not a character at line 2, column 7"),
+            ("not a table", "text = \"red\"", "bad value for text in [text]: expected a table [text] with fg/bg"),
+            ("name", "name = 5", "bad value for name in [name]: 5"),
             ("element", "[txet]\nfg = \"red\"", "unknown element [txet]"),
             ("key", "[text]\ncolour = \"red\"", "unknown key 'colour'"),
             ("colour", "[text]\nfg = \"#12345\"", "bad value for fg in [text]: #12345"),

@@ -4,7 +4,8 @@
 #   bash Tests/Fuzz/run.sh TARGET FILE...     run the target once on each FILE (replay a reproducer)
 #   bash Tests/Fuzz/run.sh --build            only build every target
 # Builds the fuzz package first if needed (.build-fuzz/, release, -sanitize=fuzzer,address);
-# FUZZ_NO_BUILD=1 skips that (CI builds once with --build, then runs every target).
+# FUZZ_NO_BUILD=1 skips that (CI builds once with --build, then runs every target); FUZZ_SCRATCH=DIR
+# builds into DIR instead (to rebuild while binaries in .build-fuzz are running).
 # Fuzzing starts from the committed seeds (corpus/TARGET) and regression inputs
 # (regressions/TARGET, each a crash found and fixed: every run replays them first), writes the
 # new corpus to a temporary directory, and exits non-zero on a crash, leak, timeout (10 s per
@@ -12,7 +13,7 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SCRATCH="$ROOT/.build-fuzz"
+SCRATCH="${FUZZ_SCRATCH:-$ROOT/.build-fuzz}"  # FUZZ_SCRATCH: another build folder (e.g. while other targets run)
 export SWIFT_BACKTRACE=enable=no  # libFuzzer prints the stack; Swift's backtracer would wait for it
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:symbolize=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$HERE/lsan.supp:print_suppressions=0}"

@@ -164,8 +164,8 @@ struct BenchForward: ParsableCommand {
                     print("  output error against the float32 weights' output (same input), ‖y−y₃₂‖/‖y₃₂‖ and max|y−y₃₂|/max|y₃₂|:")
                     for (i, kind) in kinds.enumerated() where i != reference {
                         guard let e = errors[i] else { continue }
-                        print(String(format: "    %-8@ products in %@: relative L2 %.2e, max %.2e", kind.rawValue as NSString,
-                                     "\(models[i].precision)" as NSString, e.l2, e.max))
+                        print("    " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                              + String(format: "products in %@: relative L2 %.2e, max %.2e", "\(models[i].precision)" as NSString, e.l2, e.max))
                     }
                 } else {
                     print("  no output errors: float32 is not among the kinds (add it, e.g. --weights float32 --alternate …, to compare against it)")

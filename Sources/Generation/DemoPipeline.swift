@@ -21,8 +21,12 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
     }
 
     /// Loads a demo-model file; errors say what is wrong with it.
-    /// `precision` is the arithmetic of the large matrix products (`--precision`).
-    public convenience init(contentsOf url: URL, precision: MatrixPrecision = .float32) throws {
+    /// `precision` is the arithmetic of the large matrix products (`--precision`); `matrices` how
+    /// the MM-DiT's linear weights are held (`--weights`): float32 as the file stores them by
+    /// default, or re-held (rounded to bf16 / f16, quantized into Q8_0 / Q4_0 blocks) as they load.
+    /// The small text encoder stays float32.
+    public convenience init(contentsOf url: URL, precision: MatrixPrecision = .float32,
+                            matrices: MatrixStorage = .float32) throws {
         let file = try SafeTensorsFile(contentsOf: url)
         let description = try DemoModelDescription.required(in: file, at: url)
         let prefixes = ["transformer.", TextEncoderConfig.prefix]
@@ -31,14 +35,16 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         }
         try self.init(description: description, transformerWeights: PrefixedTensors(file, prefix: "transformer."),
                       textEncoderWeights: PrefixedTensors(file, prefix: TextEncoderConfig.prefix),
-                      url: url, weightsURL: url, precision: precision)
+                      url: url, weightsURL: url, precision: precision, matrices: matrices)
     }
 
     /// Loads a demo model exported as a diffusers folder (`flowstudio export --diffusers`, or a
     /// PyTorch continuation saved with `save_pretrained` beside the exported `flowstudio_*` files):
     /// config.json gives the MM-DiT, `flowstudio_model.json` the vocabulary, text encoder and
     /// sampling defaults, `flowstudio_text_encoder.safetensors` the text encoder's weights.
-    public convenience init(diffusersFolder directory: URL, precision: MatrixPrecision = .float32) throws {
+    /// `matrices` as for a file.
+    public convenience init(diffusersFolder directory: URL, precision: MatrixPrecision = .float32,
+                            matrices: MatrixStorage = .float32) throws {
         let contents = try DiffusersFolder.read(directory)
         guard var description = contents.description, let textWeights = contents.textEncoderWeights else {
             throw DemoModelFileError.incompleteExport(directory.path)
@@ -48,16 +54,16 @@ public final class DemoPipeline: ImageGenerator, @unchecked Sendable {
         try description.validate()
         try self.init(description: description, transformerWeights: contents.transformerWeights, textEncoderWeights: textWeights,
                       url: directory, weightsURL: directory.appendingPathComponent(DiffusersFolder.weightsFileName),
-                      precision: precision)
+                      precision: precision, matrices: matrices)
     }
 
     /// The MM-DiT from `transformerWeights` (keys without `transformer.`), the text encoder from
     /// `textEncoderWeights` (keys without `text_encoder.`); the model hash is `weightsURL`'s.
     init(description: DemoModelDescription, transformerWeights: TensorProvider, textEncoderWeights: TensorProvider,
-         url: URL, weightsURL: URL, precision: MatrixPrecision) throws {
+         url: URL, weightsURL: URL, precision: MatrixPrecision, matrices: MatrixStorage) throws {
         self.description = description
         self.url = url
-        network = try MMDiT(config: description.transformer, weights: transformerWeights, precision: precision)
+        network = try MMDiT(config: description.transformer, weights: transformerWeights, precision: precision, matrices: matrices)
         textEncoder = try DemoTextEncoder(config: description.textEncoder,
                                           tokenizer: WordTokenizer(words: description.vocabulary, length: description.textEncoder.length),
                                           weights: textEncoderWeights, precision: precision)

@@ -27,15 +27,34 @@ public enum ModelLoader {
     /// file's 16-bit dtype (BF16 / F16; F8 widened to BF16) or its GGUF blocks (Q8_0, Q4_0, …):
     /// `choice` picks the arithmetic of the products over them (`PrecisionChoice.resolved`). The
     /// demo model is float32.
-    public static func load(_ paths: SD3ModelPaths, choice: PrecisionChoice, includeT5: Bool = true) throws -> Loaded {
+    ///
+    /// `weights` re-holds a demo model's MM-DiT matrices as they load (`--weights`: bf16 / f16
+    /// rounded, Q8_0 / Q4_0 quantized by `GGUFQuantize`, or float32); nil keeps them as the file
+    /// stores them. An SD3 model is always held as its file stores it: `weights` other than nil
+    /// is an error there (`SD3LoadError.reholdingNotSupported`).
+    public static func load(_ paths: SD3ModelPaths, choice: PrecisionChoice, includeT5: Bool = true,
+                            weights: MatrixStorage? = nil) throws -> Loaded {
         switch try SD3ModelFiles.locate(paths) {
         case let .demoModel(url, layout):
-            let precision = choice.resolved(halfWeights: false)
-            let generator = layout == .file ? try DemoPipeline(contentsOf: url, precision: precision)
-                                            : try DemoPipeline(diffusersFolder: url, precision: precision)
+            let matrices = weights ?? .float32
+            var halfWeights = false
+            if case .rounded(let kind) = matrices { halfWeights = kind.isHalf }
+            let precision = choice.resolved(halfWeights: halfWeights)
+            let generator = layout == .file ? try DemoPipeline(contentsOf: url, precision: precision, matrices: matrices)
+                                            : try DemoPipeline(diffusersFolder: url, precision: precision, matrices: matrices)
             return Loaded(generator: generator, notes: [], warnings: [])
         case let .sd3(files):
+            if let weights { throw SD3LoadError.reholdingNotSupported(describe(weights)) }
             return try loadSD3(files, choice: choice, includeT5: includeT5)
+        }
+    }
+
+    /// "bf16", "Q8_0", "f32" for a store policy (messages).
+    static func describe(_ matrices: MatrixStorage) -> String {
+        switch matrices {
+        case .float32: "f32"
+        case .asStored: "as stored"
+        case .rounded(let kind): kind.shortName
         }
     }
 

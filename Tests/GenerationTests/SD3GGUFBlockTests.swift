@@ -78,4 +78,21 @@ import TestSupport
             #expect(try DemoPipeline(contentsOf: url).precisionSummary == "f32 weights · f32 math")
         }
     }
+
+    /// `--weights`: the bundled model re-held as it loads says so; an SD3 model is not re-held.
+    @Test func reheldWeightsSayTheirForm() throws {
+        if let url = DemoPipeline.bundledModelURL {
+            let paths = SD3ModelPaths(model: url)
+            for (form, text) in [(ParameterStorage.blocks(.q8_0), "Q8_0"), (.blocks(.q4_0), "Q4_0"), (.bfloat16, "bf16")] {
+                let loaded = try ModelLoader.load(paths, choice: .float32, weights: .rounded(form))
+                #expect(loaded.generator.precisionSummary == "\(text) weights · f32 math")
+            }
+            let float32 = try ModelLoader.load(paths, choice: .float32, weights: .float32)
+            #expect(float32.generator.precisionSummary == "f32 weights · f32 math")
+        }
+        #expect(throws: SD3LoadError.self) {
+            try ModelLoader.load(SD3GGUFTests.paths(ReferenceFixtures.url("sd3-tiny.Q4_0.gguf")), choice: .float32,
+                                 includeT5: false, weights: .rounded(.blocks(.q8_0)))
+        }
+    }
 }

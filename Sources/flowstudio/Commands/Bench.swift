@@ -13,26 +13,6 @@ struct Bench: ParsableCommand {
         subcommands: [BenchForward.self, BenchSample.self, BenchTrain.self, BenchGenerate.self, BenchVAE.self, BenchHalfGEMM.self])
 }
 
-/// How a benchmark holds its random linear weights (`--weights`).
-enum BenchWeights: String, ExpressibleByArgument, CaseIterable {
-    case float32, bfloat16, float16, q8_0, q4_0
-
-    /// The store policy: float32, every `Linear` weight rounded into 16 bits, or quantized into
-    /// GGUF blocks by FlowStudio's own quantizer (`GGUFQuantize`, the gguf package's bytes).
-    var matrices: MatrixStorage {
-        switch self {
-        case .float32: .float32
-        case .bfloat16: .rounded(.bfloat16)
-        case .float16: .rounded(.float16)
-        case .q8_0: .rounded(.blocks(.q8_0))
-        case .q4_0: .rounded(.blocks(.q4_0))
-        }
-    }
-
-    /// True for the 16-bit kinds (what `PrecisionChoice.auto` looks at).
-    var isHalf: Bool { self == .bfloat16 || self == .float16 }
-}
-
 /// The shape of a randomly initialised MM-DiT to benchmark.
 struct BenchModelOptions: ParsableArguments {
     @Option(help: "Blocks; hidden size 64·depth, heads = depth.")
@@ -50,7 +30,7 @@ struct BenchModelOptions: ParsableArguments {
     @Flag(help: "Per-head RMSNorm on q and k (SD3.5).")
     var qkNorm = false
     @Option(help: "How the random linear weights are held: float32, bfloat16, float16, q8_0 or q4_0 (16-bit and GGUF-block weights are widened a block of rows at a time and multiplied by sgemm in blockWeightGEMM, or in bfloat16 under --precision bfloat16/auto on an AVX512_BF16 CPU; q8_0 / q4_0 are quantized as the gguf package does).")
-    var weights: BenchWeights = .float32
+    var weights: HeldWeights = .float32
 
     func validate() throws {
         guard latent.count == 2, latent.allSatisfy({ $0 >= 2 && $0 % 2 == 0 }) else {
@@ -69,7 +49,7 @@ struct BenchModelOptions: ParsableArguments {
 
     /// A model of this shape with uniform random weights scaled like PyTorch's default init,
     /// its linear weights held as `--weights` says, its products in what `choice` resolves to.
-    func randomModel(choice: PrecisionChoice, weights: BenchWeights? = nil) throws -> MMDiT {
+    func randomModel(choice: PrecisionChoice, weights: HeldWeights? = nil) throws -> MMDiT {
         let weights = weights ?? self.weights
         var stream: UInt64 = 0
         var model = try MMDiT(config: config, matrices: weights.matrices) { key, shape in
@@ -102,8 +82,8 @@ struct BenchForward: ParsableCommand {
     var warmup: Int = 1
     @Option(help: "Timed forwards (the median is reported).")
     var runs: Int = 5
-    @Option(parsing: .upToNextOption, help: "Also build the same random model with its weights held these ways (e.g. --alternate bfloat16 q8_0) and alternate their forwards with the --weights one in this run: each kind's median and its ratio to --weights (memory: every model is held at once).")
-    var alternate: [BenchWeights] = []
+    @Option(parsing: .upToNextOption, help: "Also build the same random model with its weights held these ways (e.g. --alternate bfloat16 q8_0) and alternate their forwards with the --weights one in this run: each kind's median and its ratio to --weights, and, when float32 is among the kinds, each other kind's output error against the float32 output (relative L2 and max; memory: every model is held at once).")
+    var alternate: [HeldWeights] = []
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -117,19 +97,30 @@ struct BenchForward: ParsableCommand {
         let context = Noise.gaussian(shape: [model.batch, model.context, config.contextDim], seed: 2)
         let pooled = Noise.gaussian(shape: [model.batch, config.pooledDim], seed: 3)
         let timesteps = [Float](repeating: 500, count: model.batch)
-        func forward(_ network: MMDiT) throws { _ = try network(latents: latents, context: context, pooled: pooled, timesteps: timesteps) }
-
         let models = [network] + others
-        for _ in 0..<warmup { for m in models { try forward(m) } }
+        // Every model's output (the same input each run, so any run's): the errors against float32.
+        var outputs = [Tensor?](repeating: nil, count: models.count)
+        func forward(_ i: Int) throws {
+            outputs[i] = try models[i](latents: latents, context: context, pooled: pooled, timesteps: timesteps)
+        }
+
+        for _ in 0..<warmup { for i in models.indices { try forward(i) } }
         var allTimes = [[Double]](repeating: [], count: models.count)
         for _ in 0..<max(1, runs) {
-            for (i, m) in models.enumerated() { allTimes[i].append(try measureSeconds { try forward(m) }) }
+            for i in models.indices { allTimes[i].append(try measureSeconds { try forward(i) }) }
         }
         let medians = allTimes.map { $0.sorted()[$0.count / 2] }
         let times = allTimes[0], median = medians[0]
-        let alternated: [[String: Any]] = zip(alternate, zip(others, medians.dropFirst())).map { kind, pair in
-            ["weights": kind.rawValue, "ms_median": pair.1 * 1000, "weight_mb": Double(pair.0.heldWeightBytes) / 1e6,
-             "time_over_first": pair.1 / median, "precision": "\(pair.0.precision)"]
+        let kinds = [model.weights] + alternate
+        let errors = Self.errorsAgainstFloat32(kinds: kinds, outputs: outputs.map { $0! })
+        func errorFields(_ i: Int) -> [String: Any] {
+            guard let e = errors[i] else { return [:] }
+            return ["relative_l2_error": e.l2, "relative_max_error": e.max]
+        }
+        let alternated: [[String: Any]] = zip(alternate, zip(others, medians.dropFirst())).enumerated().map { j, element in
+            let (kind, pair) = element
+            return ["weights": kind.rawValue, "ms_median": pair.1 * 1000, "weight_mb": Double(pair.0.heldWeightBytes) / 1e6,
+                    "time_over_first": pair.1 / median, "precision": "\(pair.0.precision)"].merging(errorFields(j + 1)) { a, _ in a }
         }
         let flops = config.forwardFLOPs(batch: model.batch, latentHeight: h, latentWidth: w, contextTokens: model.context)
         let tokens = model.batch * (h / config.patchSize) * (w / config.patchSize)
@@ -148,7 +139,7 @@ struct BenchForward: ParsableCommand {
                 "sgemm_gflops": sgemmRate, "fraction_of_sgemm": gflops / sgemmRate,
                 "peak_rss_mb": peak / 1e6, "fp32_weight_mb": weightBytes / 1e6, "weight_mb": heldBytes / 1e6,
                 "weights": model.weights.rawValue, "precision": "\(network.precision)", "alternated": alternated,
-            ]
+            ].merging(errorFields(0)) { a, _ in a }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
@@ -168,7 +159,28 @@ struct BenchForward: ParsableCommand {
                              kind.rawValue as NSString, Double(pair.0.heldWeightBytes) / 1e6, "\(pair.0.precision)" as NSString,
                              pair.1 * 1000, pair.1 / median, model.weights.rawValue as NSString))
             }
+            if kinds.count > 1 {
+                if let reference = kinds.firstIndex(of: .float32) {
+                    print("  output error against the float32 weights' output (same input), ‖y−y₃₂‖/‖y₃₂‖ and max|y−y₃₂|/max|y₃₂|:")
+                    for (i, kind) in kinds.enumerated() where i != reference {
+                        guard let e = errors[i] else { continue }
+                        print("    " + kind.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+                              + String(format: "products in %@: relative L2 %.2e, max %.2e", "\(models[i].precision)" as NSString, e.l2, e.max))
+                    }
+                } else {
+                    print("  no output errors: float32 is not among the kinds (add it, e.g. --weights float32 --alternate …, to compare against it)")
+                }
+            }
         }
+    }
+}
+
+extension BenchForward {
+    /// Each output's error against the output of the first float32-weights model among `kinds`
+    /// (nil for that one, and for every output when float32 is not among them).
+    static func errorsAgainstFloat32(kinds: [HeldWeights], outputs: [Tensor]) -> [RelativeError?] {
+        guard let reference = kinds.firstIndex(of: .float32) else { return outputs.map { _ in nil } }
+        return outputs.indices.map { $0 == reference ? nil : RelativeError(outputs[$0], reference: outputs[reference]) }
     }
 }
 

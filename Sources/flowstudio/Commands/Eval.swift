@@ -26,6 +26,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Seed of the first prompt (prompt i uses seed + i).") var seed: UInt64 = 0
     @Option(help: "Print the report as JSON too, to this file.") var json: String?
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var held: HeldWeightsOption
     @OptionGroup var compute: ComputeOptions
 
     /// The built-in prompt counts `--count` accepts (each prompt is one image kept in memory).
@@ -39,7 +40,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice)
+        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice, weights: held.weights)
         let list: [EvalPrompt]
         if let prompts {
             list = try ShapesEvaluation.prompts(contentsOf: fileURL(prompts, option: "--prompts"))
@@ -67,7 +68,7 @@ struct Eval: ParsableCommand {
         try WritableFile.write(Array(manifest.utf8), to: directory.appendingPathComponent("manifest.tsv"))
         try PNG.write(ShapesEvaluation.contactSheet(report), to: directory.appendingPathComponent("contact-sheet.png"))
 
-        print("model: \(generator.modelName) (\(generator.modelSummary))")
+        print("model: \(generator.modelName) (\(generator.modelSummary)), \(generator.precisionSummary)")
         print(String(format: "%d images in %.1fs; settings: %d steps, CFG %g, shift %g, %@", report.items.count,
                      Date().timeIntervalSince(start), settings.steps, settings.cfgScale, settings.shift, settings.sampler.rawValue))
         func row(_ name: String, _ score: Double, _ note: String) {
@@ -78,7 +79,7 @@ struct Eval: ParsableCommand {
         if let h = report.heldOut { row("held-out", h.score, "  (\(h.count) prompts with held-out compositions)") }
         print("images, manifest.tsv and contact-sheet.png in \(out)")
         if let json {
-            var object: [String: Any] = ["overall": report.overall, "images": report.items.count,
+            var object: [String: Any] = ["overall": report.overall, "images": report.items.count, "precision": generator.precisionSummary,
                                          "categories": Dictionary(uniqueKeysWithValues: report.categoryScores.map { ($0.category.rawValue, $0.score) })]
             if let h = report.heldOut { object["held_out"] = h.score }
             try WritableFile.write(JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), to: fileURL(json, option: "--json"),

@@ -22,6 +22,7 @@ struct Generate: ParsableCommand {
     @Option(help: "Picture protocol for --show: kitty, iterm2, sixel, truecolor, 256 or ascii (default: detected).")
     var preview: String?
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var held: HeldWeightsOption
     @OptionGroup var compute: ComputeOptions
 
     func validate() throws {
@@ -32,7 +33,7 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         compute.apply()
-        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice)
+        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice, weights: held.weights)
         if let ignored = generator.ignoredWords(in: prompt).message { printError("warning: \(ignored)") }
         if let ignored = generator.ignoredWords(in: negative).message { printError("warning: negative prompt: \(ignored)") }
         if prompt.trimmingCharacters(in: .whitespaces).isEmpty { printError("empty prompt: generating unconditionally") }

@@ -29,6 +29,7 @@ struct GridCommand: ParsableCommand {
     @Option(help: "Also write every cell as its own PNG (with its own parameters) into this folder.")
     var cells: String?
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var held: HeldWeightsOption
     @OptionGroup var compute: ComputeOptions
 
     func run() throws {
@@ -41,7 +42,7 @@ struct GridCommand: ParsableCommand {
         } catch {
             throw CLIError("\(error)")
         }
-        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice)
+        let generator = try modelOptions.loadGenerator(precision: compute.precisionChoice, weights: held.weights)
         var base = sampling.applied(to: generator.defaultSettings)
         base.prompt = prompt
         base.negativePrompt = negative

@@ -36,9 +36,10 @@ struct SD3ComponentOptions: ParsableArguments {
         try load(model: model, choice: PrecisionChoice(precision))
     }
 
-    /// Loads `model` with the arithmetic `choice` resolves to for its weights (`--precision`).
-    func load(model: URL, choice: PrecisionChoice) throws -> ModelLoader.Loaded {
-        try ModelLoader.load(try paths(model: model), choice: choice, includeT5: !noT5)
+    /// Loads `model` with the arithmetic `choice` resolves to for its weights (`--precision`),
+    /// a demo model's MM-DiT matrices re-held as `weights` says (nil: as the file stores them).
+    func load(model: URL, choice: PrecisionChoice, weights: HeldWeights? = nil) throws -> ModelLoader.Loaded {
+        try ModelLoader.load(try paths(model: model), choice: choice, includeT5: !noT5, weights: weights?.matrices)
     }
 }
 
@@ -52,15 +53,17 @@ struct ModelOptions: ParsableArguments {
     /// Loads the model with its products in the arithmetic `precision` resolves to (`--precision`;
     /// SD3 weights stay in their file's dtype), printing what the user should know (no T5, no
     /// VAE, the memory plan, half-precision weights) to stderr; or throws one error that says what is wrong.
-    func loadGenerator(precision: PrecisionChoice = .float32) throws -> any ImageGenerator {
+    /// `weights` (`--weights`) re-holds a demo model's MM-DiT matrices (nil: as the file stores them).
+    func loadGenerator(precision: PrecisionChoice = .float32, weights: HeldWeights? = nil) throws -> any ImageGenerator {
         guard let path = model else {
             if components.given { throw CLIError("--clip-l, --clip-g, --t5xxl, --vae, --tokenizers and --no-t5 go with --model (an SD3 model)") }
             guard let url = DemoPipeline.bundledModelURL else {
                 throw CLIError("this build has no bundled model; pass --model (a model made by `flowstudio train`, or an SD3 model)")
             }
-            return try DemoPipeline(contentsOf: url, precision: precision.resolved(halfWeights: false))
+            return try DemoPipeline(contentsOf: url, precision: precision.resolved(halfWeights: weights?.isHalf ?? false),
+                                    matrices: weights?.matrices ?? .float32)
         }
-        let loaded = try components.load(model: try fileURL(path, option: "--model"), choice: precision)
+        let loaded = try components.load(model: try fileURL(path, option: "--model"), choice: precision, weights: weights)
         for note in loaded.notes { printError("note: \(note)") }
         for warning in loaded.warnings { printError("warning: \(warning)") }
         if loaded.generator is SD3Pipeline { printError("model: \(loaded.generator.modelName) (\(loaded.generator.modelSummary))") }
@@ -81,4 +84,10 @@ struct ModelOptions: ParsableArguments {
             throw CLIError("\(path) is not a FlowStudio demo model (no model description in its metadata); `defaults` works on demo models made by `flowstudio train`")
         }
     }
+}
+
+/// `--weights`: how the model's linear weights are held while it runs (`eval`, `generate`, `grid`).
+struct HeldWeightsOption: ParsableArguments {
+    @Option(help: "Hold the MM-DiT's linear weights this way while running: float32, bfloat16, float16, q8_0 or q4_0 (rounded to nearest even, or quantized as the gguf package does, as the model loads; a model already stored so is kept bit for bit). Default: as the file stores them. Demo models only (an SD3 model is held as its file stores it); the text encoder stays float32.")
+    var weights: HeldWeights?
 }
